@@ -1,0 +1,41 @@
+/**
+ * The policy in force, validated. A journey receives a copy at start, so editing the policy
+ * never changes journeys already running.
+ */
+import { defaultPolicy } from './default-policy';
+import { durationMs, formatDuration } from './duration';
+import { JourneyPolicy } from './schema';
+
+export * from './schema';
+
+/** One day of the default policy lasts one minute in the demo, so a person can watch escalations live. */
+const DEMO_SCALE = 1 / 1440;
+const DEMO_MINIMUM_MS = 5_000;
+
+export function loadPolicy(name: 'default' | 'demo'): JourneyPolicy {
+  const policy = JourneyPolicy.parse(defaultPolicy);
+  return name === 'demo' ? scaledPolicy(policy, DEMO_SCALE, 'demo') : policy;
+}
+
+/** The same journey with every duration multiplied by `factor`. */
+export function scaledPolicy(policy: JourneyPolicy, factor: number, suffix: string): JourneyPolicy {
+  const scale = (d: string) => (durationMs(d) === 0 ? d : formatDuration(Math.max(DEMO_MINIMUM_MS, durationMs(d) * factor)));
+  return JourneyPolicy.parse({
+    ...policy,
+    id: `${policy.id}-${suffix}`,
+    ladders: Object.fromEntries(
+      Object.entries(policy.ladders).map(([name, ladder]) => [
+        name,
+        { repeatEvery: scale(ladder.repeatEvery), steps: ladder.steps.map((s) => ({ ...s, after: scale(s.after) })) },
+      ]),
+    ),
+    stages: policy.stages.map((stage) => ({
+      ...stage,
+      tasks: stage.tasks.map((t) => ({
+        ...t,
+        acknowledgeWithin: scale(t.acknowledgeWithin),
+        completeWithin: scale(t.completeWithin),
+      })),
+    })),
+  });
+}

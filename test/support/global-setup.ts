@@ -1,0 +1,32 @@
+/**
+ * Jest global setup: ONE Temporal dev server (in memory, headless, all project search attributes)
+ * for the whole run. Starting one per file is slower and flaky on a loaded 2-core machine. Test
+ * files reach it through TEMPORAL_TEST_ADDRESS (workers inherit this process's environment).
+ *
+ * Set TEMPORAL_TEST_ADDRESS yourself to run the tests against a server you already started.
+ */
+import { findFreePort } from '../../src/ports';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+
+declare global {
+  // Shared with global-teardown.ts, which runs in this same process.
+  var __temporalSuiteServer: DevServer | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.TEMPORAL_TEST_ADDRESS) return;
+  const port = await findFreePort();
+  const server = await startDevServer(
+    { namespace: 'default', port, uiPort: port + 1000, cliPath: process.env.TEMPORAL_CLI_PATH },
+    {
+      dbFile: null,
+      headless: true,
+      // Only errors: the server's warnings are routine and would bury test output.
+      log: (line) => {
+        if (line.includes('level=ERROR')) console.error(`[temporal] ${line}`);
+      },
+    },
+  );
+  globalThis.__temporalSuiteServer = server;
+  process.env.TEMPORAL_TEST_ADDRESS = server.address;
+}

@@ -1,0 +1,114 @@
+/**
+ * Everything a journey test runs on, all real: a time-skipping Temporal server, a worker with the
+ * real activities, a migrated and seeded SQLite database, and an SMTP server that keeps the mail.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { createActivities } from '../../src/activities';
+import { startJourney } from '../../src/client/journeys';
+import { openDatabase, type Database } from '../../src/db/client';
+import { migrateDatabase } from '../../src/db/migrate';
+import { seedDemoData } from '../../src/db/seed';
+import { loadPolicy } from '../../src/policy';
+import type { JourneyPolicy } from '../../src/policy/schema';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
+import { createMailer, type Mailer } from '../../src/transports/email';
+import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/workflows/definitions';
+import { startInbox, type Inbox } from './smtp';
+import { createTimeSkippingEnv, uniqueTaskQueue } from './temporal';
+
+export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
+
+export interface JourneyHarness {
+  env: TestWorkflowEnvironment;
+  db: Database;
+  inbox: Inbox;
+  policy: JourneyPolicy;
+  start(caseCode: string, overrides?: Partial<OpenCase>): ReturnType<typeof startJourney>;
+  /** Runs `fn` while the worker polls. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  teardown(): Promise<void>;
+}
+
+export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('default')): Promise<JourneyHarness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-journey-'));
+  const databaseUrl = `file:${path.join(dir, 'test.db')}`;
+  await migrateDatabase(databaseUrl);
+  const db = openDatabase(databaseUrl);
+  await seedDemoData(db.prisma);
+  const inbox = await startInbox();
+  const mailer: Mailer = createMailer({
+    embedded: true,
+    host: '127.0.0.1',
+    port: inbox.port,
+    secure: false,
+    user: undefined,
+    password: undefined,
+    from: 'Đồng Hành <no-reply@donghanh.local>',
+    catcherWebPort: 0,
+  });
+  const env = await createTimeSkippingEnv();
+  // The time-skipping server starts with no custom search attributes (and cannot list them).
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
+  });
+  // A worker cannot run twice, so each `run` makes a new one from the same bundle.
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL });
+  let taskQueue = '';
+  const started: { terminate(reason: string): Promise<unknown> }[] = [];
+  return {
+    env,
+    db,
+    inbox,
+    policy,
+    async start(caseCode, overrides) {
+      const handle = await startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...overrides });
+      started.push(handle);
+      return handle;
+    },
+    /** Each run gets its own task queue and worker; journeys it started are ended after it, pass or fail. */
+    async run(fn) {
+      taskQueue = uniqueTaskQueue('journey');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+      try {
+        return await worker.runUntil(fn);
+      } finally {
+        await Promise.all(started.splice(0).map((handle) => handle.terminate('test finished').catch(() => undefined)));
+      }
+    },
+    async teardown() {
+      await env.teardown();
+      mailer.close();
+      await inbox.close();
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls the journey's query until `ready` holds: activities run in real time even when timers skip. */
+export async function waitForState(
+  handle: { query: (q: typeof journeyStateQuery) => Promise<JourneyState> },
+  ready: (s: JourneyState) => boolean,
+  timeoutMs = 10_000,
+): Promise<JourneyState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(journeyStateQuery);
+    if (ready(state)) return state;
+    if (Date.now() > deadline) throw new Error(`journey state not reached; last: ${JSON.stringify(state.history)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+export const DAY = 24 * HOUR;

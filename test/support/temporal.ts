@@ -1,0 +1,50 @@
+/**
+ * Temporal helpers for test files. Two kinds of server, on purpose:
+ * - the suite's dev server (started once in global-setup.ts): a real server with the project's
+ *   search attributes, for integration tests; share it, isolate with unique task queues/ids;
+ * - a time-skipping test server per file (`createTimeSkippingEnv`), for timers of days or weeks.
+ * Both use the local binaries from tools/bin; nothing is downloaded.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { resolveTestServer } from '../../src/temporal/binaries';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+
+// The SDK logs every worker state change at INFO; in tests that buries the failures. Must run
+// before the first Runtime use, hence at import; each test file has its own module registry.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this module registry: keep it
+}
+
+/** Address of the suite's dev server. */
+export function suiteServerAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run tests through jest (test/support/global-setup.ts)');
+  return address;
+}
+
+/** An environment on the suite's dev server; `teardown()` closes connections, not the server. */
+export function connectToSuiteServer(namespace = 'default'): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: suiteServerAddress(), namespace });
+}
+
+/**
+ * A fresh time-skipping server for this file; call `teardown()` in afterAll. It starts with no
+ * custom search attributes: pass `searchAttributes: true` to register the project's (needed by
+ * workflows that upsert them).
+ */
+export async function createTimeSkippingEnv(opts: { searchAttributes?: boolean } = {}): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: resolveTestServer(process.env.TEMPORAL_TEST_SERVER_PATH) },
+  });
+  if (opts.searchAttributes) await registerSearchAttributes(env.connection, 'default');
+  return env;
+}
+
+/** A task queue no other test file uses, so workers of parallel files never steal each other's tasks. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
