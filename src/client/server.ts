@@ -10,6 +10,10 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export function buildApi(deps: CaseRouteDeps & { logger: Logger }) {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES, genReqId: () => crypto.randomUUID() });
 
+  // JSON only: a form or plain-text body is a 415, not a string for the schemas to puzzle over.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof Problem) return sendProblem(request, reply, error);
     const status = (error as { statusCode?: number }).statusCode ?? 500;

@@ -37,6 +37,8 @@ export interface DevServer {
   address: string;
   /** undefined when headless */
   uiUrl: string | undefined;
+  /** Settles with the reason when the server process ends, for whoever supervises it. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -114,7 +116,7 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
     await stop();
     throw err;
   }
-  return { address, uiUrl, stop };
+  return { address, uiUrl, exited, stop };
 }
 
 /** TCP first (cheap), then a real gRPC call on the namespace: the port opens before it serves. */
@@ -164,5 +166,6 @@ async function startWithSdkDownload(
       extraArgs: o.headless ? [] : ['--ui-disable-news-fetch'],
     },
   });
-  return { address: o.address, uiUrl: o.uiUrl, stop: () => env.teardown() };
+  // The SDK owns that process and does not report its end.
+  return { address: o.address, uiUrl: o.uiUrl, exited: new Promise<string>(() => {}), stop: () => env.teardown() };
 }

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { createActivities } from '../../src/activities';
 import { startJourney } from '../../src/client/journeys';
 import { openDatabase, type Database } from '../../src/db/client';
@@ -15,7 +14,6 @@ import { migrateDatabase } from '../../src/db/migrate';
 import { seedDemoData } from '../../src/db/seed';
 import { loadPolicy } from '../../src/policy';
 import type { JourneyPolicy } from '../../src/policy/schema';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { createMailer, type Mailer } from '../../src/transports/email';
 import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/workflows/definitions';
 import { startInbox, type Inbox } from './smtp';
@@ -51,12 +49,7 @@ export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('d
     from: 'Đồng Hành <no-reply@donghanh.local>',
     catcherWebPort: 0,
   });
-  const env = await createTimeSkippingEnv();
-  // The time-skipping server starts with no custom search attributes (and cannot list them).
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
-  });
+  const env = await createTimeSkippingEnv({ searchAttributes: true });
   // A worker cannot run twice, so each `run` makes a new one from the same bundle.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
   const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL });

@@ -1,0 +1,113 @@
+/**
+ * `npm start`: the whole service on embedded defaults, in one supervised process tree:
+ * Temporal dev server (child process, persistent under data/), database migrations and demo
+ * seed, local mail catcher, worker and API. Ctrl-C stops everything in reverse order.
+ */
+import path from 'node:path';
+import { buildApi } from './client/server';
+import { config as loadConfig } from './config';
+import { openDatabase } from './db/client';
+import { migrateDatabase } from './db/migrate';
+import { seedDemoData } from './db/seed';
+import { createLogger } from './logger';
+import { startMailCatcher } from './mail-catcher';
+import { loadPolicy } from './policy';
+import { assertPortFree } from './ports';
+import { connectClient, connectWorkerConnection } from './temporal/connection';
+import { startDevServer } from './temporal/dev-server';
+import { assertSearchAttributesRegistered } from './temporal/search-attributes';
+import { createMailer } from './transports/email';
+import { createJourneyWorker } from './worker';
+
+async function main() {
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel);
+  const stops: { name: string; stop: () => Promise<unknown> | unknown }[] = [];
+  let stopping = false;
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'stopping');
+    for (const { name, stop } of stops.reverse()) {
+      await Promise.resolve()
+        .then(stop)
+        .catch((error: unknown) => log.error({ err: error, component: name }, 'stop failed'));
+    }
+    process.exit(exitCode);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+  try {
+    // Fail before starting anything when the API's port is taken.
+    await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+
+    let uiUrl: string | undefined;
+    if (cfg.temporal.embedded) {
+      const server = await startDevServer(cfg.temporal, { log: (line) => log.warn({ temporal: line }, 'temporal server') });
+      stops.push({ name: 'temporal', stop: server.stop });
+      uiUrl = server.uiUrl;
+      void server.exited.then((why) => shutdown(`Temporal dev server ${why}`, 1));
+    }
+
+    const { applied } = await migrateDatabase(cfg.databaseUrl);
+    const db = openDatabase(cfg.databaseUrl);
+    stops.push({ name: 'database', stop: db.close });
+    const { seeded } = await seedDemoData(db.prisma);
+    log.info({ migrationsApplied: applied, demoDataSeeded: seeded }, 'database ready');
+
+    let mailUrl: string | undefined;
+    if (cfg.mail.embedded) {
+      const catcher = await startMailCatcher({
+        smtpPort: cfg.mail.port,
+        webPort: cfg.mail.catcherWebPort,
+        mailDirectory: path.join(cfg.dataDir, 'mail'),
+      });
+      stops.push({ name: 'mail catcher', stop: catcher.stop });
+      mailUrl = catcher.webUrl;
+    }
+    const mailer = createMailer(cfg.mail);
+    stops.push({ name: 'mailer', stop: mailer.close });
+
+    const { client, connection } = await connectClient(cfg.temporal);
+    stops.push({ name: 'temporal client', stop: () => connection.close() });
+    await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
+
+    const workerConnection = await connectWorkerConnection(cfg.temporal);
+    const worker = await createJourneyWorker(cfg.temporal, workerConnection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl });
+    const running = worker.run();
+    stops.push({
+      name: 'worker',
+      stop: async () => {
+        // The SDK also stops workers on SIGINT/SIGTERM by itself.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await workerConnection.close();
+      },
+    });
+    running.catch((error: unknown) => {
+      log.error({ err: error }, 'worker failed');
+      void shutdown('worker failed', 1);
+    });
+
+    const api = buildApi({ temporal: client, taskQueue: cfg.temporal.taskQueue, policy: loadPolicy(cfg.journeyPolicy), db, logger: log });
+    await api.listen({ host: cfg.api.host, port: cfg.api.port });
+    stops.push({ name: 'api', stop: () => api.close() });
+
+    const lines = [
+      'Đồng Hành is running. Press Ctrl-C to stop.',
+      `  API                http://${cfg.api.host}:${cfg.api.port}  (GET /healthz, POST /cases)`,
+      uiUrl && `  Temporal Web UI    ${uiUrl}`,
+      `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
+      mailUrl && `  Mail catcher       ${mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
+      `  Journey policy     ${cfg.journeyPolicy}`,
+      `  Data               ${cfg.dataDir}`,
+    ];
+    process.stdout.write(`\n${lines.filter(Boolean).join('\n')}\n\n`);
+  } catch (error) {
+    log.error(error instanceof Error ? error.message : String(error));
+    await shutdown('start-up failed', 1);
+  }
+}
+
+void main();
