@@ -4,7 +4,7 @@ import { z } from 'zod';
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PATTERN = /^(\d+)(s|m|h|d)$/;
 
-export const Duration = z.string().regex(PATTERN, 'a duration such as "90s", "30m", "4h" or "3d"');
+export const Duration = z.string().regex(PATTERN, { message: 'a duration such as "90s", "30m", "4h" or "3d"', abort: true });
 export const PositiveDuration = Duration.refine((d) => durationMs(d) > 0, 'must be longer than zero');
 
 export function durationMs(duration: string): number {

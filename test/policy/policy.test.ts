@@ -1,0 +1,104 @@
+import { OpenCase } from '../../src/workflows/definitions';
+import { loadPolicy } from '../../src/policy';
+import { durationMs, formatDuration } from '../../src/policy/duration';
+import { renderMessage } from '../../src/policy/messages';
+import { JourneyPolicy } from '../../src/policy/schema';
+
+const issues = (value: unknown) => {
+  const r = JourneyPolicy.safeParse(value);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('journey policy', () => {
+  const policy = loadPolicy('default');
+
+  test('the default follows DOMAIN.md: stages in order, verification within 3 days of the notification', () => {
+    expect(policy.stages.map((s) => s.key)).toEqual([
+      'reception',
+      'initial-verification',
+      'identification',
+      'support-plan',
+      'support-services',
+      'reintegration',
+      'closure',
+    ]);
+    const verification = policy.stages[1]!.tasks;
+    expect(verification.map((t) => [t.agency, t.completeWithin, t.clock])).toEqual([
+      ['health_dept', '3d', 'case'],
+      ['police', '3d', 'case'],
+    ]);
+  });
+
+  test('the demo has the same shape, one day lasting one minute', () => {
+    const demo = loadPolicy('demo');
+    const shape = (p: JourneyPolicy) => p.stages.map((s) => [s.key, s.tasks.map((t) => [t.key, t.agency, t.ladder])]);
+    expect(shape(demo)).toEqual(shape(policy));
+    expect(demo.stages[1]!.tasks[0]!.completeWithin).toBe('3m');
+    expect(demo.ladders.standard!.steps.map((s) => s.after)).toEqual(['0s', '1m', '2m', '3m']);
+  });
+
+  test.each([
+    ['an unknown ladder', (p: JourneyPolicy) => (p.stages[0]!.tasks[0]!.ladder = 'nope'), 'unknown ladder "nope"'],
+    ['a duplicate task key', (p: JourneyPolicy) => (p.stages[1]!.tasks[1]!.key = p.stages[1]!.tasks[0]!.key), 'duplicate task key'],
+    ['a malformed duration', (p: JourneyPolicy) => (p.stages[0]!.tasks[0]!.completeWithin = '3 days'), 'a duration such as'],
+    ['a zero SLA', (p: JourneyPolicy) => (p.stages[0]!.tasks[0]!.acknowledgeWithin = '0h'), 'longer than zero'],
+    ['a ladder out of order', (p: JourneyPolicy) => (p.ladders.standard!.steps[1]!.after = '5d'), 'increasing order'],
+    ['an unknown agency kind', (p: JourneyPolicy) => ((p.stages[0]!.tasks[0] as { agency: string }).agency = 'army'), 'agency'],
+  ])('rejects %s, naming where', (_what, breakIt, message) => {
+    const broken = structuredClone(policy);
+    breakIt(broken);
+    expect(issues(broken).join('\n')).toContain(message);
+  });
+});
+
+describe('durations', () => {
+  test.each([
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['4h', 14_400_000],
+    ['3d', 259_200_000],
+  ])('%s is %d ms and formats back', (text, ms) => {
+    expect(durationMs(text)).toBe(ms);
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('messages', () => {
+  const facts = {
+    caseCode: 'DN-2026-0001',
+    task: { vi: 'Tiếp nhận', en: 'Reception' },
+    phase: 'acknowledge' as const,
+    level: 1,
+    dueAt: '2026-11-29T14:30:00Z',
+    link: 'http://127.0.0.1:3000/tasks/x',
+    recipient: 'Chị Lan',
+  };
+
+  test('a reminder in Vietnamese shows the deadline in Vietnam time', () => {
+    const m = renderMessage(facts, 'vi');
+    expect(m.subject).toBe('Nhắc việc — hồ sơ DN-2026-0001: Tiếp nhận');
+    expect(m.text).toContain('21:30');
+    expect(m.text).not.toMatch(/\{\w+\}/);
+  });
+
+  test('an escalation in English names its level', () => {
+    const m = renderMessage({ ...facts, level: 3, phase: 'complete' }, 'en');
+    expect(m.subject).toBe('Escalation level 3 — case DN-2026-0001: Reception is overdue');
+    expect(m.text).toContain('had to be completed by');
+  });
+});
+
+describe('opening a case', () => {
+  test('an unknown province is named with an example of a valid code', () => {
+    const r = OpenCase.safeParse({ caseCode: 'dn 1', province: 'DN', leadAgencyId: 'dn-health' });
+    expect(r.success).toBe(false);
+    const text = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+    expect(text).toContain('province: unknown province code "DN"');
+    expect(text).toContain('caseCode');
+  });
+
+  test('personal data has no place in the workflow input', () => {
+    const r = OpenCase.safeParse({ caseCode: 'DN-2026-1', province: 'VN-DN', leadAgencyId: 'dn-health', name: 'Nguyễn Thị A' });
+    expect(r.success).toBe(false);
+  });
+});
