@@ -1,13 +1,13 @@
 /**
- * Writes the journey's facts to the database for reports and the API. The workflow stays the
- * source of truth for what happens next; every write here is an idempotent upsert, so a retried
- * activity changes nothing twice.
+ * Writes the journey's facts to the database for reports and the API, and places tasks with
+ * agencies and people from the directory. The workflow stays the source of truth for what happens
+ * next; every write here is an idempotent upsert, so a retried activity changes nothing twice.
  */
-import type { ClosureReason } from '../domain/case';
 import type { AgencyKind } from '../domain/agencies';
+import type { ClosureReason } from '../domain/case';
 import type { Database } from '../db/client';
-import type { TaskState } from '../workflows/definitions';
-import type { TaskDraft } from '../workflows/journey-state';
+import type { HistoryEntry, TaskState } from '../workflows/definitions';
+import type { Placement, TaskDraft } from '../workflows/journey-state';
 
 export interface CaseSummary {
   caseCode: string;
@@ -20,99 +20,104 @@ export interface CaseSummary {
   closureReason?: ClosureReason;
 }
 
-export interface TaskOpening extends TaskDraft {
-  caseCode: string;
+export interface JourneyChanges {
+  summary: CaseSummary;
+  tasks: TaskState[];
+  history: HistoryEntry[];
+}
+
+interface Where {
   province: string;
   agencyKind: AgencyKind;
+  /** Holds the task when the province has no agency of that kind. */
   leadAgencyId: string;
 }
 
+export interface TaskOpening extends TaskDraft, Where {
+  caseCode: string;
+}
+
 export function recordActivities({ prisma }: Database) {
+  /**
+   * The province's agency of the policy's kind (the lead agency for its own kind), and there the
+   * active staff member of `role` with the fewest open tasks. With no such agency the lead agency
+   * holds the task unassigned, and its ladder reaches the supervisors and the coordinator.
+   */
+  async function place(w: Where, role = 'caseworker'): Promise<Placement> {
+    const lead = await prisma.agency.findUnique({ where: { id: w.leadAgencyId } });
+    const agency =
+      lead?.kind === w.agencyKind && lead.province === w.province
+        ? lead
+        : await prisma.agency.findFirst({ where: { province: w.province, kind: w.agencyKind }, orderBy: { id: 'asc' } });
+    if (!agency) return { agencyId: w.leadAgencyId, assigneeId: null };
+    const candidates = await prisma.staffMember.findMany({
+      where: { agencyId: agency.id, role, active: true },
+      include: { _count: { select: { tasks: { where: { status: { in: ['open', 'acknowledged'] } } } } } },
+      orderBy: { id: 'asc' },
+    });
+    const least = candidates.reduce<(typeof candidates)[number] | undefined>((best, s) => (!best || s._count.tasks < best._count.tasks ? s : best), undefined);
+    return { agencyId: agency.id, assigneeId: least?.id ?? null };
+  }
+
   return {
-    async recordCaseOpened(c: CaseSummary & { workflowId: string }): Promise<void> {
-      await prisma.case.upsert({
-        where: { code: c.caseCode },
-        create: {
-          code: c.caseCode,
-          province: c.province,
-          leadAgencyId: c.leadAgencyId,
-          workflowId: c.workflowId,
-          stage: c.stage,
-          status: c.status,
-          openedAt: new Date(c.openedAt),
-        },
-        update: {},
-      });
-    },
-
-    async recordCaseStage(c: CaseSummary): Promise<void> {
-      await prisma.case.update({
-        where: { code: c.caseCode },
-        data: {
-          stage: c.stage,
-          status: c.status,
-          closedAt: c.closedAt ? new Date(c.closedAt) : null,
-          closureReason: c.closureReason ?? null,
-        },
-      });
-    },
-
-    /**
-     * Places a task with the province's agency of the policy's kind (the lead agency for its own
-     * kind) and the active caseworker there with the fewest open tasks. With no such agency the
-     * lead agency holds it unassigned, and its ladder reaches the coordinator.
-     */
-    async openTask(t: TaskOpening): Promise<{ agencyId: string; assigneeId: string | null }> {
+    async openTask(t: TaskOpening): Promise<Placement> {
       const existing = await prisma.task.findUnique({ where: { id: t.id } });
       if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
-
-      const lead = await prisma.agency.findUnique({ where: { id: t.leadAgencyId } });
-      const agency =
-        lead?.kind === t.agencyKind
-          ? lead
-          : await prisma.agency.findFirst({ where: { province: t.province, kind: t.agencyKind }, orderBy: { id: 'asc' } });
-      const agencyId = agency?.id ?? t.leadAgencyId;
-      const caseworkers = agency
-        ? await prisma.staffMember.findMany({
-            where: { agencyId, role: 'caseworker', active: true },
-            include: { _count: { select: { tasks: { where: { status: { not: 'done' } } } } } },
-            orderBy: { id: 'asc' },
-          })
-        : [];
-      const assignee = caseworkers.reduce<(typeof caseworkers)[number] | undefined>(
-        (best, s) => (best === undefined || s._count.tasks < best._count.tasks ? s : best),
-        undefined,
-      );
+      const placement = await place(t);
       await prisma.task.create({
         data: {
           id: t.id,
           caseCode: t.caseCode,
           taskKey: t.key,
           stage: t.stage,
-          agencyId,
-          assigneeId: assignee?.id ?? null,
+          ...placement,
           status: 'open',
           ackDueAt: new Date(t.acknowledgeDueAt),
           doneDueAt: new Date(t.completeDueAt),
           createdAt: new Date(t.createdAt),
         },
       });
-      return { agencyId, assigneeId: assignee?.id ?? null };
+      return placement;
     },
 
-    async recordTask(t: TaskState): Promise<void> {
-      await prisma.task.update({
-        where: { id: t.id },
-        data: {
-          status: t.status,
-          assigneeId: t.assigneeId,
-          escalationLevel: t.escalationLevel,
-          ackDueAt: new Date(t.acknowledgeDueAt),
-          doneDueAt: new Date(t.completeDueAt),
-          acknowledgedAt: t.acknowledgedAt ? new Date(t.acknowledgedAt) : null,
-          completedAt: t.completedAt ? new Date(t.completedAt) : null,
-        },
+    /** A new home for an existing task (declined referral, accepted transfer); the sync records it. */
+    async placeTask(p: Where & { taskId: string; role?: 'coordinator' }): Promise<Placement> {
+      return place(p, p.role);
+    },
+
+    async syncJourney({ summary: c, tasks, history }: JourneyChanges): Promise<void> {
+      const caseRow = {
+        province: c.province,
+        leadAgencyId: c.leadAgencyId,
+        stage: c.stage,
+        status: c.status,
+        closedAt: c.closedAt ? new Date(c.closedAt) : null,
+        closureReason: c.closureReason ?? null,
+      };
+      await prisma.case.upsert({
+        where: { code: c.caseCode },
+        create: { code: c.caseCode, workflowId: `journey-${c.caseCode}`, openedAt: new Date(c.openedAt), ...caseRow },
+        update: caseRow,
       });
+      for (const t of tasks) {
+        await prisma.task.update({
+          where: { id: t.id },
+          data: {
+            agencyId: t.agencyId,
+            assigneeId: t.assigneeId,
+            status: t.status,
+            escalationLevel: t.escalationLevel,
+            ackDueAt: new Date(t.acknowledgeDueAt),
+            doneDueAt: new Date(t.completeDueAt),
+            acknowledgedAt: t.acknowledgedAt ? new Date(t.acknowledgedAt) : null,
+            completedAt: t.completedAt ? new Date(t.completedAt) : null,
+          },
+        });
+      }
+      for (const h of history) {
+        const row = { caseCode: c.caseCode, seq: h.seq, at: new Date(h.at), action: h.action, taskId: h.taskId ?? null, actorId: h.by ?? null, detail: h.detail ?? null };
+        await prisma.journeyAction.upsert({ where: { id: `${c.caseCode}#${h.seq}` }, create: { id: `${c.caseCode}#${h.seq}`, ...row }, update: {} });
+      }
     },
   };
 }

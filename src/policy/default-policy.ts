@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { ClosureReason } from '../domain/case';
-import type { EscalationLadder, JourneyPolicy } from './schema';
+import type { EscalationLadder, JourneyPolicy, TaskPolicy } from './schema';
 
 const standard = {
   steps: [
@@ -27,10 +27,24 @@ const urgent = {
   repeatEvery: '4h',
 } satisfies z.input<typeof EscalationLadder>;
 
+type TaskInput = z.input<typeof TaskPolicy>;
+
+/** A support service: opened when the plan chooses it; referrals to NGOs need consent. */
+function service(key: string, agency: TaskInput['agency'], title: TaskInput['title'], completeWithin: string, requiresConsent = false): TaskInput {
+  return { key, title, agency, acknowledgeWithin: '1d', completeWithin, maxExtension: completeWithin, ladder: 'standard', onlyIfPlanned: true, requiresConsent };
+}
+
 export const defaultPolicy = {
   id: 'vn-default',
   version: 1,
   ladders: { standard, urgent },
+  transferAcceptance: {
+    key: 'transfer-acceptance',
+    title: { vi: 'Tiếp nhận hồ sơ chuyển từ tỉnh khác', en: 'Accept a case transferred from another province' },
+    acknowledgeWithin: '1d',
+    completeWithin: '3d',
+    ladder: 'standard',
+  },
   stages: [
     {
       key: 'reception',
@@ -84,6 +98,7 @@ export const defaultPolicy = {
           agency: 'police',
           acknowledgeWithin: '1d',
           completeWithin: '7d',
+          maxExtension: '7d',
           ladder: 'standard',
           outcomes: {
             victim: {},
@@ -102,30 +117,25 @@ export const defaultPolicy = {
           agency: 'health_dept',
           acknowledgeWithin: '1d',
           completeWithin: '5d',
+          maxExtension: '5d',
           ladder: 'standard',
+          plans: 'support-services',
         },
       ],
     },
     {
       key: 'support-services',
       title: { vi: 'Thực hiện hỗ trợ', en: 'Support services' },
+      // Each service opens only when the support plan chose it; the stage ends when all are done.
       tasks: [
-        {
-          key: 'shelter-placement',
-          title: { vi: 'Bố trí chỗ ở tại cơ sở hỗ trợ', en: 'Shelter placement in a support facility' },
-          agency: 'shelter',
-          acknowledgeWithin: '1d',
-          completeWithin: '3d',
-          ladder: 'standard',
-        },
-        {
-          key: 'medical-care',
-          title: { vi: 'Chăm sóc y tế', en: 'Medical care' },
-          agency: 'health_facility',
-          acknowledgeWithin: '1d',
-          completeWithin: '14d',
-          ladder: 'standard',
-        },
+        service('shelter-placement', 'shelter', { vi: 'Bố trí chỗ ở tại cơ sở trợ giúp xã hội', en: 'Shelter placement in a support facility' }, '3d'),
+        service('medical-care', 'health_facility', { vi: 'Chăm sóc y tế', en: 'Medical care' }, '14d'),
+        service('psychological-support', 'health_facility', { vi: 'Hỗ trợ tâm lý', en: 'Psychological support' }, '30d'),
+        service('legal-aid', 'legal_aid', { vi: 'Trợ giúp pháp lý', en: 'Legal aid' }, '30d'),
+        service('interpreter', 'health_dept', { vi: 'Bố trí phiên dịch', en: 'Interpreter' }, '2d'),
+        service('education-vocational', 'ngo', { vi: 'Hỗ trợ học văn hóa, học nghề', en: 'Education or vocational training' }, '60d', true),
+        service('financial-support', 'health_dept', { vi: 'Hỗ trợ tài chính ban đầu', en: 'Initial financial support' }, '7d'),
+        service('return-home', 'ngo', { vi: 'Hỗ trợ trở về nơi cư trú (kể cả từ nước ngoài)', en: 'Return home (also from abroad)' }, '14d', true),
       ],
     },
     {
@@ -138,7 +148,38 @@ export const defaultPolicy = {
           agency: 'commune_committee',
           acknowledgeWithin: '2d',
           completeWithin: '30d',
+          maxExtension: '30d',
           ladder: 'standard',
+        },
+        {
+          key: 'social-worker-handover',
+          title: { vi: 'Bàn giao cho cán bộ công tác xã hội tại địa phương', en: 'Hand over to the local social worker' },
+          agency: 'health_dept',
+          acknowledgeWithin: '2d',
+          completeWithin: '14d',
+          maxExtension: '14d',
+          ladder: 'standard',
+        },
+      ],
+    },
+    {
+      key: 'follow-up',
+      title: { vi: 'Theo dõi sau tái hòa nhập', en: 'Follow-up' },
+      repeat: { every: '30d', times: 12 },
+      tasks: [
+        {
+          key: 'follow-up-check-in',
+          title: { vi: 'Thăm hỏi định kỳ: an toàn, không bị mua bán lại', en: 'Check-in: safe and not re-trafficked' },
+          agency: 'commune_committee',
+          acknowledgeWithin: '3d',
+          completeWithin: '7d',
+          maxExtension: '7d',
+          ladder: 'standard',
+          outcomes: {
+            safe: {},
+            needs_support: { reopens: ['support-plan', 'support-services'] },
+            lost_contact: { closesCase: 'lost_contact' },
+          },
         },
       ],
     },

@@ -20,6 +20,12 @@ export function loadPolicy(name: 'default' | 'demo'): JourneyPolicy {
 /** The same journey with every duration multiplied by `factor`. */
 export function scaledPolicy(policy: JourneyPolicy, factor: number, suffix: string): JourneyPolicy {
   const scale = (d: string) => (durationMs(d) === 0 ? d : formatDuration(Math.max(DEMO_MINIMUM_MS, durationMs(d) * factor)));
+  const deadlines = <T extends { acknowledgeWithin: string; completeWithin: string; maxExtension: string }>(t: T): T => ({
+    ...t,
+    acknowledgeWithin: scale(t.acknowledgeWithin),
+    completeWithin: scale(t.completeWithin),
+    maxExtension: scale(t.maxExtension),
+  });
   return JourneyPolicy.parse({
     ...policy,
     id: `${policy.id}-${suffix}`,
@@ -29,13 +35,11 @@ export function scaledPolicy(policy: JourneyPolicy, factor: number, suffix: stri
         { repeatEvery: scale(ladder.repeatEvery), steps: ladder.steps.map((s) => ({ ...s, after: scale(s.after) })) },
       ]),
     ),
+    transferAcceptance: deadlines(policy.transferAcceptance),
     stages: policy.stages.map((stage) => ({
       ...stage,
-      tasks: stage.tasks.map((t) => ({
-        ...t,
-        acknowledgeWithin: scale(t.acknowledgeWithin),
-        completeWithin: scale(t.completeWithin),
-      })),
+      ...(stage.repeat ? { repeat: { ...stage.repeat, every: scale(stage.repeat.every) } } : {}),
+      tasks: stage.tasks.map(deadlines),
     })),
   });
 }

@@ -38,26 +38,48 @@ export const EscalationLadder = z
   );
 export type EscalationLadder = z.infer<typeof EscalationLadder>;
 
-export const TaskPolicy = z.object({
-  key: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case words joined by "-"'),
+const Key = z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case words joined by "-"');
+
+export const Outcome = z.object({
+  /** Completing the task with this outcome closes the case with this reason. */
+  closesCase: ClosureReason.optional(),
+  /** These stages run again (e.g. a failed follow-up check-in reopens support), then the journey goes on. */
+  reopens: z.array(Key).min(1).optional(),
+});
+
+/** SLAs and ladder of a task: shared by stage tasks and the transfer acceptance. */
+const Deadlines = z.object({
   title: Text,
-  agency: AgencyKind,
-  required: z.boolean().default(true),
   /** Time from the task's creation to acknowledgement, and to completion. */
   acknowledgeWithin: PositiveDuration,
   completeWithin: PositiveDuration,
+  ladder: z.string().min(1),
+  /** The most all extensions of one task may add together. */
+  maxExtension: Duration.default('0s'),
+});
+
+export const TaskPolicy = Deadlines.extend({
+  key: Key,
+  agency: AgencyKind,
   /** 'case': the SLAs count from the case's opening (the notification), as Art. 27 does for verification. */
   clock: z.enum(['task', 'case']).default('task'),
-  ladder: z.string().min(1),
-  /** When present, completing the task requires one of these outcomes; some close the case. */
-  outcomes: z.record(z.string(), z.object({ closesCase: ClosureReason.optional() })).optional(),
+  /** Opened only when a support plan selects it (see `plans`). */
+  onlyIfPlanned: z.boolean().default(false),
+  /** A referral outside the state system (IOM, NGOs) needs the person's recorded consent. */
+  requiresConsent: z.boolean().default(false),
+  /** Completing this task chooses which `onlyIfPlanned` tasks of that stage open. */
+  plans: Key.optional(),
+  /** When present, completing the task requires one of these outcomes. */
+  outcomes: z.record(z.string(), Outcome).optional(),
 });
 export type TaskPolicy = z.infer<typeof TaskPolicy>;
 
 export const StagePolicy = z.object({
-  key: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  key: Key,
   title: Text,
   tasks: z.array(TaskPolicy).min(1),
+  /** A stage that recurs, e.g. monthly follow-up check-ins for a year. */
+  repeat: z.object({ every: PositiveDuration, times: z.number().int().min(1).max(60) }).optional(),
 });
 export type StagePolicy = z.infer<typeof StagePolicy>;
 
@@ -67,18 +89,26 @@ export const JourneyPolicy = z
     version: z.number().int().positive(),
     stages: z.array(StagePolicy).min(1),
     ladders: z.record(z.string(), EscalationLadder),
+    /** The receiving province's health department accepts a transferred case with this task. */
+    transferAcceptance: Deadlines.extend({ key: Key }),
   })
   .superRefine((p, ctx) => {
-    const taskKeys = new Set<string>();
+    const stageKeys = new Set(p.stages.map((s) => s.key));
+    const taskKeys = new Set<string>([p.transferAcceptance.key]);
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (!(p.transferAcceptance.ladder in p.ladders)) issue(['transferAcceptance', 'ladder'], `unknown ladder "${p.transferAcceptance.ladder}"`);
     p.stages.forEach((stage, s) =>
       stage.tasks.forEach((task, t) => {
-        if (taskKeys.has(task.key)) {
-          ctx.addIssue({ code: 'custom', path: ['stages', s, 'tasks', t, 'key'], message: `duplicate task key "${task.key}"` });
-        }
+        const at = ['stages', s, 'tasks', t];
+        if (taskKeys.has(task.key)) issue([...at, 'key'], `duplicate task key "${task.key}"`);
         taskKeys.add(task.key);
-        if (!(task.ladder in p.ladders)) {
-          ctx.addIssue({ code: 'custom', path: ['stages', s, 'tasks', t, 'ladder'], message: `unknown ladder "${task.ladder}"` });
+        if (!(task.ladder in p.ladders)) issue([...at, 'ladder'], `unknown ladder "${task.ladder}"`);
+        if (task.plans && !p.stages.some((other) => other.key === task.plans && other.tasks.some((x) => x.onlyIfPlanned))) {
+          issue([...at, 'plans'], `"${task.plans}" is not a stage with tasks opened only if planned`);
         }
+        Object.entries(task.outcomes ?? {}).forEach(([name, outcome]) =>
+          outcome.reopens?.forEach((key) => stageKeys.has(key) || issue([...at, 'outcomes', name, 'reopens'], `unknown stage "${key}"`)),
+        );
       }),
     );
   });

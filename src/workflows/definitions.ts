@@ -1,12 +1,14 @@
 /**
  * The journey workflow's contract, shared by the workflow, the worker and the API:
- * input, state, updates and queries. Payloads are zod schemas.
+ * input, state, staff actions (updates) and the state query. Payloads are zod schemas.
+ * Nothing here may carry personal data: it all lands in Temporal's history.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { CaseCode, type ClosureReason } from '../domain/case';
+import { CaseCode, ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
-import type { JourneyPolicy, TaskPolicy } from '../policy/schema';
+import { Duration } from '../policy/duration';
+import { JourneyPolicy, type TaskPolicy } from '../policy/schema';
 
 export const JOURNEY_WORKFLOW = 'journey';
 export const journeyWorkflowId = (caseCode: string) => `journey-${caseCode}`;
@@ -18,12 +20,22 @@ export const OpenCase = z.strictObject({
 });
 export type OpenCase = z.infer<typeof OpenCase>;
 
+/** Where a journey stands in its policy: carried over continue-as-new. */
+export interface JourneyPosition {
+  stage: string;
+  round: number;
+  /** A recurring stage's next round opens no earlier than this. */
+  notBefore?: string;
+}
+
 export interface JourneyInput extends OpenCase {
   /** The policy in force when the case was opened: a copy, so later edits do not change this journey. */
   policy: JourneyPolicy;
+  /** Set when a run continues as new: the state and position it carries over. */
+  resume?: { state: JourneyState; position: JourneyPosition };
 }
 
-export type TaskStatus = 'open' | 'acknowledged' | 'done';
+export type TaskStatus = 'open' | 'acknowledged' | 'done' | 'cancelled';
 export type EscalationPhase = 'acknowledge' | 'complete';
 
 export interface TaskState {
@@ -39,14 +51,40 @@ export interface TaskState {
   completeDueAt: string;
   /** The ladder step reached in the current phase: 0 = none yet, 1 = reminder, … */
   escalationLevel: number;
+  /** Extensions granted so far, in ms (capped by the policy's maxExtension). */
+  extendedMs: number;
+  /** Bumped whenever deadlines or the assignee change, so the task's timers start over. */
+  revision: number;
   acknowledgedAt?: string;
   completedAt?: string;
   outcome?: string;
 }
 
+export const HistoryAction = z.enum([
+  'case-opened',
+  'stage-started',
+  'task-opened',
+  'acknowledged',
+  'completed',
+  'escalated',
+  'note-added',
+  'deadline-extended',
+  'reassigned',
+  'referral-declined',
+  'consent-recorded',
+  'consent-withdrawn',
+  'transfer-requested',
+  'transfer-accepted',
+  'transfer-refused',
+  'policy-changed',
+  'task-cancelled',
+  'case-closed',
+]);
+
 export interface HistoryEntry {
+  seq: number;
   at: string;
-  action: 'case-opened' | 'stage-started' | 'task-opened' | 'acknowledged' | 'completed' | 'escalated' | 'case-closed';
+  action: z.infer<typeof HistoryAction>;
   taskId?: string;
   by?: string;
   detail?: string;
@@ -58,33 +96,86 @@ export interface JourneyState {
   leadAgencyId: string;
   policy: { id: string; version: number };
   stage: string;
+  /** Round of a recurring stage (follow-up check-ins), from 0. */
+  round: number;
   status: 'active' | 'closed';
   openedAt: string;
   closedAt?: string;
   closureReason?: ClosureReason;
+  consent: { given: boolean; at?: string; by?: string };
+  /** Services the support plan chose (task keys). */
+  plan: string[];
+  transfer?: { toProvince: string; taskId: string; status: 'pending' | 'accepted' | 'refused' };
   tasks: TaskState[];
   history: HistoryEntry[];
 }
 
-const Actor = { taskId: z.string().min(1).max(200), staffId: z.string().min(1).max(64), agencyId: z.string().min(1).max(64) };
+const Actor = { staffId: z.string().min(1).max(64), agencyId: z.string().min(1).max(64) };
+const TaskActor = { taskId: z.string().min(1).max(200), ...Actor };
 
-export const AcknowledgeTask = z.strictObject(Actor);
+export const ExtensionReason = z.enum(['waiting_for_documents', 'person_unavailable', 'medical_reasons', 'interpreter_needed', 'capacity', 'other']);
+export const DeclineReason = z.enum(['no_capacity', 'not_competent', 'conflict_of_interest', 'person_refused', 'other']);
+export const TransferReason = z.enum(['person_moved', 'family_location', 'safety', 'service_availability', 'other']);
+
+export const AcknowledgeTask = z.strictObject(TaskActor);
+export const CompleteTask = z.strictObject({
+  ...TaskActor,
+  outcome: z.string().min(1).max(64).optional(),
+  /** For a planning task: the services (task keys) the plan chooses. */
+  plan: z.array(z.string().min(1).max(64)).max(30).optional(),
+});
+/** The note's text stays in the database; the journey keeps only its id. */
+export const AddNote = z.strictObject({ ...TaskActor, noteId: z.string().min(1).max(64) });
+export const ExtendDeadline = z.strictObject({ ...TaskActor, extendBy: Duration, reason: ExtensionReason });
+/** Staff of the owning agency hand a task to a colleague; the lead agency may refer it to another agency. */
+export const ReassignTask = z.strictObject({ ...TaskActor, toStaffId: z.string().min(1).max(64), toAgencyId: z.string().min(1).max(64) });
+export const DeclineReferral = z.strictObject({ ...TaskActor, reason: DeclineReason });
+export const TransferCase = z.strictObject({ ...Actor, toProvince: ProvinceCode, reason: TransferReason });
+export const RecordConsent = z.strictObject(Actor);
+export const WithdrawConsent = z.strictObject(Actor);
+export const CloseCase = z.strictObject({ ...Actor, reason: ClosureReason });
+export const ChangePolicy = z.strictObject({ ...Actor, policy: JourneyPolicy });
+
 export type AcknowledgeTask = z.infer<typeof AcknowledgeTask>;
-
-export const CompleteTask = z.strictObject({ ...Actor, outcome: z.string().min(1).max(64).optional() });
 export type CompleteTask = z.infer<typeof CompleteTask>;
+export type AddNote = z.infer<typeof AddNote>;
+export type ExtendDeadline = z.infer<typeof ExtendDeadline>;
+export type ReassignTask = z.infer<typeof ReassignTask>;
+export type DeclineReferral = z.infer<typeof DeclineReferral>;
+export type TransferCase = z.infer<typeof TransferCase>;
+export type RecordConsent = z.infer<typeof RecordConsent>;
+export type WithdrawConsent = z.infer<typeof WithdrawConsent>;
+export type CloseCase = z.infer<typeof CloseCase>;
+export type ChangePolicy = z.input<typeof ChangePolicy>;
 
 export const acknowledgeTaskUpdate = defineUpdate<TaskState, [AcknowledgeTask]>('acknowledgeTask');
 export const completeTaskUpdate = defineUpdate<TaskState, [CompleteTask]>('completeTask');
+export const addNoteUpdate = defineUpdate<TaskState, [AddNote]>('addNote');
+export const extendDeadlineUpdate = defineUpdate<TaskState, [ExtendDeadline]>('extendDeadline');
+export const reassignTaskUpdate = defineUpdate<TaskState, [ReassignTask]>('reassignTask');
+export const declineReferralUpdate = defineUpdate<TaskState, [DeclineReferral]>('declineReferral');
+export const transferCaseUpdate = defineUpdate<TaskState, [TransferCase]>('transferCase');
+export const recordConsentUpdate = defineUpdate<JourneyState['consent'], [RecordConsent]>('recordConsent');
+export const withdrawConsentUpdate = defineUpdate<JourneyState['consent'], [WithdrawConsent]>('withdrawConsent');
+export const closeCaseUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [CloseCase]>('closeCase');
+export const changePolicyUpdate = defineUpdate<JourneyState['policy'], [ChangePolicy]>('changePolicy');
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 
 /** Reasons an update is refused; the API turns these `type`s into 4xx answers. */
 export const TaskRejection = {
   notFound: 'TaskNotFound',
   wrongAgency: 'TaskOfAnotherAgency',
+  notLeadAgency: 'NotLeadAgency',
   alreadyDone: 'TaskAlreadyDone',
   alreadyAcknowledged: 'TaskAlreadyAcknowledged',
   invalidOutcome: 'InvalidOutcome',
+  invalidPlan: 'InvalidPlan',
+  consentRequired: 'ConsentRequired',
+  extensionTooLong: 'ExtensionExceedsCap',
+  notAReferral: 'NotAReferral',
+  transferPending: 'TransferPending',
+  sameProvince: 'SameProvince',
+  policyNotNewer: 'PolicyNotNewer',
   invalidInput: 'InvalidInput',
   caseClosed: 'CaseClosed',
 } as const;

@@ -1,104 +1,106 @@
 /**
- * One person's journey, stage by stage, as the policy it was started with describes it.
- * Deterministic and free of I/O: every effect goes through an activity.
+ * One person's journey, stage by stage, as the policy it was started with describes it:
+ * each stage opens its tasks, every task climbs its escalation ladder until it is done, and the
+ * stage ends when all are. Deterministic and free of I/O: every effect goes through an activity.
  */
-import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { EscalationLevel, OpenTaskAgencies, Stage } from '../temporal/search-attributes';
-import type { Activities } from '../activities';
-import {
-  AcknowledgeTask,
-  CompleteTask,
-  acknowledgeTaskUpdate,
-  completeTaskUpdate,
-  journeyStateQuery,
-  TaskRejection,
-  type JourneyInput,
-  type JourneyState,
-  type TaskState,
-} from './definitions';
+import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes } from '@temporalio/workflow';
+import { durationMs } from '../policy/duration';
+import type { StagePolicy } from '../policy/schema';
+import { EscalationLevel, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
+import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from './definitions';
+import { activities } from './activities-proxy';
 import { Journey } from './journey-state';
+import { registerStaffActions } from './staff-actions';
 import { watchTask } from './task-watch';
 
-const records = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   const j = new Journey(input, new Date(Date.now()).toISOString());
+  const sync = serialSync(j);
+  const watch = (task: TaskState) => watchWithLadder(j, task, sync);
+  registerStaffActions(j, { sync, watch, publish: () => publish(j) });
 
-  setHandler(journeyStateQuery, () => j.state);
-  setHandler(
-    acknowledgeTaskUpdate,
-    async (u) => {
-      const task = j.acknowledge(u);
-      publish(j);
-      await records.recordTask(task);
-      return task;
-    },
-    { validator: (u) => j.assertCanAcknowledge(parse(AcknowledgeTask, u)) },
-  );
-  setHandler(
-    completeTaskUpdate,
-    async (u) => {
-      const task = j.complete(u);
-      publish(j);
-      await records.recordTask(task);
-      return task;
-    },
-    { validator: (u) => j.assertCanComplete(parse(CompleteTask, u)) },
-  );
+  let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
+  if (!input.resume) await sync();
+  // Tasks carried over continue-as-new (a pending transfer's acceptance) keep their timers.
+  for (const task of j.openTasks()) void watch(task);
 
-  await records.recordCaseOpened({ ...j.caseSummary(), workflowId: workflowInfo().workflowId });
-
-  for (const stage of input.policy.stages) {
-    j.startStage(stage.key);
-    await records.recordCaseStage(j.caseSummary());
-    const tasks: TaskState[] = [];
-    for (const taskPolicy of stage.tasks.filter((t) => t.required)) {
-      const draft = j.draftTask(stage.key, taskPolicy);
-      const placement = await records.openTask({ ...draft, caseCode: input.caseCode, province: input.province, agencyKind: taskPolicy.agency, leadAgencyId: input.leadAgencyId });
-      tasks.push(j.addTask(draft, placement));
+  while (j.active && position) {
+    const stage = stageOf(j, position.stage);
+    if (position.notBefore) {
+      await condition(() => !j.active, Date.parse(position.notBefore) - Date.now());
+      if (!j.active) break;
     }
-    publish(j);
-    await Promise.all(
-      tasks.map((task) =>
-        watchTask(task, input.policy.ladders[j.policyOf(task).ladder]!, {
-          escalate: async (phase, level, step) => {
-            j.recordEscalation(task, phase, level);
-            publish(j);
-            await records.recordTask(task);
-            await records.notifyEscalation({ caseCode: input.caseCode, task, phase, level, step });
-          },
-          isCaseClosed: () => j.state.status === 'closed',
-        }),
-      ),
-    );
-    if (j.state.status === 'closed') break;
+    const roundStartedAt = Date.now();
+    await runStage(j, stage, position.round, sync, watch);
+    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch);
+    if (!j.active) break;
+
+    if (stage.repeat && position.round + 1 < stage.repeat.times) {
+      const next = { stage: stage.key, round: position.round + 1, notBefore: new Date(roundStartedAt + durationMs(stage.repeat.every)).toISOString() };
+      // Each round in a run of its own: a year of check-ins never grows one history past its limits.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof journey>({ ...input, policy: j.policy, resume: { state: j.state, position: next } });
+    }
+    position = nextStage(j, stage.key);
   }
 
-  j.close();
+  if (j.active) j.close('reintegrated');
   publish(j);
-  await records.recordCaseStage(j.caseSummary());
-  // The update that closed the case is still writing its task: let it answer its caller.
+  await sync();
+  // An update that closed the case may still be writing: let it answer its caller.
   await condition(allHandlersFinished);
   return j.state;
 }
 
+async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>) {
+  j.startStage(stage, round);
+  const tasks: TaskState[] = [];
+  for (const policy of j.tasksToOpen(stage)) {
+    const draft = j.draftTask(stage.key, policy);
+    const placement = await activities.openTask({ ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policy.agency, leadAgencyId: j.state.leadAgencyId });
+    tasks.push(j.addTask(draft, placement));
+  }
+  publish(j);
+  await sync();
+  await Promise.all(tasks.map(watch));
+}
+
+function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>) {
+  return watchTask(task, () => j.ladderOf(task), {
+    escalate: async (phase, level, step) => {
+      j.recordEscalation(task, phase, level);
+      publish(j);
+      await sync();
+      await activities.notifyEscalation({ caseCode: j.state.caseCode, task, phase, level, step });
+    },
+    isCaseClosed: () => !j.active,
+  });
+}
+
+/** One database write at a time, each carrying everything changed so far, so rows never go back in time. */
+function serialSync(j: Journey) {
+  let last = Promise.resolve();
+  return () => (last = last.then(() => activities.syncJourney(j.takeChanges())));
+}
+
+function stageOf(j: Journey, key: string): StagePolicy {
+  return j.policy.stages.find((s) => s.key === key)!;
+}
+
+function nextStage(j: Journey, key: string): JourneyPosition | undefined {
+  const index = j.policy.stages.findIndex((s) => s.key === key);
+  const next = j.policy.stages[index + 1];
+  return next && { stage: next.key, round: 0 };
+}
+
 /** What managers filter on in the Web UI: pseudonymous facts only, never personal data. */
-function publish(j: Journey) {
-  const open = j.state.tasks.filter((t) => t.status !== 'done' && j.state.status === 'active');
+export function publish(j: Journey) {
+  const open = j.openTasks();
   upsertSearchAttributes([
     { key: Stage, value: j.state.stage },
+    { key: Province, value: j.state.province },
     { key: OpenTaskAgencies, value: [...new Set(open.map((t) => t.agencyId))] },
     { key: EscalationLevel, value: Math.max(0, ...open.map((t) => t.escalationLevel)) },
   ]);
-}
-
-/** Validators see raw update arguments: check their shape before anything else. */
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const detail = result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({ type: TaskRejection.invalidInput, message: detail, nonRetryable: true });
 }

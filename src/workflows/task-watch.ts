@@ -1,6 +1,7 @@
 /**
  * The durable timers of one task: while it is not acknowledged, then while it is not done,
- * climb its escalation ladder at the times the policy gives.
+ * climb its escalation ladder at the times the policy gives. A new deadline or assignee
+ * (extension, reassignment, a declined referral, a transfer) starts the climb over.
  */
 import { condition } from '@temporalio/workflow';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
@@ -12,28 +13,25 @@ export interface WatchHooks {
   isCaseClosed(): boolean;
 }
 
-export async function watchTask(task: TaskState, ladder: EscalationLadder, hooks: WatchHooks): Promise<void> {
-  await climbUntil(task, ladder, hooks, 'acknowledge', () => task.status !== 'open', () => task.acknowledgeDueAt);
-  await climbUntil(task, ladder, hooks, 'complete', () => task.status === 'done', () => task.completeDueAt);
+export async function watchTask(task: TaskState, ladder: () => EscalationLadder, hooks: WatchHooks): Promise<void> {
+  const finished = () => task.status === 'done' || task.status === 'cancelled' || hooks.isCaseClosed();
+  while (!finished()) {
+    const phase: EscalationPhase = task.status === 'open' ? 'acknowledge' : 'complete';
+    const revision = task.revision;
+    const moved = () => finished() || task.revision !== revision || (phase === 'acknowledge' && task.status !== 'open');
+    await climb(task, ladder(), hooks, phase, moved);
+  }
 }
 
-async function climbUntil(
-  task: TaskState,
-  ladder: EscalationLadder,
-  hooks: WatchHooks,
-  phase: EscalationPhase,
-  settled: () => boolean,
-  dueAt: () => string,
-) {
-  const finished = () => settled() || hooks.isCaseClosed();
-  for (let level = 1; !finished(); level++) {
-    const firesAt = Date.parse(dueAt()) + escalationOffsetMs(ladder, level);
-    const wait = firesAt - Date.now();
-    if (wait > 0 && (await condition(finished, wait))) return;
-    if (finished()) return;
+async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHooks, phase: EscalationPhase, moved: () => boolean) {
+  const dueAt = Date.parse(phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt);
+  for (let level = 1; !moved(); level++) {
+    const wait = dueAt + escalationOffsetMs(ladder, level) - Date.now();
+    if (wait > 0 && (await condition(moved, wait))) return;
+    if (moved()) return;
     // After a long stall (e.g. a deadline counted from the case's opening), go straight to the
     // step that is due now instead of sending every missed step at once.
-    while (Date.parse(dueAt()) + escalationOffsetMs(ladder, level + 1) <= Date.now()) level++;
+    while (dueAt + escalationOffsetMs(ladder, level + 1) <= Date.now()) level++;
     await hooks.escalate(phase, level, escalationStep(ladder, level));
   }
 }

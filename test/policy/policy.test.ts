@@ -20,6 +20,7 @@ describe('journey policy', () => {
       'support-plan',
       'support-services',
       'reintegration',
+      'follow-up',
       'closure',
     ]);
     const verification = policy.stages[1]!.tasks;
