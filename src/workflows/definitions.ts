@@ -3,7 +3,7 @@
  * input, state, staff actions (updates) and the state query. Payloads are zod schemas.
  * Nothing here may carry personal data: it all lands in Temporal's history.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { CaseCode, ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
@@ -179,3 +179,19 @@ export const TaskRejection = {
   invalidInput: 'InvalidInput',
   caseClosed: 'CaseClosed',
 } as const;
+
+/**
+ * Sent by the SMS status webhook when a message the provider had accepted ended undelivered or
+ * failed: the journey re-runs that ladder step, which falls back to the other channel and, when
+ * every channel of that person failed, tells the next person on the ladder. Ids only.
+ */
+export interface NotificationFailed {
+  notificationId: string;
+  taskId: string;
+  phase: EscalationPhase;
+  level: number;
+  recipientId: string;
+  channel: 'email' | 'sms';
+  reason: string;
+}
+export const notificationFailedSignal = defineSignal<[NotificationFailed]>('notificationFailed');

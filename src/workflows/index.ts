@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker runs.
 export { journey } from './journey';
+export { dailyDigest } from './digest';

@@ -11,13 +11,15 @@ import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from './d
 import { activities } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
+import { registerNotifier, type Notifier } from './notifications';
 import { watchTask } from './task-watch';
 
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   const j = new Journey(input, new Date(Date.now()).toISOString());
   const sync = serialSync(j);
-  const watch = (task: TaskState) => watchWithLadder(j, task, sync);
+  const notifier = registerNotifier(j);
+  const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
   registerStaffActions(j, { sync, watch, publish: () => publish(j) });
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
@@ -66,13 +68,13 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   await Promise.all(tasks.map(watch));
 }
 
-function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>) {
+function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>, notifier: Notifier) {
   return watchTask(task, () => j.ladderOf(task), {
     escalate: async (phase, level, step) => {
       j.recordEscalation(task, phase, level);
       publish(j);
       await sync();
-      await activities.notifyEscalation({ caseCode: j.state.caseCode, task, phase, level, step });
+      await notifier.escalate(task, phase, level, step);
     },
     isCaseClosed: () => !j.active,
   });
@@ -88,10 +90,13 @@ function stageOf(j: Journey, key: string): StagePolicy {
   return j.policy.stages.find((s) => s.key === key)!;
 }
 
+/** A recurring stage's first round comes one interval after the stage before it ends. */
 function nextStage(j: Journey, key: string): JourneyPosition | undefined {
   const index = j.policy.stages.findIndex((s) => s.key === key);
   const next = j.policy.stages[index + 1];
-  return next && { stage: next.key, round: 0 };
+  if (!next) return undefined;
+  const notBefore = next.repeat ? new Date(Date.now() + durationMs(next.repeat.every)).toISOString() : undefined;
+  return { stage: next.key, round: 0, notBefore };
 }
 
 /** What managers filter on in the Web UI: pseudonymous facts only, never personal data. */

@@ -34,8 +34,8 @@ export function registerStaffActions(j: Journey, deps: Deps) {
       { validator: (raw: z.input<S>) => assert(parse(schema, raw)) },
     );
   }
-  const place = (task: d.TaskState, province: string, leadAgencyId: string, role?: 'coordinator') =>
-    activities.placeTask({ taskId: task.id, province, agencyKind: j.policyOf(task).agency, leadAgencyId, role });
+  const place = (task: d.TaskState) =>
+    activities.placeTask({ taskId: task.id, province: j.state.province, agencyKind: j.policyOf(task).agency, leadAgencyId: j.state.leadAgencyId });
 
   setHandler(d.journeyStateQuery, () => j.state);
 
@@ -45,7 +45,7 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     const task = j.complete(u);
     if (task.stage === TRANSFER_STAGE && j.settleTransfer(task) === 'accepted') {
       for (const open of j.openTasks()) {
-        j.movePlacement(open, await place(open, j.state.province, j.state.leadAgencyId));
+        j.movePlacement(open, await place(open));
       }
     }
     return task;
@@ -58,8 +58,14 @@ export function registerStaffActions(j: Journey, deps: Deps) {
   action(d.reassignTaskUpdate, d.ReassignTask, (u) => j.assertCanReassign(u), (u) => j.reassign(u));
 
   action(d.declineReferralUpdate, d.DeclineReferral, (u) => j.assertCanDecline(u), async (u) => {
-    const task = j.openTasks().find((t) => t.id === u.taskId)!;
-    return j.decline(u, await place(task, j.state.province, j.state.leadAgencyId, 'coordinator'));
+    const coordinator = await activities.placeTask({
+      taskId: u.taskId,
+      province: j.state.province,
+      agencyKind: 'health_dept',
+      leadAgencyId: j.state.leadAgencyId,
+      role: 'coordinator',
+    });
+    return j.decline(u, coordinator);
   });
 
   action(d.transferCaseUpdate, d.TransferCase, (u) => j.assertCanTransfer(u), async (u) => {

@@ -1,0 +1,120 @@
+/**
+ * How a journey sends its ladder steps: the step's first delivery is awaited (as the ladder always
+ * did), a step that met a recipient's quiet hours is sent again when they end (unless the task moved
+ * on meanwhile), and an SMS reported undelivered re-runs its step so it falls back. Re-running a step
+ * is safe: every message has its own key and is sent once (src/notifications/delivery.ts), so the
+ * activity only sends what is still missing. Deterministic: timers and activities only.
+ */
+import { ActivityFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { EscalationNotice, EscalationReport } from '../notifications/delivery';
+import type { EscalationLadder, EscalationStep } from '../policy/schema';
+import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from './definitions';
+import { escalationStep } from './journey-state';
+
+const { notifyEscalation } = proxyActivities<Pick<Activities, 'notifyEscalation'>>({
+  startToCloseTimeout: '2 minutes',
+  // Transient send failures retry for as long as it takes; the provider's Retry-After overrides the backoff.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/** What the notifier needs from the journey (Journey in journey-state.ts has it). */
+export interface NotifierJourney {
+  readonly active: boolean;
+  readonly state: { caseCode: string; tasks: TaskState[] };
+  ladderOf(task: TaskState): EscalationLadder;
+}
+
+export class Notifier {
+  /** One delivery of a step at a time, in order. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Steps with a wake-up for the end of quiet hours already pending. */
+  private readonly waiting = new Set<string>();
+
+  constructor(private readonly j: NotifierJourney) {}
+
+  /** Sends ladder step `level` of `task` now; recipients in quiet hours get it when their quiet hours end. */
+  async escalate(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep): Promise<void> {
+    const notice = this.notice(task, phase, level, step);
+    const report = await this.send(notice);
+    if (report?.deferUntil) void this.resendAt(notice, report.deferUntil);
+  }
+
+  /** The webhook saw a sent SMS fail: re-run its step (fallback, then the next person), unless the task moved on. */
+  failed(signal: NotificationFailed): void {
+    const task = this.j.state.tasks.find((t) => t.id === signal.taskId);
+    if (!task || !this.j.active) return;
+    const notice = this.notice(task, signal.phase, signal.level, escalationStep(this.j.ladderOf(task), signal.level));
+    if (this.settled(notice)) return;
+    void this.send(notice).then(async (report) => {
+      if (report?.deferUntil) await this.resendAt(notice, report.deferUntil);
+    });
+  }
+
+  private notice(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep): EscalationNotice {
+    const ladder = this.j.ladderOf(task);
+    return {
+      caseCode: this.j.state.caseCode,
+      // A snapshot: the notice describes the step as it fired.
+      task: { ...task },
+      phase,
+      level,
+      step,
+      relayTo: escalationStep(ladder, level + 1).notify,
+      // Urgent steps and the top of the ladder ignore quiet hours.
+      urgent: step.urgent || level >= ladder.steps.length,
+    };
+  }
+
+  /** The step no longer needs anyone: the phase is over, the task was replanned, or the case closed. */
+  private settled(notice: EscalationNotice): boolean {
+    const task = this.j.state.tasks.find((t) => t.id === notice.task.id);
+    if (!task || !this.j.active || task.revision !== notice.task.revision) return true;
+    if (task.status === 'done' || task.status === 'cancelled') return true;
+    return notice.phase === 'acknowledge' && task.status !== 'open';
+  }
+
+  private send(notice: EscalationNotice): Promise<EscalationReport | undefined> {
+    const key = stepKey(notice);
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      try {
+        return await notifyEscalation({ ...notice, at: new Date(Date.now()).toISOString() });
+      } catch (error) {
+        // Only a non-retryable failure (a bug, a case missing from the database) lands here: the
+        // journey must go on, and its ladder keeps climbing to the next people.
+        if (!(error instanceof ActivityFailure)) throw error;
+        log.error('notification step failed', { step: key, error: error.cause?.message ?? error.message });
+        return undefined;
+      }
+    });
+    this.queues.set(key, run);
+    return run;
+  }
+
+  private async resendAt(notice: EscalationNotice, until: string): Promise<void> {
+    const key = stepKey(notice);
+    if (this.waiting.has(key)) return;
+    this.waiting.add(key);
+    try {
+      let wakeAt = until;
+      for (;;) {
+        if (await condition(() => this.settled(notice), Math.max(1, Date.parse(wakeAt) - Date.now()))) return;
+        const report = await this.send(notice);
+        if (!report?.deferUntil) return;
+        wakeAt = report.deferUntil;
+      }
+    } finally {
+      this.waiting.delete(key);
+    }
+  }
+}
+
+const stepKey = (n: EscalationNotice) => `${n.task.id}:${n.phase}@${n.task.revision}:${n.level}`;
+
+/** The journey's notifier, with the handler for the webhook's `notificationFailed` signal. */
+export function registerNotifier(j: NotifierJourney): Notifier {
+  const notifier = new Notifier(j);
+  setHandler(notificationFailedSignal, (signal) => notifier.failed(signal));
+  return notifier;
+}
