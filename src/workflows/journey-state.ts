@@ -33,7 +33,8 @@ interface Actor {
   agencyId: string;
 }
 
-const TRANSFER_STAGE = 'transfer';
+/** The stage name of a transfer's acceptance task, which lives beside the journey's stages. */
+export const TRANSFER_STAGE = 'transfer';
 const TRANSFER_OUTCOMES = { accepted: {}, refused: {} };
 
 export class Journey {
@@ -423,8 +424,6 @@ export class Journey {
     this.state.history.push({ seq: this.state.history.length + 1, at: iso(Date.now()), ...entry });
   }
 }
-
-export { TRANSFER_STAGE };
 
 /** When ladder step `level` (1-based) fires, relative to the missed deadline. */
 export function escalationOffsetMs(ladder: EscalationLadder, level: number): number {

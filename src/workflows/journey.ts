@@ -100,7 +100,7 @@ function nextStage(j: Journey, key: string): JourneyPosition | undefined {
 }
 
 /** What managers filter on in the Web UI: pseudonymous facts only, never personal data. */
-export function publish(j: Journey) {
+function publish(j: Journey) {
   const open = j.openTasks();
   upsertSearchAttributes([
     { key: Stage, value: j.state.stage },
