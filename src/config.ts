@@ -37,6 +37,38 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Đồng Hành <no-reply@donghanh.local>'),
   MAILDEV_WEB_PORT: port.default(1080),
 
+  // Notifications (issue 4): SMS through Twilio or the local gateway, quiet hours, daily digest.
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  /** E.164 number or alphanumeric sender ID. */
+  TWILIO_FROM: z.string().min(1).default('DongHanh'),
+  /** Unset: run the local SMS gateway and send to it. Real Twilio: https://api.twilio.com */
+  TWILIO_BASE_URL: z.string().url().optional(),
+  SMS_GATEWAY_PORT: port.default(3025),
+  SMS_MAX_SEGMENTS: z.coerce.number().int().min(1).max(10).default(2),
+  SMTP_REQUIRE_TLS: flag.default(false),
+  SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
+  /** "HH:MM-HH:MM" in QUIET_HOURS_TIME_ZONE; "off" disables; a staff member's own setting wins. */
+  QUIET_HOURS: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, '"21:00-07:00" or "off"').default('21:00-07:00'),
+  QUIET_HOURS_TIME_ZONE: z.string().min(1).default('Asia/Ho_Chi_Minh'),
+  /** Local time of the daily digest to province managers, in QUIET_HOURS_TIME_ZONE; "off" disables. */
+  DIGEST_AT: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, '"07:30" or "off"').default('07:30'),
+
+  // API access (issue 5): rate limit, demo keys, JWT bearer tokens, action links, personal data keys.
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+  /** Write one demo key per role to DATA_DIR/dev-keys.json; default: on for the local (embedded) setup. */
+  API_DEV_KEYS: flag.optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** The identity provider's JWKS: a file path, or an http(s) URL inside the network. */
+  AUTH_JWKS: z.string().min(1).optional(),
+  AUTH_JWT_ROLE_CLAIM: z.string().min(1).default('role'),
+  ACTION_LINK_SECRET: z.string().min(32, 'at least 32 characters of random text').optional(),
+  ACTION_LINK_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
+  /** "keyId:<base64 of 32 bytes>[,keyId:…]": AES-256-GCM keys for personal data. */
+  PERSONAL_DATA_KEYS: z.string().min(1).optional(),
+  PERSONAL_DATA_KEY_ID: z.string().min(1).optional(),
+
   JOURNEY_POLICY: z.enum(['default', 'demo']).default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -87,12 +119,74 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       from: e.MAIL_FROM,
       catcherWebPort: e.MAILDEV_WEB_PORT,
     },
+    notifications: notificationConfig(e),
+    access: accessConfig(e, dataDir),
     journeyPolicy: e.JOURNEY_POLICY,
     logLevel: e.LOG_LEVEL,
   });
 }
 
 export type Config = ReturnType<typeof parseConfig>;
+
+/** Fixed, obviously fake credentials shared by the app and the local SMS gateway it starts. */
+export const LOCAL_SMS_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+export const LOCAL_SMS_AUTH_TOKEN = 'local-sms-gateway-token';
+
+function notificationConfig(e: z.infer<typeof EnvSchema>) {
+  const embedded = e.TWILIO_BASE_URL === undefined;
+  if (!embedded && (e.TWILIO_ACCOUNT_SID === undefined || e.TWILIO_AUTH_TOKEN === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  TWILIO_BASE_URL is set, so TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required');
+  }
+  const [start, end] = e.QUIET_HOURS === 'off' ? [] : e.QUIET_HOURS.split('-');
+  return {
+    sms: {
+      /** No TWILIO_BASE_URL means: run the local Twilio-compatible gateway (127.0.0.1) and send to it. */
+      embedded,
+      baseUrl: e.TWILIO_BASE_URL ?? `http://127.0.0.1:${e.SMS_GATEWAY_PORT}`,
+      gatewayPort: e.SMS_GATEWAY_PORT,
+      accountSid: e.TWILIO_ACCOUNT_SID ?? LOCAL_SMS_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN ?? LOCAL_SMS_AUTH_TOKEN,
+      from: e.TWILIO_FROM,
+      maxSegments: e.SMS_MAX_SEGMENTS,
+    },
+    smtpTls: { requireTLS: e.SMTP_REQUIRE_TLS, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED },
+    /** Default quiet hours of every recipient (21:00–07:00 Vietnam time unless configured). */
+    quietHours: start && end ? { start, end, timeZone: e.QUIET_HOURS_TIME_ZONE } : undefined,
+    digest: e.DIGEST_AT === 'off' ? undefined : { at: e.DIGEST_AT, timeZone: e.QUIET_HOURS_TIME_ZONE },
+  };
+}
+
+/**
+ * API access. Secrets left unset are generated into DATA_DIR/local-secrets.json only for the local
+ * (embedded) setup; anywhere else start-up refuses to run without them (src/auth/secrets.ts).
+ */
+function accessConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
+  const jwt = [e.AUTH_JWT_ISSUER, e.AUTH_JWT_AUDIENCE, e.AUTH_JWKS];
+  if (jwt.some((v) => v !== undefined) && !jwt.every((v) => v !== undefined)) {
+    throw new ConfigError('Invalid configuration:\n  AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWKS must be set together');
+  }
+  const local = e.TEMPORAL_ADDRESS === undefined;
+  return {
+    rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    devKeys: e.API_DEV_KEYS ?? local,
+    devKeysFile: path.join(dataDir, 'dev-keys.json'),
+    jwt:
+      e.AUTH_JWT_ISSUER && e.AUTH_JWT_AUDIENCE && e.AUTH_JWKS
+        ? {
+            issuer: e.AUTH_JWT_ISSUER,
+            audience: e.AUTH_JWT_AUDIENCE,
+            jwks: /^https?:\/\//i.test(e.AUTH_JWKS) ? e.AUTH_JWKS : path.resolve(e.AUTH_JWKS),
+            roleClaim: e.AUTH_JWT_ROLE_CLAIM,
+          }
+        : null,
+    actionLinkSecret: e.ACTION_LINK_SECRET ?? null,
+    actionLinkTtlMs: e.ACTION_LINK_TTL_HOURS * 3_600_000,
+    personalDataKeys: e.PERSONAL_DATA_KEYS ?? null,
+    personalDataKeyId: e.PERSONAL_DATA_KEY_ID,
+    /** Where generated secrets live when allowed (never in production). */
+    localSecretsFile: local ? path.join(dataDir, 'local-secrets.json') : null,
+  };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

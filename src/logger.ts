@@ -4,13 +4,20 @@
  */
 import pino from 'pino';
 
-export const REDACTED_FIELDS = ['personalData', 'fullName', 'dateOfBirth', 'contact', 'address', 'body', 'text', 'html'];
+export const REDACTED_FIELDS = [
+  'personalData', 'fullName', 'otherNames', 'dateOfBirth', 'sex', 'nationality', 'contact', 'address', 'languages', 'vulnerabilities',
+  'body', 'text', 'html', 'authorization', 'cookie',
+];
 
-export function createLogger(level: string, name = 'dong-hanh') {
-  return pino({
-    name,
-    level,
-    redact: { paths: REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]), censor: '[redacted]' },
-  });
+/** `destination`: where lines go (stdout by default; tests capture them). */
+export function createLogger(level: string, name = 'dong-hanh', destination?: pino.DestinationStream) {
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]), censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 export type Logger = ReturnType<typeof createLogger>;

@@ -4,6 +4,8 @@
  * seed, local mail catcher, worker and API. Ctrl-C stops everything in reverse order.
  */
 import path from 'node:path';
+import { ensureDevKeys } from './auth/dev-keys';
+import { securityFromConfig } from './auth/security';
 import { buildApi } from './client/server';
 import { config as loadConfig } from './config';
 import { openDatabase } from './db/client';
@@ -17,6 +19,9 @@ import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { startDevServer } from './temporal/dev-server';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
+import { ensureDigestSchedule } from './notifications/digest-schedule';
+import { notificationDeps } from './notifications/deps';
+import { startSmsGateway } from './sms-gateway';
 import { createJourneyWorker } from './worker';
 
 async function main() {
@@ -41,6 +46,9 @@ async function main() {
   try {
     // Fail before starting anything when the API's port is taken.
     await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+    // API secrets: configured, or (local setup only) generated into DATA_DIR; fails before anything starts.
+    const { security, generatedFile: secretsFile } = securityFromConfig(cfg.access, cfg.api.publicBaseUrl);
+    if (secretsFile) log.warn({ file: secretsFile }, 'using locally generated API secrets (set PERSONAL_DATA_KEYS and ACTION_LINK_SECRET outside the local setup)');
 
     let uiUrl: string | undefined;
     if (cfg.temporal.embedded) {
@@ -55,6 +63,7 @@ async function main() {
     stops.push({ name: 'database', stop: db.close });
     const { seeded } = await seedDemoData(db.prisma);
     log.info({ migrationsApplied: applied, demoDataSeeded: seeded }, 'database ready');
+    const devKeys = cfg.access.devKeys ? await ensureDevKeys(db.prisma, cfg.access.devKeysFile) : undefined;
 
     let mailUrl: string | undefined;
     if (cfg.mail.embedded) {
@@ -66,7 +75,15 @@ async function main() {
       stops.push({ name: 'mail catcher', stop: catcher.stop });
       mailUrl = catcher.webUrl;
     }
-    const mailer = createMailer(cfg.mail);
+    const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
+    let smsUrl: string | undefined;
+    if (cfg.notifications.sms.embedded) {
+      await assertPortFree('127.0.0.1', cfg.notifications.sms.gatewayPort, 'SMS_GATEWAY_PORT');
+      const { accountSid, authToken, gatewayPort } = cfg.notifications.sms;
+      const gateway = await startSmsGateway({ host: '127.0.0.1', port: gatewayPort, accountSid, authToken });
+      stops.push({ name: 'sms gateway', stop: gateway.close });
+      smsUrl = gateway.url;
+    }
     stops.push({ name: 'mailer', stop: mailer.close });
 
     const { client, connection } = await connectClient(cfg.temporal);
@@ -74,7 +91,7 @@ async function main() {
     await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
 
     const workerConnection = await connectWorkerConnection(cfg.temporal);
-    const worker = await createJourneyWorker(cfg.temporal, workerConnection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl });
+    const worker = await createJourneyWorker(cfg.temporal, workerConnection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg) });
     const running = worker.run();
     stops.push({
       name: 'worker',
@@ -90,16 +107,23 @@ async function main() {
       void shutdown('worker failed', 1);
     });
 
-    const api = buildApi({ temporal: client, taskQueue: cfg.temporal.taskQueue, policy: loadPolicy(cfg.journeyPolicy), db, logger: log });
+    if (cfg.notifications.digest) {
+      // Idempotent: an existing schedule is updated to the configured time.
+      await ensureDigestSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...cfg.notifications.digest });
+    }
+
+    const api = buildApi({ temporal: client, taskQueue: cfg.temporal.taskQueue, policy: loadPolicy(cfg.journeyPolicy), db, logger: log, security, smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl } });
     await api.listen({ host: cfg.api.host, port: cfg.api.port });
     stops.push({ name: 'api', stop: () => api.close() });
 
     const lines = [
       'Đồng Hành is running. Press Ctrl-C to stop.',
-      `  API                http://${cfg.api.host}:${cfg.api.port}  (GET /healthz, POST /cases)`,
+      `  API                http://${cfg.api.host}:${cfg.api.port}  (docs: /docs, OpenAPI: /openapi.json)`,
+      devKeys && `  Demo API keys      ${devKeys.file}  (one per role; send as Authorization: Bearer <key>)`,
       uiUrl && `  Temporal Web UI    ${uiUrl}`,
       `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
       mailUrl && `  Mail catcher       ${mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
+      smsUrl && `  SMS gateway        ${smsUrl}  (GET /messages as JSON)`,
       `  Journey policy     ${cfg.journeyPolicy}`,
       `  Data               ${cfg.dataDir}`,
     ];

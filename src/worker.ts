@@ -10,6 +10,7 @@ import { createLogger } from './logger';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
+import { notificationDeps } from './notifications/deps';
 
 export async function createJourneyWorker(
   temporal: Config['temporal'],
@@ -33,9 +34,9 @@ async function main() {
   await clientConnection.close();
 
   const db = openDatabase(cfg.databaseUrl);
-  const mailer = createMailer(cfg.mail);
+  const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
   const connection = await connectWorkerConnection(cfg.temporal);
-  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl });
+  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg) });
   log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace }, 'worker running');
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is handed back

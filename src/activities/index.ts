@@ -1,6 +1,9 @@
 /** Activities: thin adapters over the database and the transports, built from their dependencies. */
 import type { Database } from '../db/client';
+import type { QuietHours } from '../notifications/quiet-hours';
+import type { Channel } from '../policy/schema';
 import type { Mailer } from '../transports/email';
+import type { SmsSender } from '../transports/sms';
 import { escalationActivities } from './escalations';
 import { recordActivities } from './records';
 
@@ -8,6 +11,18 @@ export interface ActivityDeps {
   db: Database;
   mailer: Mailer;
   publicBaseUrl: string;
+  /** Notifications (issue 4); all optional: without `sms` the SMS channel falls back to email. */
+  sms?: SmsSender;
+  mailFrom?: string;
+  /** Absolute URL of POST /webhooks/sms-status, which Twilio must be able to reach. */
+  smsStatusCallbackUrl?: string;
+  /** Default quiet hours of recipients; undefined = none. */
+  quietHours?: QuietHours;
+  smsMaxSegments?: number;
+  /** Digest task titles by task key. */
+  taskTitle?: (key: string) => { vi: string; en: string };
+  /** Test hook only: runs between a provider's acceptance and the record of it. */
+  afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }
 
 export function createActivities(deps: ActivityDeps) {

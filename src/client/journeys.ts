@@ -2,24 +2,33 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { JourneyPolicy } from '../policy/schema';
 import { CaseCode, LeadAgency, Province, Stage } from '../temporal/search-attributes';
-import { JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, type OpenCase } from '../workflows/definitions';
+import { JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, OpenCase } from '../workflows/definitions';
 
-export function startJourney(client: Client, taskQueue: string, policy: JourneyPolicy, request: OpenCase) {
+/**
+ * Starts a case's journey. `fingerprint` (an HMAC of the API request, no personal data) goes in
+ * the memo, so a retried request can tell its own journey from someone else's.
+ */
+export function startJourney(client: Client, taskQueue: string, policy: JourneyPolicy, request: OpenCase, fingerprint?: string) {
+  // Strict: anything beyond the pseudonymous case facts (personal data above all) never reaches Temporal.
+  const input = OpenCase.parse(request);
   return client.workflow.start(JOURNEY_WORKFLOW, {
     taskQueue,
-    workflowId: journeyWorkflowId(request.caseCode),
+    workflowId: journeyWorkflowId(input.caseCode),
     // A case code names one journey, ever: a second start with the same code is a conflict.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    args: [{ ...request, policy }],
+    args: [{ ...input, policy }],
     typedSearchAttributes: [
-      { key: CaseCode, value: request.caseCode },
-      { key: Province, value: request.province },
-      { key: LeadAgency, value: request.leadAgencyId },
+      { key: CaseCode, value: input.caseCode },
+      { key: Province, value: input.province },
+      { key: LeadAgency, value: input.leadAgencyId },
       { key: Stage, value: policy.stages[0]!.key },
     ],
-    staticSummary: `Case ${request.caseCode} · ${request.province} · ${request.leadAgencyId}`,
+    staticSummary: `Case ${input.caseCode} · ${input.province} · ${input.leadAgencyId}`,
+    ...(fingerprint ? { memo: { [START_FINGERPRINT]: fingerprint } } : {}),
   });
 }
+
+export const START_FINGERPRINT = 'startRequest';
 
 export function journeyHandle(client: Client, caseCode: string) {
   return client.workflow.getHandle(journeyWorkflowId(caseCode));

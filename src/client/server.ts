@@ -1,31 +1,160 @@
-/** The coordinator and staff HTTP API. */
-import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { Logger } from '../logger';
-import { caseRoutes, type CaseRouteDeps } from './cases';
-import { Problem, sendProblem } from './problems';
+/**
+ * The coordinator and staff HTTP API. Every route of the API is declared as a spec
+ * (./routing.ts) inside one encapsulated plugin whose hook authenticates the caller, applies the
+ * rate limit of their key and checks the role against the authorisation matrix, before the body
+ * is even read. Routes registered outside that plugin (provider callbacks) authenticate by
+ * themselves.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import { Authenticator } from '../auth/authenticate';
+import { JwtVerifier } from '../auth/jwt';
+import { decide, type Permission } from '../auth/matrix';
+import { RateLimiter } from '../auth/rate-limit';
+import { actionLinkRoutes, sendLinkPage } from './action-link-routes';
+import { adminRoutes } from './admin';
+import { caseRoutes } from './cases';
+import { audit, createContext, temporalProblem, type ApiDeps } from './context';
+import { directoryRoutes } from './directory';
+import { healthRoutes } from './health';
+import { indicatorRoutes } from './indicators';
+import { Problem, safeUrl, sendProblem } from './problems';
+import { Routes, type RouteSpec } from './routing';
+import { smsStatusRoutes } from './sms-status';
+import { taskRoutes } from './tasks';
+
+export type { ApiDeps } from './context';
 
 /** Case requests are small; anything larger is a mistake or an attack. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-export function buildApi(deps: CaseRouteDeps & { logger: Logger }) {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES, genReqId: () => crypto.randomUUID() });
+export function buildApi(deps: ApiDeps) {
+  const logger = deps.logger.child({}, { serializers: { req: requestForLog } }) as FastifyBaseLogger;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdOf,
+    return503OnClosing: true,
+    // Action-link tokens are a few hundred characters; every other path parameter is checked by its schema.
+    routerOptions: { maxParamLength: 1100 },
+    // Malformed URLs (bad percent-encoding, a parameter too long) are problems too; their text never echoes the URL.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply, new Problem(error.statusCode === 414 ? 414 : 400, 'invalid-request', error.statusCode === 414 ? 'A part of the URL is too long' : 'The URL is not valid')),
+  });
 
   // JSON only: a form or plain-text body is a 415, not a string for the schemas to puzzle over.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
+  app.decorateRequest('principal', null);
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof Problem) return sendProblem(request, reply, error);
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (status === 413) return sendProblem(request, reply, new Problem(413, 'payload-too-large', `The body may be at most ${BODY_LIMIT_BYTES} bytes`));
-    if (status === 415) return sendProblem(request, reply, new Problem(415, 'unsupported-media-type', 'Send the body as application/json'));
-    if (status >= 400 && status < 500) return sendProblem(request, reply, new Problem(status, 'invalid-request', (error as Error).message));
-    request.log.error({ err: error }, 'request failed');
-    return sendProblem(request, reply, new Problem(500, 'internal-error', 'The request could not be completed; it has been logged'));
+    const problem = problemOf(error, request);
+    if (sendLinkPage(request, reply, problem)) return reply;
+    return sendProblem(request, reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem(404, 'not-found', `No route ${request.method} ${request.url}`)));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem(404, 'not-found', `No route ${request.method} ${safeUrl(request.url)}`)));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    // Action-link tokens are in URLs: no page of ours may leak its URL to another site.
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    // Responses may carry personal data: no cache keeps them (docs pages set their own).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  caseRoutes(app, deps);
-  return app;
+  // Provider callbacks register here, outside the authenticated plugin: they check their own signatures.
+  if (deps.smsStatus) smsStatusRoutes(app, { temporal: deps.temporal, db: deps.db, ...deps.smsStatus });
+
+  /** Every API route's spec, filled when the app is ready: the OpenAPI document's (and the tests') source. */
+  const specs: RouteSpec[] = [];
+  app.register(async (api) => {
+    const routes = new Routes(api, specs);
+    const ctx = createContext(deps, routes);
+    const authenticator = new Authenticator(deps.db.prisma, deps.security.jwt ? new JwtVerifier(deps.security.jwt) : null, ctx.now);
+    const limiter = new RateLimiter(deps.security.rateLimitPerMinute);
+
+    api.addHook('onRequest', async (request, reply) => {
+      const access = request.routeOptions.config.access;
+      if (access === 'public') return;
+      if (access === 'action-link') {
+        rateLimit(limiter.take(`ip:${request.ip}`));
+        return;
+      }
+      const result = await authenticator.authenticate(request.headers.authorization);
+      if (!result.ok) {
+        // Guessing keys costs the guesser: failed attempts count against their address.
+        rateLimit(limiter.take(`ip:${request.ip}`));
+        const headers = result.status === 401 ? { 'www-authenticate': 'Bearer realm="dong-hanh", error="invalid_token"' } : undefined;
+        throw new Problem(result.status, result.status === 401 ? 'unauthorized' : 'service-unavailable', result.reason, undefined, headers);
+      }
+      request.principal = result.principal;
+      const rate = limiter.take(`${result.principal.type}:${result.principal.id}`);
+      reply.header('ratelimit-limit', String(rate.limit));
+      reply.header('ratelimit-remaining', String(rate.remaining));
+      rateLimit(rate);
+      if (access && decide(result.principal, access as Permission) === 'forbidden') {
+        await audit(ctx, request, { action: 'access.denied', outcome: 'denied', detail: { permission: access } });
+        throw new Problem(403, 'forbidden', `the ${result.principal.role} role may not use ${access}`);
+      }
+    });
+
+    healthRoutes(ctx, packageVersion());
+    caseRoutes(ctx);
+    taskRoutes(ctx);
+    indicatorRoutes(ctx);
+    directoryRoutes(ctx);
+    adminRoutes(ctx);
+    await api.register(async (links) => actionLinkRoutes(ctx, links));
+  });
+  return Object.assign(app, { apiSpecs: specs as readonly RouteSpec[] });
+}
+
+function rateLimit(rate: { allowed: boolean; retryAfterSeconds: number }) {
+  if (!rate.allowed) {
+    throw new Problem(429, 'rate-limited', `too many requests; retry in ${rate.retryAfterSeconds} s`, undefined, { 'retry-after': String(rate.retryAfterSeconds) });
+  }
+}
+
+/** Client errors keep their status; unreachable dependencies are 503; anything else is a logged 500. */
+function problemOf(error: unknown, request: FastifyRequest): Problem {
+  if (error instanceof Problem) return error;
+  const status = (error as { statusCode?: number }).statusCode ?? 500;
+  if (status === 413) return new Problem(413, 'payload-too-large', `The body may be at most ${BODY_LIMIT_BYTES} bytes`);
+  if (status === 415) return new Problem(415, 'unsupported-media-type', 'Send the body as application/json');
+  // Parser messages can quote the body (which may hold personal data): answer with fixed words.
+  if (status >= 400 && status < 500) return new Problem(status, 'invalid-request', error instanceof SyntaxError || String((error as { code?: string }).code).includes('JSON') ? 'The body is not valid JSON' : 'The request is not valid');
+  const temporal = temporalProblem(error, '', 'action');
+  if (temporal && temporal.status === 503) return temporal;
+  if (isDatabaseUnavailable(error)) return new Problem(503, 'service-unavailable', 'the database is not reachable; try again', undefined, { 'retry-after': '5' });
+  request.log.error({ err: error }, 'request failed');
+  return new Problem(500, 'internal-error', 'The request could not be completed; it has been logged');
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'P1001' || code === 'P1002' || code === 'P1008' || code === 'P1017' || code === 'SQLITE_BUSY' || code === 'ECONNREFUSED';
+}
+
+/** A caller's X-Request-Id is kept when it is a plausible id; otherwise we make one. */
+function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(given) ? given : randomUUID();
+}
+
+/** What a request log line says about the request: never a link token, a query value or a header. */
+function requestForLog(req: { method: string; url: string; ip?: string }) {
+  return { method: req.method, url: safeUrl(req.url.replace(/\?.*$/, '')), remoteAddress: req.ip };
+}
+
+let version: string | undefined;
+function packageVersion(): string {
+  if (version) return version;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (version = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version);
+    if (path.dirname(dir) === dir) return (version = '0.0.0');
+  }
 }

@@ -1,18 +1,41 @@
 /**
- * What a notification says, in Vietnamese and English. Only the case code, the task and its
- * deadline: never anything about the person.
+ * What a notification says, in Vietnamese and English: templates are data, rendering is a fill
+ * plus, for SMS, a segment budget. Only the case code, the task, its deadline and a link: never
+ * anything about the person. Times are shown in Vietnam time (Asia/Ho_Chi_Minh).
  */
 import { z } from 'zod';
+import { countSmsSegments, type SmsSegments } from '../transports/twilio';
 
 export const Language = z.enum(['vi', 'en']);
 export type Language = z.infer<typeof Language>;
 
 const Template = z.object({ subject: z.string().min(1), text: z.string().min(1) });
+const PerLanguage = <T extends z.ZodType>(t: T) => z.object({ vi: t, en: t });
 const Templates = z.object({
-  reminder: z.record(Language, Template),
-  escalation: z.record(Language, Template),
-  phase: z.record(z.enum(['acknowledge', 'complete']), z.record(Language, z.string())),
+  reminder: PerLanguage(Template),
+  escalation: PerLanguage(Template),
+  /** To the next person on the ladder when a recipient could not be reached on any channel. */
+  relay: PerLanguage(Template),
+  phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
+  /** SMS: one line, short phase wording, short time. */
+  sms: z.object({
+    reminder: PerLanguage(z.string()),
+    escalation: PerLanguage(z.string()),
+    relay: PerLanguage(z.string()),
+    phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
+  }),
+  reasons: z.record(z.string(), PerLanguage(z.string())),
+  digest: z.object({
+    subject: PerLanguage(z.string()),
+    text: PerLanguage(z.string()),
+    stalledLine: PerLanguage(z.string()),
+    escalationLine: PerLanguage(z.string()),
+    unreachedLine: PerLanguage(z.string()),
+    none: PerLanguage(z.string()),
+  }),
 });
+
+const SIGNATURE = { vi: 'Đồng Hành — hệ thống điều phối hỗ trợ', en: 'Đồng Hành — support coordination service' };
 
 export const messageTemplates = Templates.parse({
   reminder: {
@@ -20,13 +43,13 @@ export const messageTemplates = Templates.parse({
       subject: 'Nhắc việc — hồ sơ {caseCode}: {task}',
       text:
         'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam).\n' +
-        'Xin vui lòng xử lý tại: {link}\n\nĐồng Hành — hệ thống điều phối hỗ trợ',
+        `Xin vui lòng xử lý tại: {link}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Reminder — case {caseCode}: {task}',
       text:
         'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time).\n' +
-        'Please act on it here: {link}\n\nĐồng Hành — support coordination service',
+        `Please act on it here: {link}\n\n${SIGNATURE.en}`,
     },
   },
   escalation: {
@@ -34,20 +57,98 @@ export const messageTemplates = Templates.parse({
       subject: 'Cảnh báo mức {level} — hồ sơ {caseCode}: {task} đang quá hạn',
       text:
         'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam) nhưng chưa được thực hiện.\n' +
-        'Mức leo thang: {level}. Đề nghị đôn đốc xử lý: {link}\n\nĐồng Hành — hệ thống điều phối hỗ trợ',
+        `Mức leo thang: {level}. Đề nghị đôn đốc xử lý: {link}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Escalation level {level} — case {caseCode}: {task} is overdue',
       text:
         'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time) and has not been.\n' +
-        'Escalation level: {level}. Please make sure it is acted on: {link}\n\nĐồng Hành — support coordination service',
+        `Escalation level: {level}. Please make sure it is acted on: {link}\n\n${SIGNATURE.en}`,
+    },
+  },
+  relay: {
+    vi: {
+      subject: 'Không liên lạc được người nhận — hồ sơ {caseCode}: {task}',
+      text:
+        'Kính gửi {recipient},\n\nHệ thống không liên lạc được {unreachable} ({reasons}) về nhiệm vụ "{task}" của hồ sơ {caseCode}, ' +
+        'nhiệm vụ này {phase} trước {dueAt} (giờ Việt Nam).\n' +
+        `Đề nghị anh/chị đôn đốc hoặc xử lý: {link}\n\n${SIGNATURE.vi}`,
+    },
+    en: {
+      subject: 'Recipient unreachable — case {caseCode}: {task}',
+      text:
+        'Dear {recipient},\n\nWe could not reach {unreachable} ({reasons}) about the task "{task}" of case {caseCode}, ' +
+        'which {phase} by {dueAt} (Vietnam time).\n' +
+        `Please follow it up or act on it: {link}\n\n${SIGNATURE.en}`,
     },
   },
   phase: {
     acknowledge: { vi: 'cần được xác nhận tiếp nhận', en: 'had to be acknowledged' },
     complete: { vi: 'cần được hoàn thành', en: 'had to be completed' },
   },
+  sms: {
+    reminder: {
+      vi: 'Đồng Hành: hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}. {link}',
+      en: 'Dong Hanh: case {caseCode}, task "{task}" {phase} by {dueAt}. {link}',
+    },
+    escalation: {
+      vi: 'Đồng Hành, cảnh báo mức {level}: hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}, đã quá hạn. {link}',
+      en: 'Dong Hanh level {level} alert: case {caseCode}, task "{task}" {phase} by {dueAt} is overdue. {link}',
+    },
+    relay: {
+      vi: 'Đồng Hành: không liên lạc được {unreachable} ({reasons}) về hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}. {link}',
+      en: 'Dong Hanh: could not reach {unreachable} ({reasons}) about case {caseCode}, task "{task}" {phase} by {dueAt}. {link}',
+    },
+    phase: {
+      acknowledge: { vi: 'cần xác nhận', en: 'to acknowledge' },
+      complete: { vi: 'cần hoàn thành', en: 'to complete' },
+    },
+  },
+  reasons: {
+    'no-email': { vi: 'không có địa chỉ email', en: 'no email address' },
+    'no-phone': { vi: 'không có số điện thoại', en: 'no phone number' },
+    'sms-not-configured': { vi: 'chưa cấu hình SMS', en: 'SMS not configured' },
+    'email-rejected': { vi: 'email bị từ chối', en: 'email rejected' },
+    'email-unavailable': { vi: 'máy chủ email không phản hồi', en: 'email server unavailable' },
+    'sms-invalid-number': { vi: 'số điện thoại không hợp lệ', en: 'invalid phone number' },
+    'sms-unsubscribed': { vi: 'số đã từ chối nhận SMS', en: 'number opted out of SMS' },
+    'sms-undelivered': { vi: 'SMS không đến được máy', en: 'SMS undelivered' },
+    'sms-failed': { vi: 'SMS gửi thất bại', en: 'SMS failed' },
+    'sms-refused': { vi: 'nhà cung cấp từ chối SMS', en: 'SMS refused by the provider' },
+    'sms-unavailable': { vi: 'dịch vụ SMS không phản hồi', en: 'SMS service unavailable' },
+  },
+  digest: {
+    subject: {
+      vi: 'Tổng hợp ngày {day} — {province}: {stalled} việc quá hạn, {escalations} lượt cảnh báo',
+      en: 'Daily digest {day} — {province}: {stalled} overdue tasks, {escalations} escalations',
+    },
+    text: {
+      vi:
+        'Kính gửi {recipient},\n\nTình hình 24 giờ qua (đến {until}, giờ Việt Nam) tại {province}.\n\n' +
+        'Việc quá hạn ({stalled}):\n{stalledLines}\n\nCảnh báo đã gửi ({escalations}):\n{escalationLines}\n\n' +
+        `Không liên lạc được:\n{unreachedLines}\n\n${SIGNATURE.vi}`,
+      en:
+        'Dear {recipient},\n\nThe last 24 hours (to {until}, Vietnam time) in {province}.\n\n' +
+        'Overdue tasks ({stalled}):\n{stalledLines}\n\nEscalations sent ({escalations}):\n{escalationLines}\n\n' +
+        `Could not be reached:\n{unreachedLines}\n\n${SIGNATURE.en}`,
+    },
+    stalledLine: {
+      vi: '- {caseCode}: {task} — {phase} trước {dueAt}, mức {level}. {link}',
+      en: '- {caseCode}: {task} — {phase} by {dueAt}, level {level}. {link}',
+    },
+    escalationLine: {
+      vi: '- {caseCode}: {task} — mức {level}, {count} tin nhắn',
+      en: '- {caseCode}: {task} — level {level}, {count} messages',
+    },
+    unreachedLine: {
+      vi: '- {unreachable} ({reasons}) — {caseCode}: {task}',
+      en: '- {unreachable} ({reasons}) — {caseCode}: {task}',
+    },
+    none: { vi: '- không có', en: '- none' },
+  },
 });
+
+export type FailureReason = keyof typeof messageTemplates.reasons & string;
 
 export interface MessageFacts {
   caseCode: string;
@@ -59,19 +160,85 @@ export interface MessageFacts {
   recipient: string;
 }
 
-export function renderMessage(facts: MessageFacts, language: Language) {
-  const template = messageTemplates[facts.level <= 1 ? 'reminder' : 'escalation'][language]!;
-  const values: Record<string, string> = {
+/** A relay names the person who could not be reached (a staff member, never the victim) and why. */
+export interface RelayFacts extends MessageFacts {
+  unreachable: string;
+  reasons: string[];
+}
+
+export type MessageKind = 'reminder' | 'escalation' | 'relay';
+export const messageKind = (level: number, relay: boolean): MessageKind => (relay ? 'relay' : level <= 1 ? 'reminder' : 'escalation');
+
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? `{${k}}`).normalize('NFC');
+}
+
+function values(facts: MessageFacts | RelayFacts, language: Language, sms: boolean): Record<string, string> {
+  const phases = sms ? messageTemplates.sms.phase : messageTemplates.phase;
+  return {
     caseCode: facts.caseCode,
     task: facts.task[language],
-    phase: messageTemplates.phase[facts.phase][language]!,
+    phase: phases[facts.phase]![language],
     level: String(facts.level),
-    dueAt: formatLocalTime(facts.dueAt, language),
+    dueAt: sms ? formatShortTime(facts.dueAt) : formatLocalTime(facts.dueAt, language),
     link: facts.link,
     recipient: facts.recipient,
+    ...('unreachable' in facts ? { unreachable: facts.unreachable, reasons: reasonText(facts.reasons, language) } : {}),
   };
-  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? `{${k}}`);
-  return { subject: fill(template.subject), text: fill(template.text) };
+}
+
+/** An email's subject and plain text (the HTML part is made from the text). */
+export function renderMessage(facts: MessageFacts | RelayFacts, language: Language, kind: MessageKind = messageKind(facts.level, 'unreachable' in facts)) {
+  const template = messageTemplates[kind][language];
+  const v = values(facts, language, false);
+  return { subject: fill(template.subject, v), text: fill(template.text, v) };
+}
+
+export interface RenderedSms extends SmsSegments {
+  body: string;
+  /** Diacritics were removed (GSM-7) to stay within the segment budget. */
+  folded: boolean;
+}
+
+/**
+ * One SMS in as few segments as reasonable: Vietnamese with its diacritics when that fits in
+ * `maxSegments` (diacritics force UCS-2, 70 characters per SMS), else the same text without
+ * them (GSM-7, 160 per SMS), as Vietnamese texts often are; a task title that still does not
+ * fit is shortened. Always NFC, so a decomposed title cannot double the length.
+ */
+export function renderSms(facts: MessageFacts | RelayFacts, language: Language, maxSegments = 2, kind: MessageKind = messageKind(facts.level, 'unreachable' in facts)): RenderedSms {
+  const template = messageTemplates.sms[kind][language];
+  const v = values(facts, language, true);
+  const full = fill(template, v);
+  const fullCount = countSmsSegments(full);
+  if (fullCount.segments <= maxSegments) return { body: full, ...fullCount, folded: false };
+
+  const title = foldToGsm(v.task!);
+  for (let keep = title.length; ; keep -= 4) {
+    const task = keep >= title.length ? title : `${title.slice(0, keep).trimEnd()}...`;
+    const body = foldToGsm(fill(template, { ...v, task }));
+    const count = countSmsSegments(body);
+    if (count.segments <= maxSegments || keep <= 8) return { body, ...count, folded: true };
+  }
+}
+
+const GSM_REPLACEMENTS: Record<string, string> = { '–': '-', '—': '-', '“': '"', '”': '"', '‘': "'", '’': "'", '…': '...', đ: 'd', Đ: 'D' };
+
+/** Vietnamese without tone marks and with ASCII punctuation: every character in GSM-7. */
+export function foldToGsm(text: string): string {
+  const replaced = text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[–—“”‘’…đĐ]/g, (c) => GSM_REPLACEMENTS[c] ?? c)
+    .normalize('NFC');
+  return Array.from(replaced)
+    .map((c) => (countSmsSegments(c).encoding === 'GSM-7' ? c : '?'))
+    .join('');
+}
+
+export function reasonText(reasons: string[], language: Language): string {
+  const texts = reasons.map((r) => messageTemplates.reasons[r]?.[language] ?? r);
+  return [...new Set(texts)].join('; ');
 }
 
 /** Times are shown as people in Vietnam read them, whatever the server's time zone. */
@@ -81,4 +248,59 @@ export function formatLocalTime(isoTime: string, language: Language): string {
     dateStyle: 'short',
     timeStyle: 'short',
   }).format(new Date(isoTime));
+}
+
+/** "21:30 29/11": the shortest unambiguous deadline for an SMS, in Vietnam time, either language. */
+export function formatShortTime(isoTime: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(isoTime))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.hour}:${parts.minute} ${parts.day}/${parts.month}`;
+}
+
+export interface DigestFacts {
+  recipient: string;
+  province: string;
+  day: string;
+  until: string;
+  stalled: { caseCode: string; task: { vi: string; en: string }; phase: 'acknowledge' | 'complete'; dueAt: string; level: number; link: string }[];
+  escalations: { caseCode: string; task: { vi: string; en: string }; level: number; count: number }[];
+  unreached: { caseCode: string; task: { vi: string; en: string }; unreachable: string; reasons: string[] }[];
+}
+
+/** One email per manager per day: every stalled task and escalation of the province in it. */
+export function renderDigest(facts: DigestFacts, language: Language) {
+  const t = messageTemplates.digest;
+  const lines = (items: string[]) => (items.length ? items.join('\n') : t.none[language]);
+  const v = {
+    recipient: facts.recipient,
+    province: facts.province,
+    day: facts.day,
+    until: formatLocalTime(facts.until, language),
+    stalled: String(facts.stalled.length),
+    escalations: String(facts.escalations.length),
+    stalledLines: lines(
+      facts.stalled.map((s) =>
+        fill(t.stalledLine[language], {
+          caseCode: s.caseCode,
+          task: s.task[language],
+          phase: messageTemplates.phase[s.phase]![language],
+          dueAt: formatLocalTime(s.dueAt, language),
+          level: String(s.level),
+          link: s.link,
+        }),
+      ),
+    ),
+    escalationLines: lines(
+      facts.escalations.map((e) => fill(t.escalationLine[language], { caseCode: e.caseCode, task: e.task[language], level: String(e.level), count: String(e.count) })),
+    ),
+    unreachedLines: lines(
+      facts.unreached.map((u) =>
+        fill(t.unreachedLine[language], { caseCode: u.caseCode, task: u.task[language], unreachable: u.unreachable, reasons: reasonText(u.reasons, language) }),
+      ),
+    ),
+  };
+  return { subject: fill(t.subject[language], v), text: fill(t.text[language], v) };
 }

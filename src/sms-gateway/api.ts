@@ -1,4 +1,4 @@
-/** The part of Twilio's REST API the app uses: create and fetch a Message (API version 2010-04-01). */
+/** The part of Twilio's REST API the app uses: create, fetch and list Messages (API version 2010-04-01). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { countSmsSegments } from '../transports/twilio';
@@ -6,7 +6,7 @@ import type { Carrier } from './carrier';
 import { apiErrors, TwilioApiError } from './errors';
 import type { SmsGatewayEmitter } from './events';
 import type { Faults } from './faults';
-import { newMessageSid, toResource, type SmsMessage } from './message';
+import { API_VERSION, newMessageSid, toResource, type SmsMessage } from './message';
 import type { MessageStore } from './store';
 
 export interface TwilioApiDeps {
@@ -42,6 +42,7 @@ export async function twilioApi(app: FastifyInstance, deps: TwilioApiDeps): Prom
       path: req.url.split('?')[0] ?? req.url,
       contentType: req.headers['content-type'],
       params: { ...(req.body as Record<string, unknown> | undefined) },
+      query: { ...(req.query as Record<string, unknown> | undefined) },
     });
   });
   app.addHook('preHandler', async (req: FastifyRequest<AccountParams>, reply) => {
@@ -61,6 +62,29 @@ export async function twilioApi(app: FastifyInstance, deps: TwilioApiDeps): Prom
     deps.events.emit('message', message);
     deps.carrier.dispatch(message);
     return reply.code(201).send(resource);
+  });
+
+  /** The Messages list (newest first), filtered by To/From, paged as Twilio pages it. */
+  app.get<AccountParams & { Querystring: Record<string, string | undefined> }>('/Accounts/:accountSid/Messages.json', async (req) => {
+    const { To: to, From: from } = req.query;
+    const pageSize = Math.min(1000, Math.max(1, Number(req.query.PageSize ?? 50) || 50));
+    const page = Math.max(0, Number(req.query.Page ?? 0) || 0);
+    const matching = deps.store.list().filter((m) => (to === undefined || m.to === to) && (from === undefined || m.from === from));
+    const start = page * pageSize;
+    const messages = matching.slice(start, start + pageSize).map(toResource);
+    const base = `/${API_VERSION}/Accounts/${deps.accountSid}/Messages.json`;
+    const uri = (p: number) => `${base}?${new URLSearchParams({ ...(to && { To: to }), ...(from && { From: from }), PageSize: String(pageSize), Page: String(p) })}`;
+    return {
+      messages,
+      end: start + Math.max(messages.length - 1, 0),
+      first_page_uri: uri(0),
+      next_page_uri: start + pageSize < matching.length ? uri(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? uri(page - 1) : null,
+      start,
+      uri: uri(page),
+    };
   });
 
   app.get<{ Params: { accountSid: string; file: string } }>('/Accounts/:accountSid/Messages/:file', async (req) => {

@@ -8,6 +8,8 @@ export interface CapturedRequest {
   path: string;
   contentType: string | undefined;
   params: Record<string, unknown>;
+  /** Query string parameters (list filters and paging). */
+  query: Record<string, unknown>;
 }
 
 export interface SmsGatewayEvents {

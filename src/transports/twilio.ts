@@ -3,6 +3,7 @@
  * segment counting (segments are what an SMS costs; escalation texts should stay in one).
  */
 import twilio from 'twilio';
+import RestException from 'twilio/lib/base/RestException';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 
 export interface TwilioClientOptions {
@@ -31,9 +32,27 @@ export class RedirectingRequestClient extends twilio.RequestClient {
     return `${this.base.origin}${prefix}${original.pathname}${original.search}`;
   }
 
-  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    return super.request<TData>({ ...opts, uri: this.rewrite(opts.uri) });
+  /**
+   * RestException drops the response headers, and with them Retry-After. A refused request that
+   * carries one is thrown here instead, as the same RestException plus `retryAfterMs`.
+   */
+  override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    const response = await super.request<TData>({ ...opts, uri: this.rewrite(opts.uri) });
+    const retryAfterMs = parseRetryAfter((response.headers as Record<string, unknown> | undefined)?.['retry-after']);
+    if (response.statusCode >= 400 && retryAfterMs !== undefined) {
+      throw Object.assign(new RestException(response), { retryAfterMs });
+    }
+    return response;
   }
+}
+
+/** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

@@ -29,10 +29,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
 
   while (j.active && position) {
     const stage = stageOf(j, position.stage);
-    if (position.notBefore) {
-      await condition(() => !j.active, Date.parse(position.notBefore) - Date.now());
-      if (!j.active) break;
-    }
+    const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
+    if (wait > 0 && (await condition(() => !j.active, wait))) break;
     const roundStartedAt = Date.now();
     await runStage(j, stage, position.round, sync, watch);
     for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch);

@@ -8,6 +8,7 @@
 import { ActivityFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EscalationNotice, EscalationReport } from '../notifications/delivery';
+import { stepKeyPrefix } from '../notifications/keys';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from './definitions';
 import { escalationStep } from './journey-state';
@@ -45,7 +46,8 @@ export class Notifier {
     const task = this.j.state.tasks.find((t) => t.id === signal.taskId);
     if (!task || !this.j.active) return;
     const notice = this.notice(task, signal.phase, signal.level, escalationStep(this.j.ladderOf(task), signal.level));
-    if (this.settled(notice)) return;
+    // A message of an earlier plan of the task (before a reassignment or extension) needs no fallback.
+    if (!signal.notificationId.startsWith(stepKeyPrefix(notice)) || this.settled(notice)) return;
     void this.send(notice).then(async (report) => {
       if (report?.deferUntil) await this.resendAt(notice, report.deferUntil);
     });
@@ -110,7 +112,7 @@ export class Notifier {
   }
 }
 
-const stepKey = (n: EscalationNotice) => `${n.task.id}:${n.phase}@${n.task.revision}:${n.level}`;
+const stepKey = (n: EscalationNotice) => stepKeyPrefix(n);
 
 /** The journey's notifier, with the handler for the webhook's `notificationFailed` signal. */
 export function registerNotifier(j: NotifierJourney): Notifier {

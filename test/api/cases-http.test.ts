@@ -1,59 +1,43 @@
 /**
  * The coordinator API over real HTTP, on the suite's real Temporal dev server, with a worker,
  * a migrated SQLite database and a real SMTP server: a case started with `POST /cases` sends its
- * reminder email; bad input is refused with a clear 4xx and starts nothing.
+ * reminder email; bad input is refused with a clear 4xx and starts nothing. Callers authenticate
+ * with API keys (`Authorization: Bearer`).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { buildApi } from '../../src/client/server';
-import { openDatabase, type Database } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
-import { seedDemoData } from '../../src/db/seed';
-import { createLogger } from '../../src/logger';
+import { createApiKey } from '../../src/auth/api-keys';
 import { loadPolicy } from '../../src/policy';
 import { createMailer } from '../../src/transports/email';
 import { journeyWorkflowId } from '../../src/workflows/definitions';
 import { recipientsOf, startInbox, type Inbox } from '../support/smtp';
 import { connectToSuiteServer, uniqueTaskQueue } from '../support/temporal';
+import { createApiHarness, type ApiHarness } from './support/harness';
 
 let env: TestWorkflowEnvironment;
-let db: Database;
+let h: ApiHarness;
 let inbox: Inbox;
-let dir: string;
-let baseUrl: string;
 let stop: () => Promise<void>;
 const run = `T${Date.now().toString(36).toUpperCase()}`;
 const code = (n: number) => `DN-${run}-${n}`;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-api-'));
-  const databaseUrl = `file:${path.join(dir, 'api.db')}`;
-  await migrateDatabase(databaseUrl);
-  db = openDatabase(databaseUrl);
-  await seedDemoData(db.prisma);
-  inbox = await startInbox();
-  const mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: 'Đồng Hành <no-reply@donghanh.local>', catcherWebPort: 0 });
   env = await connectToSuiteServer();
   const taskQueue = uniqueTaskQueue('api');
+  // The demo policy: the reception reminder is due 10 s after the case opens.
+  h = await createApiHarness({ temporal: env.client, taskQueue, policy: loadPolicy('demo') });
+  inbox = await startInbox();
+  const mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: 'Đồng Hành <no-reply@donghanh.local>', catcherWebPort: 0 });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
-    activities: createActivities({ db, mailer, publicBaseUrl: 'http://127.0.0.1:3000' }),
+    activities: createActivities({ db: h.db, mailer, publicBaseUrl: 'http://127.0.0.1:3000' }),
   });
   const running = worker.run();
-  // The demo policy: the reception reminder is due 10 s after the case opens.
-  const api = buildApi({ temporal: env.client, taskQueue, policy: loadPolicy('demo'), db, logger: createLogger('silent') });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
   stop = async () => {
-    await api.close();
     worker.shutdown();
     await running;
     mailer.close();
@@ -61,51 +45,59 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await h?.close();
   await stop?.();
   await env?.teardown();
   await inbox?.close();
-  await db?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  fetch(`${baseUrl}${url}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const open = (caseCode: string, extra: Record<string, unknown> = {}) => ({ caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...extra });
 
 async function expectNoJourney(caseCode: string) {
   await expect(env.client.workflow.getHandle(journeyWorkflowId(caseCode)).describe()).rejects.toThrow(WorkflowNotFoundError);
 }
 
-test('POST /cases starts the journey; its reception reminder reaches the assignee by email', async () => {
-  const res = await post('/cases', { caseCode: code(1), province: 'VN-DN', leadAgencyId: 'dn-health' });
+test('POST /cases starts the journey; its reception reminder reaches the assignee by email; the assignee acknowledges with their key', async () => {
+  const res = await h.call('coordinator', 'POST', '/cases', { body: open(code(1)) });
   expect(res.status).toBe(201);
-  expect(await res.json()).toMatchObject({ caseCode: code(1), workflowId: `journey-${code(1)}` });
+  expect(res.body).toMatchObject({ caseCode: code(1), workflowId: `journey-${code(1)}` });
 
   const described = await env.client.workflow.getHandle(journeyWorkflowId(code(1))).describe();
   expect(described.status.name).toBe('RUNNING');
 
   let state: { tasks: { id: string; assigneeId: string }[] } = { tasks: [] };
   for (let i = 0; i < 100 && state.tasks.length === 0; i++) {
-    state = (await (await fetch(`${baseUrl}/cases/${code(1)}`)).json()) as typeof state;
+    const got = await h.call('coordinator', 'GET', `/cases/${code(1)}`);
+    if (got.status === 200) state = got.body as typeof state;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const assignee = await db.prisma.staffMember.findUniqueOrThrow({ where: { id: state.tasks[0]!.assigneeId } });
+  const assignee = await h.db.prisma.staffMember.findUniqueOrThrow({ where: { id: state.tasks[0]!.assigneeId } });
   const [mail] = await inbox.waitFor(1, 30_000);
   expect(recipientsOf(mail!)).toEqual([assignee.email]);
   expect(mail!.subject).toContain(code(1));
 
-  const ack = await post(`/cases/${code(1)}/tasks/reception/acknowledge`, { staffId: assignee.id });
+  const { key } = await createApiKey(h.db.prisma, { owner: assignee.name, role: 'staff', agencyId: assignee.agencyId, province: 'VN-DN', staffId: assignee.id, expiresAt: new Date(Date.now() + 3_600_000), createdBy: 'test' });
+  const ack = await h.call(key, 'POST', `/cases/${code(1)}/tasks/reception/acknowledge`, { body: { staffId: assignee.id } });
   expect(ack.status).toBe(200);
-  expect((await ack.json()) as object).toMatchObject({ status: 'acknowledged' });
-  const again = await post(`/cases/${code(1)}/tasks/reception/acknowledge`, { staffId: assignee.id });
+  expect(ack.body).toMatchObject({ status: 'acknowledged' });
+  const again = await h.call(key, 'POST', `/cases/${code(1)}/tasks/reception/acknowledge`, { body: {} });
   expect(again.status).toBe(409);
-  expect(again.headers.get('content-type')).toContain('application/problem+json');
+  expect(again.headers['content-type']).toContain('application/problem+json');
+  // Acting as someone else is refused, whatever the body says.
+  const impersonating = await h.call(key, 'POST', `/cases/${code(1)}/tasks/reception/complete`, { body: { staffId: 'dn-health-caseworker-9' } });
+  expect(impersonating.status).toBe(403);
 });
 
-test('a second POST with the same case code is a 409 conflict', async () => {
-  expect((await post('/cases', { caseCode: code(2), province: 'VN-DN', leadAgencyId: 'dn-health' })).status).toBe(201);
-  const dup = await post('/cases', { caseCode: code(2), province: 'VN-DN', leadAgencyId: 'dn-health' });
+test('the same case code with the same body returns the original result; with a different body it is a 409', async () => {
+  const first = await h.call('coordinator', 'POST', '/cases', { body: open(code(2)) });
+  expect(first.status).toBe(201);
+  const repeat = await h.call('coordinator', 'POST', '/cases', { body: open(code(2)) });
+  expect(repeat.status).toBe(201);
+  expect(repeat.body).toEqual(first.body);
+  expect(repeat.headers['idempotent-replayed']).toBe('true');
+  const dup = await h.call('coordinator', 'POST', '/cases', { body: open(code(2), { personalData: { fullName: 'Someone Else' } }) });
   expect(dup.status).toBe(409);
-  expect(((await dup.json()) as { detail: string }).detail).toContain(code(2));
+  expect((dup.body as { detail: string }).detail).toContain(code(2));
 });
 
 test.each([
@@ -114,33 +106,49 @@ test.each([
   ['an unknown province code', { caseCode: code(3), province: 'VN-XX', leadAgencyId: 'dn-health' }, 'province'],
   ['a lead agency of another province', { caseCode: code(3), province: 'VN-HN', leadAgencyId: 'dn-health' }, 'leadAgencyId'],
   ['an unknown field', { caseCode: code(3), province: 'VN-DN', leadAgencyId: 'dn-health', fullName: 'x' }, ''],
+  ['personal data with a bad date', { ...open(code(3)), personalData: { fullName: 'A', dateOfBirth: '2004-13-45' } }, 'personalData.dateOfBirth'],
 ])('%s is a 400 naming the field, and starts no journey', async (_what, body, field) => {
-  const res = await post('/cases', body, { 'content-type': 'application/json', 'accept-language': 'en' });
+  // VN-HN is outside a Đà Nẵng coordinator's scope: a national-scope problem needs a coordinator there.
+  const who = (body as { province?: string }).province === 'VN-HN' ? 'coordinatorHN' : 'coordinator';
+  const res = await h.call(who, 'POST', '/cases', { body, headers: { 'accept-language': 'en' } });
   expect(res.status).toBe(400);
-  const problem = (await res.json()) as { errors: { path: string }[] };
+  const problem = res.body as { errors: { path: string }[] };
   expect(problem).toMatchObject({ status: 400, title: 'Invalid request' });
   expect(problem.errors.map((e) => e.path).join(' ')).toContain(field);
   await expectNoJourney(code(3));
 });
 
 test('problem titles are in Vietnamese unless the caller prefers English', async () => {
-  const res = await post('/cases', {});
-  expect(((await res.json()) as { title: string }).title).toBe('Yêu cầu không hợp lệ');
+  const res = await h.call('coordinator', 'POST', '/cases', { body: {} });
+  expect((res.body as { title: string }).title).toBe('Yêu cầu không hợp lệ');
 });
 
 test('an oversized body is a 413 and a non-JSON body a 415; neither starts a journey', async () => {
-  const big = await post('/cases', { caseCode: code(4), province: 'VN-DN', leadAgencyId: 'dn-health', pad: 'x'.repeat(20_000) });
+  const big = await h.call('coordinator', 'POST', '/cases', { body: { ...open(code(4)), pad: 'x'.repeat(20_000) } });
   expect(big.status).toBe(413);
-  const text = await post('/cases', `caseCode=${code(4)}`, { 'content-type': 'text/plain' });
+  const text = await h.call('coordinator', 'POST', '/cases', { body: `caseCode=${code(4)}`, headers: { 'content-type': 'text/plain' } });
   expect(text.status).toBe(415);
-  const broken = await post('/cases', '{"caseCode":', { 'content-type': 'application/json' });
+  const broken = await h.call('coordinator', 'POST', '/cases', { body: '{"caseCode":', headers: { 'content-type': 'application/json' } });
   expect(broken.status).toBe(400);
   await expectNoJourney(code(4));
 });
 
+test('without a key nothing happens: 401, and no journey', async () => {
+  const res = await h.call('anonymous', 'POST', '/cases', { body: open(code(5)) });
+  expect(res.status).toBe(401);
+  expect(res.headers['www-authenticate']).toContain('Bearer');
+  await expectNoJourney(code(5));
+});
+
 test('unknown cases and tasks are 404s', async () => {
-  expect((await fetch(`${baseUrl}/cases/${code(9)}`)).status).toBe(404);
-  expect((await fetch(`${baseUrl}/cases/not a code`)).status).toBe(400);
-  const res = await post(`/cases/${code(9)}/tasks/reception/acknowledge`, { staffId: 'dn-health-caseworker-1' });
+  expect((await h.call('coordinator', 'GET', `/cases/${code(9)}`)).status).toBe(404);
+  expect((await h.call('coordinator', 'GET', '/cases/not%20a%20code')).status).toBe(400);
+  const res = await h.call('staff', 'POST', `/cases/${code(9)}/tasks/reception/acknowledge`, { body: {} });
   expect(res.status).toBe(404);
+});
+
+test('/readyz reports Temporal and the database reachable', async () => {
+  const res = await h.call('anonymous', 'GET', '/readyz');
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ status: 'ready', checks: { temporal: { ok: true }, database: { ok: true } } });
 });

@@ -11,12 +11,22 @@ export interface Inbox {
   close(): Promise<void>;
 }
 
-export async function startInbox(): Promise<Inbox> {
+export interface InboxOptions {
+  /** Refuse a recipient: return an SMTP reply (e.g. 550 mailbox unavailable, 451 try later) or nothing to accept. */
+  refuseRecipient?: (address: string) => { code: number; message: string } | undefined;
+}
+
+export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = options.refuseRecipient?.(address.address);
+      if (!refusal) return callback();
+      callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {

@@ -1,0 +1,109 @@
+/**
+ * THE authorisation matrix: every permission the API knows, and for each role the scope in which
+ * it holds. A missing cell means "never" (403). Routes name one permission each; nothing else in
+ * the code decides who may do what. Test: test/api/authorisation-matrix.test.ts, cell by cell.
+ *
+ * Scopes:
+ * - `national`     any resource.
+ * - `province`     resources of the caller's province: a case of the province, or one in which an
+ *                  agency of the province holds an open task (a transfer to it, say). A manager
+ *                  without a province is national.
+ * - `agency`       cases the caller's agency takes part in (lead agency, or holds any of its tasks).
+ *                  An agency is in one province, and a credential's agency and province agree.
+ * - `need-to-know` cases where the caller's agency holds a task that is still open: the people
+ *                  working with the person now. Used for personal data.
+ * - `own`          the caller's own tasks.
+ *
+ * A caller whose role may use a permission but whose scope does not cover the case gets the same
+ * 404 as for a case that does not exist: the API never confirms that a case exists to someone who
+ * may not see it.
+ */
+import type { ApiRole, Principal } from './principal';
+
+export type Scope = 'national' | 'province' | 'agency' | 'need-to-know' | 'own';
+
+export const AUTHORISATION_MATRIX = {
+  // cases
+  'case.start': { coordinator: 'province' },
+  'case.list': { coordinator: 'province', staff: 'agency', manager: 'province' },
+  'case.read': { coordinator: 'province', staff: 'agency', manager: 'province' },
+  'case.close': { coordinator: 'province' },
+  'case.transfer': { coordinator: 'province' },
+  'case.consent': { coordinator: 'province' },
+  'case.policy': { coordinator: 'province' },
+  // personal data (and free-text notes, which may hold it): read is audited
+  'personal-data.read': { coordinator: 'province', staff: 'need-to-know' },
+  'personal-data.write': { coordinator: 'province' },
+  'personal-data.rotate': { admin: 'national' },
+  // tasks: the workflow also checks that the acting agency owns the task
+  'task.list-mine': { coordinator: 'own', staff: 'own', manager: 'own' },
+  'task.acknowledge': { coordinator: 'province', staff: 'agency' },
+  'task.complete': { coordinator: 'province', staff: 'agency' },
+  'task.note': { coordinator: 'province', staff: 'agency' },
+  'task.extend': { coordinator: 'province', staff: 'agency' },
+  'task.reassign': { coordinator: 'province', staff: 'agency' },
+  'task.decline': { coordinator: 'province', staff: 'agency' },
+  // reporting
+  'indicators.read': { coordinator: 'province', manager: 'province' },
+  // administration
+  'directory.read': { admin: 'national' },
+  'directory.write': { admin: 'national' },
+  'api-key.manage': { admin: 'national' },
+  'audit.read': { admin: 'national' },
+} as const satisfies Record<string, Partial<Record<ApiRole, Scope>>>;
+
+export type Permission = keyof typeof AUTHORISATION_MATRIX;
+export const PERMISSIONS = Object.keys(AUTHORISATION_MATRIX) as Permission[];
+
+/** The scope in which `role` holds `permission`, or undefined for "never". */
+export function scopeOf(role: ApiRole, permission: Permission): Scope | undefined {
+  return (AUTHORISATION_MATRIX[permission] as Partial<Record<ApiRole, Scope>>)[role];
+}
+
+/** What a check is about: a province (a new case, a report) or a case and who works on it. */
+export interface ResourceScope {
+  /** The case's province, and the provinces of agencies holding its open tasks. */
+  provinces: readonly string[];
+  /** Agencies that take part in the case: its lead agency and every agency that holds a task. */
+  agencyIds?: readonly string[];
+  /** Agencies holding a task that is not finished. */
+  activeAgencyIds?: readonly string[];
+  /** For own-task checks: the staff member the resource belongs to. */
+  staffId?: string | null;
+}
+
+export type Decision = 'allow' | 'forbidden' | 'out-of-scope';
+
+/**
+ * `forbidden`: the role may never do this (403). `out-of-scope`: it may, but not here (the caller
+ * answers 404 for a case, 403 for a province it named itself).
+ */
+export function decide(principal: Principal, permission: Permission, resource?: ResourceScope): Decision {
+  const scope = scopeOf(principal.role, permission);
+  if (!scope) return 'forbidden';
+  if (!resource) return 'allow';
+  return inScope(principal, scope, resource) ? 'allow' : 'out-of-scope';
+}
+
+function inScope(p: Principal, scope: Scope, r: ResourceScope): boolean {
+  switch (scope) {
+    case 'national':
+      return true;
+    case 'province':
+      return p.province === null ? p.role === 'manager' : r.provinces.includes(p.province);
+    case 'agency':
+      return p.agencyId !== null && (r.agencyIds ?? []).includes(p.agencyId);
+    case 'need-to-know':
+      return p.agencyId !== null && (r.activeAgencyIds ?? []).includes(p.agencyId);
+    case 'own':
+      return p.staffId !== null && r.staffId === p.staffId;
+  }
+}
+
+/** The provinces a caller may list or report on: null means all. */
+export function provincesOf(principal: Principal, permission: Permission): string[] | null {
+  const scope = scopeOf(principal.role, permission);
+  if (!scope) return [];
+  if (scope === 'national' || (principal.role === 'manager' && principal.province === null)) return null;
+  return principal.province ? [principal.province] : [];
+}

@@ -1,0 +1,190 @@
+/**
+ * What every route module shares: dependencies, the case scope lookup behind authorisation, the
+ * acting staff member of a caller, the audit helpers and the mapping of Temporal errors to HTTP.
+ */
+import {
+  isGrpcServiceError,
+  QueryNotRegisteredError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FastifyRequest } from 'fastify';
+import { decide, type Permission, type ResourceScope } from '../auth/matrix';
+import type { Principal } from '../auth/principal';
+import type { Security } from '../auth/security';
+import { AuditLog, type AuditEntry } from '../audit/audit-log';
+import type { Database } from '../db/client';
+import type { Logger } from '../logger';
+import { PersonalDataStore } from '../personal-data/store';
+import type { JourneyPolicy } from '../policy/schema';
+import { TaskRejection } from '../workflows/definitions';
+import { Problem, type ProblemType } from './problems';
+import type { Routes } from './routing';
+import type { SmsStatusDeps } from './sms-status';
+
+export interface ApiDeps {
+  temporal: Client;
+  /** Twilio status callbacks (src/client/sms-status.ts, issue 4): registered when given. */
+  smsStatus?: Omit<SmsStatusDeps, 'temporal' | 'db'>;
+  taskQueue: string;
+  /** The policy new journeys start with (and journeys are upgraded to). */
+  policy: JourneyPolicy;
+  db: Database;
+  logger: Logger;
+  security: Security;
+  now?: () => Date;
+}
+
+export interface ApiContext extends ApiDeps {
+  routes: Routes;
+  audit: AuditLog;
+  personalData: PersonalDataStore;
+  now: () => Date;
+}
+
+export function createContext(deps: ApiDeps, routes: Routes): ApiContext {
+  return {
+    ...deps,
+    routes,
+    audit: new AuditLog(deps.db.prisma),
+    personalData: new PersonalDataStore(deps.db.prisma, deps.security.keyring),
+    now: deps.now ?? (() => new Date()),
+  };
+}
+
+export interface CaseScope extends ResourceScope {
+  caseCode: string;
+  province: string;
+  leadAgencyId: string;
+  agencyIds: string[];
+  activeAgencyIds: string[];
+}
+
+/** Who takes part in a case, from the start request and the journey's records. Null: no such case. */
+export async function resolveCase(ctx: ApiContext, caseCode: string): Promise<CaseScope | null> {
+  const { prisma } = ctx.db;
+  const [request, record, tasks] = await Promise.all([
+    prisma.caseRequest.findUnique({ where: { caseCode } }),
+    prisma.case.findUnique({ where: { code: caseCode } }),
+    prisma.task.findMany({ where: { caseCode }, select: { agencyId: true, status: true, agency: { select: { province: true } } } }),
+  ]);
+  const province = record?.province ?? request?.province;
+  const leadAgencyId = record?.leadAgencyId ?? request?.leadAgencyId;
+  if (!province || !leadAgencyId) return null;
+  const active = tasks.filter((t) => t.status === 'open' || t.status === 'acknowledged');
+  return {
+    caseCode,
+    province,
+    leadAgencyId,
+    provinces: [...new Set([province, ...active.map((t) => t.agency.province)])],
+    agencyIds: [...new Set([leadAgencyId, ...tasks.map((t) => t.agencyId)])],
+    activeAgencyIds: [...new Set(active.map((t) => t.agencyId))],
+  };
+}
+
+export const noSuchCase = (caseCode: string) => new Problem(404, 'not-found', `no case ${caseCode}`);
+
+/**
+ * The case, if the caller may use `permission` on it. Otherwise: 404, exactly as for a case that
+ * does not exist, unless the caller may read the case (then 403: they know it exists).
+ */
+export async function authorizeCase(ctx: ApiContext, request: FastifyRequest, permission: Permission, caseCode: string): Promise<CaseScope> {
+  const principal = request.principal!;
+  const scope = await resolveCase(ctx, caseCode);
+  const decision = scope ? decide(principal, permission, scope) : 'out-of-scope';
+  if (decision === 'allow') return scope!;
+  if (scope) await audit(ctx, request, { action: 'access.denied', outcome: 'denied', caseCode, detail: { permission } });
+  if (scope && decision === 'out-of-scope' && decide(principal, 'case.read', scope) === 'allow') {
+    throw new Problem(403, 'forbidden', `your role may not use ${permission} on case ${caseCode}`);
+  }
+  throw noSuchCase(caseCode);
+}
+
+/** The staff member a caller acts as: workflow updates name one. */
+export function actorOf(principal: Principal, claimedStaffId?: string): { staffId: string; agencyId: string } {
+  if (!principal.staffId || !principal.agencyId) {
+    throw new Problem(403, 'forbidden', 'this credential acts as no staff member; task and case actions need one');
+  }
+  if (claimedStaffId !== undefined && claimedStaffId !== principal.staffId) {
+    throw new Problem(403, 'forbidden', `staffId: this credential acts as ${principal.staffId}, not ${claimedStaffId}`, [
+      { path: 'staffId', message: 'must be the staff member of the credential (or left out)' },
+    ]);
+  }
+  return { staffId: principal.staffId, agencyId: principal.agencyId };
+}
+
+export async function audit(ctx: ApiContext, request: FastifyRequest, entry: AuditEntry): Promise<void> {
+  await ctx.audit.append({ principal: request.principal, requestId: String(request.id) }, entry);
+}
+
+/** For after an action happened: a failed audit write is logged loudly but does not undo it. */
+export async function auditAfter(ctx: ApiContext, request: FastifyRequest, entry: AuditEntry): Promise<void> {
+  try {
+    await audit(ctx, request, entry);
+  } catch (error) {
+    request.log.error({ err: error, auditAction: entry.action }, 'AUDIT WRITE FAILED');
+  }
+}
+
+/** How a refused update reads to the caller; unknown refusal types are 422. */
+const REJECTION_STATUS: Record<string, { status: number; type: ProblemType }> = {
+  [TaskRejection.notFound]: { status: 404, type: 'not-found' },
+  [TaskRejection.wrongAgency]: { status: 403, type: 'action-refused' },
+  [TaskRejection.notLeadAgency]: { status: 403, type: 'action-refused' },
+  [TaskRejection.alreadyDone]: { status: 409, type: 'conflict' },
+  [TaskRejection.alreadyAcknowledged]: { status: 409, type: 'conflict' },
+  [TaskRejection.caseClosed]: { status: 409, type: 'conflict' },
+  [TaskRejection.transferPending]: { status: 409, type: 'conflict' },
+  [TaskRejection.policyNotNewer]: { status: 409, type: 'conflict' },
+  [TaskRejection.invalidOutcome]: { status: 422, type: 'action-refused' },
+  [TaskRejection.invalidPlan]: { status: 422, type: 'action-refused' },
+  [TaskRejection.consentRequired]: { status: 422, type: 'action-refused' },
+  [TaskRejection.extensionTooLong]: { status: 422, type: 'action-refused' },
+  [TaskRejection.notAReferral]: { status: 422, type: 'action-refused' },
+  [TaskRejection.sameProvince]: { status: 422, type: 'action-refused' },
+  [TaskRejection.invalidInput]: { status: 422, type: 'action-refused' },
+};
+
+/** A refused update as a Problem, or null when `error` is not a refusal. */
+export function refusalOf(error: unknown): (Problem & { rejection: string }) | null {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const type = error.cause.type ?? 'Refused';
+    const mapped = REJECTION_STATUS[type] ?? { status: 422, type: 'action-refused' as const };
+    return Object.assign(new Problem(mapped.status, mapped.type, error.cause.message), { rejection: type });
+  }
+  return null;
+}
+
+/**
+ * Runs a call against a case's workflow. A missing workflow is a 404 for reads and a 409 for
+ * actions (the case exists, its journey has ended); refusals are 4xx; an unreachable Temporal 503.
+ */
+export async function withJourney<T>(caseCode: string, call: () => Promise<T>, kind: 'read' | 'action' = 'read'): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw temporalProblem(error, caseCode, kind) ?? error;
+  }
+}
+
+export function temporalProblem(error: unknown, caseCode: string, kind: 'read' | 'action'): Problem | null {
+  if (error instanceof WorkflowNotFoundError) {
+    return kind === 'read' ? noSuchCase(caseCode) : new Problem(409, 'conflict', `case ${caseCode} has no running journey`);
+  }
+  const refusal = refusalOf(error);
+  if (refusal) return refusal;
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new Problem(503, 'service-unavailable', 'the journey did not answer in time; try again', undefined, { 'retry-after': '5' });
+  }
+  if (error instanceof QueryNotRegisteredError) {
+    return new Problem(503, 'service-unavailable', `the journey of case ${caseCode} is starting; try again`, undefined, { 'retry-after': '1' });
+  }
+  if (error instanceof ServiceError || isGrpcServiceError(error) || isGrpcServiceError((error as { cause?: unknown })?.cause)) {
+    return new Problem(503, 'service-unavailable', 'the workflow service is not reachable; try again', undefined, { 'retry-after': '5' });
+  }
+  return null;
+}

@@ -1,0 +1,200 @@
+/**
+ * The directory, for administrators: agencies, their staff, and support facilities with their
+ * places. Staff contact details are staff data, not victim data. Every change is audited.
+ */
+import { z } from 'zod';
+import { AgencyKind } from '../domain/agencies';
+import { ProvinceCode } from '../domain/provinces';
+import { StaffRole } from '../domain/staff';
+import { auditAfter, type ApiContext } from './context';
+import { Problem } from './problems';
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'lower-case letters, digits and "-", e.g. "dn-health"');
+const Name = z.string().trim().min(1).max(200);
+const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time such as "21:00"');
+
+const AgencyBody = z.strictObject({ id: Id, province: ProvinceCode, kind: AgencyKind, nameVi: Name, nameEn: Name });
+const AgencyPatch = z.strictObject({ nameVi: Name.optional(), nameEn: Name.optional() });
+const AgencyView = z.object({ id: z.string(), province: z.string(), kind: z.string(), nameVi: z.string(), nameEn: z.string() });
+
+const StaffBody = z.strictObject({
+  id: Id,
+  agencyId: Id,
+  name: Name,
+  email: z.email().max(200).optional(),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164, e.g. "+84901234567"').optional(),
+  language: z.enum(['vi', 'en']).default('vi'),
+  role: StaffRole,
+  supervisorId: Id.optional(),
+});
+const StaffPatch = z.strictObject({
+  name: Name.optional(),
+  email: z.email().max(200).nullable().optional(),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164, e.g. "+84901234567"').nullable().optional(),
+  language: z.enum(['vi', 'en']).optional(),
+  role: StaffRole.optional(),
+  supervisorId: Id.nullable().optional(),
+  active: z.boolean().optional(),
+  quietHoursStart: Time.nullable().optional(),
+  quietHoursEnd: Time.nullable().optional(),
+});
+const StaffView = z.object({
+  id: z.string(),
+  agencyId: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  language: z.string(),
+  role: z.string(),
+  supervisorId: z.string().nullable(),
+  active: z.boolean(),
+});
+
+const FacilityBody = z
+  .strictObject({
+    id: Id,
+    province: ProvinceCode,
+    agencyId: Id.optional(),
+    nameVi: Name,
+    nameEn: Name,
+    ownership: z.enum(['public', 'private']),
+    dedicated: z.boolean().default(false).describe('Receives victims and gives comprehensive services'),
+    capacity: z.number().int().min(0).max(10_000),
+    occupied: z.number().int().min(0).max(10_000).default(0),
+  })
+  .refine((f) => f.occupied <= f.capacity, { path: ['occupied'], message: 'cannot exceed capacity' });
+const FacilityPatch = z.strictObject({
+  nameVi: Name.optional(),
+  nameEn: Name.optional(),
+  dedicated: z.boolean().optional(),
+  capacity: z.number().int().min(0).max(10_000).optional(),
+  occupied: z.number().int().min(0).max(10_000).optional(),
+  active: z.boolean().optional(),
+});
+const FacilityView = z.object({
+  id: z.string(),
+  province: z.string(),
+  agencyId: z.string().nullable(),
+  nameVi: z.string(),
+  nameEn: z.string(),
+  ownership: z.string(),
+  dedicated: z.boolean(),
+  capacity: z.number().int(),
+  occupied: z.number().int(),
+  available: z.number().int(),
+  active: z.boolean(),
+});
+
+const ProvinceFilter = z.strictObject({ province: ProvinceCode.optional() });
+const IdParams = z.strictObject({ id: Id });
+
+const staffView = (s: z.infer<typeof StaffView> & Record<string, unknown>) => StaffView.parse(s);
+const facilityView = (f: Omit<z.infer<typeof FacilityView>, 'available'>) => ({ ...FacilityView.omit({ available: true }).parse(f), available: Math.max(0, f.capacity - f.occupied) });
+
+export function directoryRoutes(ctx: ApiContext) {
+  const { routes } = ctx;
+  const { prisma } = ctx.db;
+  const tag = 'Directory (admin)';
+  const changed = (request: Parameters<typeof auditAfter>[1], action: string, target: string) => auditAfter(ctx, request, { action, outcome: 'ok', target });
+  const conflict = (what: string) => new Problem(409, 'conflict', `${what} already exists`);
+  const isDuplicate = (e: unknown) => (e as { code?: string }).code === 'P2002';
+
+  routes.add(
+    { method: 'GET', url: '/directory/agencies', operationId: 'listAgencies', tag, summary: 'Agencies', access: 'directory.read', query: ProvinceFilter, responses: { 200: { description: 'Agencies', schema: z.object({ items: z.array(AgencyView) }) } } },
+    async ({ query }) => ({ items: await prisma.agency.findMany({ where: query.province ? { province: query.province } : {}, orderBy: { id: 'asc' }, select: { id: true, province: true, kind: true, nameVi: true, nameEn: true } }) }),
+  );
+  routes.add(
+    { method: 'POST', url: '/directory/agencies', operationId: 'createAgency', tag, summary: 'Add an agency', access: 'directory.write', body: AgencyBody, responses: { 201: { description: 'Created', schema: AgencyView }, 409: { description: 'The id is taken' } } },
+    async ({ request, reply, body }) => {
+      const created = await prisma.agency.create({ data: body }).catch((e: unknown) => {
+        throw isDuplicate(e) ? conflict(`agency ${body.id}`) : e;
+      });
+      await changed(request, 'directory.agency.create', body.id);
+      return reply.code(201).send(AgencyView.parse(created));
+    },
+  );
+  routes.add(
+    { method: 'PATCH', url: '/directory/agencies/:id', operationId: 'updateAgency', tag, summary: "Rename an agency", access: 'directory.write', params: IdParams, body: AgencyPatch, responses: { 200: { description: 'Updated', schema: AgencyView } } },
+    async ({ request, params, body }) => {
+      if (!(await prisma.agency.findUnique({ where: { id: params.id } }))) throw new Problem(404, 'not-found', `no agency ${params.id}`);
+      const updated = await prisma.agency.update({ where: { id: params.id }, data: body });
+      await changed(request, 'directory.agency.update', params.id);
+      return AgencyView.parse(updated);
+    },
+  );
+
+  routes.add(
+    {
+      method: 'GET',
+      url: '/directory/staff',
+      operationId: 'listStaff',
+      tag,
+      summary: 'Staff, by agency or province',
+      access: 'directory.read',
+      query: z.strictObject({ agencyId: Id.optional(), province: ProvinceCode.optional() }),
+      responses: { 200: { description: 'Staff', schema: z.object({ items: z.array(StaffView) }) } },
+    },
+    async ({ query }) => {
+      const rows = await prisma.staffMember.findMany({
+        where: { ...(query.agencyId ? { agencyId: query.agencyId } : {}), ...(query.province ? { agency: { province: query.province } } : {}) },
+        orderBy: { id: 'asc' },
+      });
+      return { items: rows.map(staffView) };
+    },
+  );
+  routes.add(
+    { method: 'POST', url: '/directory/staff', operationId: 'createStaff', tag, summary: 'Add a staff member', access: 'directory.write', body: StaffBody, responses: { 201: { description: 'Created', schema: StaffView }, 409: { description: 'The id is taken' } } },
+    async ({ request, reply, body }) => {
+      if (!(await prisma.agency.findUnique({ where: { id: body.agencyId } }))) throw new Problem(400, 'invalid-request', `agencyId: no agency "${body.agencyId}"`, [{ path: 'agencyId', message: 'unknown agency' }]);
+      if (body.supervisorId && !(await prisma.staffMember.findUnique({ where: { id: body.supervisorId } }))) {
+        throw new Problem(400, 'invalid-request', `supervisorId: no staff member "${body.supervisorId}"`, [{ path: 'supervisorId', message: 'unknown staff member' }]);
+      }
+      const created = await prisma.staffMember.create({ data: body }).catch((e: unknown) => {
+        throw isDuplicate(e) ? conflict(`staff member ${body.id}`) : e;
+      });
+      await changed(request, 'directory.staff.create', body.id);
+      return reply.code(201).send(staffView(created));
+    },
+  );
+  routes.add(
+    { method: 'PATCH', url: '/directory/staff/:id', operationId: 'updateStaff', tag, summary: 'Change or deactivate a staff member', access: 'directory.write', params: IdParams, body: StaffPatch, responses: { 200: { description: 'Updated', schema: StaffView } } },
+    async ({ request, params, body }) => {
+      if (!(await prisma.staffMember.findUnique({ where: { id: params.id } }))) throw new Problem(404, 'not-found', `no staff member ${params.id}`);
+      if (body.supervisorId && !(await prisma.staffMember.findUnique({ where: { id: body.supervisorId } }))) {
+        throw new Problem(400, 'invalid-request', `supervisorId: no staff member "${body.supervisorId}"`, [{ path: 'supervisorId', message: 'unknown staff member' }]);
+      }
+      const updated = await prisma.staffMember.update({ where: { id: params.id }, data: body });
+      await changed(request, 'directory.staff.update', params.id);
+      return staffView(updated);
+    },
+  );
+
+  routes.add(
+    { method: 'GET', url: '/directory/facilities', operationId: 'listFacilities', tag, summary: 'Support facilities with capacity and free places', access: 'directory.read', query: ProvinceFilter, responses: { 200: { description: 'Facilities', schema: z.object({ items: z.array(FacilityView) }) } } },
+    async ({ query }) => ({ items: (await prisma.supportFacility.findMany({ where: query.province ? { province: query.province } : {}, orderBy: { id: 'asc' } })).map(facilityView) }),
+  );
+  routes.add(
+    { method: 'POST', url: '/directory/facilities', operationId: 'createFacility', tag, summary: 'Add a support facility', access: 'directory.write', body: FacilityBody, responses: { 201: { description: 'Created', schema: FacilityView }, 409: { description: 'The id is taken' } } },
+    async ({ request, reply, body }) => {
+      if (body.agencyId && !(await prisma.agency.findUnique({ where: { id: body.agencyId } }))) throw new Problem(400, 'invalid-request', `agencyId: no agency "${body.agencyId}"`, [{ path: 'agencyId', message: 'unknown agency' }]);
+      const created = await prisma.supportFacility.create({ data: body }).catch((e: unknown) => {
+        throw isDuplicate(e) ? conflict(`facility ${body.id}`) : e;
+      });
+      await changed(request, 'directory.facility.create', body.id);
+      return reply.code(201).send(facilityView(created));
+    },
+  );
+  routes.add(
+    { method: 'PATCH', url: '/directory/facilities/:id', operationId: 'updateFacility', tag, summary: 'Update capacity, occupancy or names', access: 'directory.write', params: IdParams, body: FacilityPatch, responses: { 200: { description: 'Updated', schema: FacilityView } } },
+    async ({ request, params, body }) => {
+      const current = await prisma.supportFacility.findUnique({ where: { id: params.id } });
+      if (!current) throw new Problem(404, 'not-found', `no facility ${params.id}`);
+      if ((body.occupied ?? current.occupied) > (body.capacity ?? current.capacity)) {
+        throw new Problem(400, 'invalid-request', 'occupied: cannot exceed capacity', [{ path: 'occupied', message: 'cannot exceed capacity' }]);
+      }
+      const updated = await prisma.supportFacility.update({ where: { id: params.id }, data: body });
+      await changed(request, 'directory.facility.update', params.id);
+      return facilityView(updated);
+    },
+  );
+}

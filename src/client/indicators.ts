@@ -1,0 +1,175 @@
+/**
+ * Programme indicators per province and period, from the journey's records in the database
+ * (never from personal data). Each counts distinct cases, once, at the moment the step happened;
+ * a case is counted in the province it belongs to now (after a transfer, the receiving one).
+ *
+ * - received      the case was opened: the provincial health department was notified and
+ *                 received the person (DOMAIN.md steps 1–2). Time: Case.openedAt.
+ * - verified      initial verification finished: every task of the `initial-verification` stage
+ *                 is done (step 3). Time: when the last of them was completed.
+ * - identified    identified as a victim: the `identification-decision` task was completed with
+ *                 the outcome `victim` (step 4). Time: that completion (journey history).
+ * - supported     support delivered: the first task of the `support-services` stage completed
+ *                 (step 6; the services the support plan chose). Time: that first completion.
+ * - reintegrated  returned to family and community: the `community-reintegration` task was
+ *                 completed (step 7). Time: that completion.
+ *
+ * Periods are calendar periods in Vietnam time (UTC+7): `2025`, `2025-Q2`, `2025-06`, or `from`
+ * and `to` dates (to exclusive).
+ */
+import { z } from 'zod';
+import { provincesOf } from '../auth/matrix';
+import { ProvinceCode } from '../domain/provinces';
+import type { ApiContext } from './context';
+import { Problem } from './problems';
+
+/** Where each indicator is read from: stage and task keys of the default policy. */
+export const INDICATOR_SOURCES = {
+  verificationStage: 'initial-verification',
+  identificationTask: 'identification-decision',
+  identifiedOutcome: 'victim',
+  supportStage: 'support-services',
+  reintegrationTask: 'community-reintegration',
+} as const;
+
+export const INDICATOR_DEFINITIONS = {
+  received: 'Cases opened in the period: the provincial health department was notified and received the person.',
+  verified: `Cases whose initial verification finished in the period: the last task of stage "${INDICATOR_SOURCES.verificationStage}" completed, all of its tasks done.`,
+  identified: `Cases identified as victims in the period: task "${INDICATOR_SOURCES.identificationTask}" completed with outcome "${INDICATOR_SOURCES.identifiedOutcome}".`,
+  supported: `Cases whose first support service was delivered in the period: first completed task of stage "${INDICATOR_SOURCES.supportStage}".`,
+  reintegrated: `Cases reintegrated in the period: task "${INDICATOR_SOURCES.reintegrationTask}" completed (returned to family and community).`,
+} as const;
+
+const Period = z.string().regex(/^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/, 'a year ("2025"), quarter ("2025-Q2") or month ("2025-06")');
+const Day = z.iso.date('a date such as "2025-01-01"');
+
+const IndicatorQuery = z
+  .strictObject({
+    province: ProvinceCode.optional().describe('Default: every province in your scope, one row each'),
+    period: Period.optional(),
+    from: Day.optional(),
+    to: Day.optional().describe('Exclusive'),
+  })
+  .superRefine((v, c) => {
+    if (v.period && (v.from || v.to)) c.addIssue({ code: 'custom', path: ['period'], message: 'give either period, or from and to' });
+    if (!v.period && !(v.from && v.to)) c.addIssue({ code: 'custom', path: [v.from ? 'to' : 'from'], message: 'give a period, or both from and to' });
+    if (v.from && v.to && v.from >= v.to) c.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+
+const Counts = z.object({ received: z.number().int(), verified: z.number().int(), identified: z.number().int(), supported: z.number().int(), reintegrated: z.number().int() });
+const IndicatorReport = z.object({
+  period: z.object({ from: z.string(), to: z.string(), timeZone: z.literal('Asia/Ho_Chi_Minh') }),
+  rows: z.array(Counts.extend({ province: z.string() })),
+  total: Counts,
+  definitions: z.object({ received: z.string(), verified: z.string(), identified: z.string(), supported: z.string(), reintegrated: z.string() }),
+});
+
+type Indicator = keyof typeof INDICATOR_DEFINITIONS;
+const INDICATORS = Object.keys(INDICATOR_DEFINITIONS) as Indicator[];
+
+export function indicatorRoutes(ctx: ApiContext) {
+  ctx.routes.add(
+    {
+      method: 'GET',
+      url: '/indicators',
+      operationId: 'programmeIndicators',
+      tag: 'Reporting',
+      summary: 'Programme indicators (received, verified, identified, supported, reintegrated) per province and period',
+      description: Object.entries(INDICATOR_DEFINITIONS).map(([k, v]) => `- **${k}**: ${v}`).join('\n'),
+      access: 'indicators.read',
+      query: IndicatorQuery,
+      responses: { 200: { description: 'Counts of distinct cases', schema: IndicatorReport } },
+    },
+    async ({ query, principal }) => {
+      const allowed = provincesOf(principal, 'indicators.read');
+      if (query.province && allowed !== null && !allowed.includes(query.province)) {
+        throw new Problem(403, 'forbidden', `you may report on ${allowed.join(', ') || 'no province'} only`);
+      }
+      const provinces = query.province ? [query.province] : allowed;
+      const [from, to] = query.period ? periodBounds(query.period) : [vnMidnight(query.from!), vnMidnight(query.to!)];
+      const counts = await computeIndicators(ctx, provinces, from, to);
+      const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, c]) => ({ province, ...c }));
+      if (query.province && rows.length === 0) rows.push({ province: query.province, ...zero() });
+      const total = zero();
+      for (const r of rows) for (const k of INDICATORS) total[k] += r[k];
+      return { period: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' as const }, rows, total, definitions: INDICATOR_DEFINITIONS };
+    },
+  );
+}
+
+const zero = (): Record<Indicator, number> => ({ received: 0, verified: 0, identified: 0, supported: 0, reintegrated: 0 });
+
+/** Start of a Vietnam-time calendar day (UTC+7, no daylight saving). */
+function vnMidnight(day: string): Date {
+  return new Date(`${day}T00:00:00+07:00`);
+}
+
+export function periodBounds(period: string): [Date, Date] {
+  const year = Number(period.slice(0, 4));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const bound = (y: number, m: number) => vnMidnight(`${y + Math.floor((m - 1) / 12)}-${pad(((m - 1) % 12) + 1)}-01`);
+  if (period.length === 4) return [bound(year, 1), bound(year + 1, 1)];
+  if (period[5] === 'Q') {
+    const first = (Number(period[6]) - 1) * 3 + 1;
+    return [bound(year, first), bound(year, first + 3)];
+  }
+  const month = Number(period.slice(5, 7));
+  return [bound(year, month), bound(year, month + 1)];
+}
+
+/** Distinct cases per province for each indicator; `provinces` null means all. */
+export async function computeIndicators(ctx: ApiContext, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, Record<Indicator, number>>> {
+  const { prisma } = ctx.db;
+  const S = INDICATOR_SOURCES;
+  const inProvince = provinces === null ? {} : { province: { in: provinces } };
+  const cases = await prisma.case.findMany({ where: inProvince, select: { code: true, province: true, openedAt: true } });
+  const provinceOf = new Map(cases.map((c) => [c.code, c.province]));
+  const result = new Map<string, Record<Indicator, number>>();
+  const hit = (caseCode: string, indicator: Indicator) => {
+    const province = provinceOf.get(caseCode);
+    if (!province) return;
+    const row = result.get(province) ?? zero();
+    row[indicator]++;
+    result.set(province, row);
+  };
+  const inPeriod = (d: Date | null | undefined) => !!d && d >= from && d < to;
+
+  for (const c of cases) if (inPeriod(c.openedAt)) hit(c.code, 'received');
+
+  const tasks = await prisma.task.findMany({
+    where: {
+      case: inProvince,
+      OR: [{ stage: { in: [S.verificationStage, S.supportStage] } }, { taskKey: { in: [S.reintegrationTask] } }],
+    },
+    select: { caseCode: true, stage: true, taskKey: true, status: true, completedAt: true },
+  });
+  const byCase = new Map<string, typeof tasks>();
+  for (const t of tasks) byCase.set(t.caseCode, [...(byCase.get(t.caseCode) ?? []), t]);
+  for (const [caseCode, list] of byCase) {
+    const verification = list.filter((t) => t.stage === S.verificationStage && t.status !== 'cancelled');
+    if (verification.length > 0 && verification.every((t) => t.status === 'done' && t.completedAt)) {
+      const last = new Date(Math.max(...verification.map((t) => t.completedAt!.getTime())));
+      if (inPeriod(last)) hit(caseCode, 'verified');
+    }
+    const first = (ts: typeof tasks) => {
+      const done = ts.filter((t) => t.status === 'done' && t.completedAt).map((t) => t.completedAt!.getTime());
+      return done.length ? new Date(Math.min(...done)) : null;
+    };
+    if (inPeriod(first(list.filter((t) => t.stage === S.supportStage)))) hit(caseCode, 'supported');
+    if (inPeriod(first(list.filter((t) => t.taskKey.replace(/\.\d+$/, '') === S.reintegrationTask)))) hit(caseCode, 'reintegrated');
+  }
+
+  // The outcome is in the journey's history: "completed" with detail "<outcome>[ <plan>]".
+  const decisions = await prisma.journeyAction.findMany({
+    where: { action: 'completed', taskId: { contains: `/${S.identificationTask}` } },
+    select: { caseCode: true, at: true, detail: true, seq: true },
+    orderBy: [{ caseCode: 'asc' }, { seq: 'asc' }],
+  });
+  const identified = new Set<string>();
+  for (const d of decisions) {
+    if (identified.has(d.caseCode) || d.detail?.split(' ')[0] !== S.identifiedOutcome) continue;
+    identified.add(d.caseCode);
+    if (inPeriod(d.at)) hit(d.caseCode, 'identified');
+  }
+  return result;
+}

@@ -1,0 +1,105 @@
+/**
+ * Response bodies as zod schemas: the OpenAPI document's response schemas and, in the contract
+ * tests, what every response is checked against. Objects from the journey are loose (new fields
+ * may appear); their documented fields must be there.
+ */
+import { z } from 'zod';
+import { ClosureReason } from '../domain/case';
+
+const Iso = z.string().describe('ISO 8601 date-time');
+const Title = z.object({ vi: z.string(), en: z.string() });
+
+export const CaseStarted = z.object({
+  caseCode: z.string(),
+  workflowId: z.string(),
+  runId: z.string(),
+});
+
+export const TaskView = z.looseObject({
+  id: z.string().describe('<case code>/<task key>, with ".<n>" for a recurring task'),
+  key: z.string(),
+  stage: z.string(),
+  title: Title,
+  agencyId: z.string(),
+  assigneeId: z.string().nullable(),
+  status: z.enum(['open', 'acknowledged', 'done', 'cancelled']),
+  createdAt: Iso,
+  acknowledgeDueAt: Iso,
+  completeDueAt: Iso,
+  escalationLevel: z.number().int(),
+  acknowledgedAt: Iso.optional(),
+  completedAt: Iso.optional(),
+  outcome: z.string().optional(),
+});
+
+export const HistoryView = z.looseObject({
+  at: Iso,
+  action: z.string(),
+  taskId: z.string().optional(),
+  by: z.string().optional().describe('staff id'),
+  detail: z.string().optional(),
+});
+
+export const CaseView = z.looseObject({
+  caseCode: z.string(),
+  province: z.string(),
+  leadAgencyId: z.string(),
+  policy: z.object({ id: z.string(), version: z.number().int() }),
+  stage: z.string(),
+  status: z.enum(['active', 'closed']),
+  openedAt: Iso,
+  closedAt: Iso.optional(),
+  closureReason: ClosureReason.optional(),
+  tasks: z.array(TaskView),
+  history: z.array(HistoryView),
+  hasPersonalData: z.boolean().describe('Whether personal data is on file (read it at /cases/{code}/personal-data)'),
+});
+
+export const CaseListItem = z.object({
+  caseCode: z.string(),
+  province: z.string(),
+  leadAgencyId: z.string(),
+  stage: z.string(),
+  status: z.string(),
+  openedAt: Iso,
+  closedAt: Iso.nullable(),
+  closureReason: z.string().nullable(),
+  openTasks: z.number().int(),
+  overdueTasks: z.number().int(),
+  nextDeadline: Iso.nullable(),
+});
+export const CaseList = z.object({ items: z.array(CaseListItem), nextCursor: z.string().nullable() });
+
+export const MyTask = z.object({
+  taskId: z.string(),
+  caseCode: z.string(),
+  taskKey: z.string(),
+  stage: z.string(),
+  title: Title.nullable(),
+  agencyId: z.string(),
+  assigneeId: z.string().nullable(),
+  status: z.string(),
+  acknowledgeDueAt: Iso,
+  completeDueAt: Iso,
+  escalationLevel: z.number().int(),
+  overdue: z.boolean(),
+});
+export const MyTasks = z.object({ items: z.array(MyTask) });
+
+export const ConsentView = z.looseObject({ given: z.boolean(), at: Iso.optional(), by: z.string().optional() });
+export const ClosedView = z.looseObject({ status: z.enum(['active', 'closed']), closureReason: ClosureReason.optional() });
+export const PolicyRef = z.looseObject({ id: z.string(), version: z.number().int() });
+
+export const NoteCreated = z.object({ noteId: z.string(), task: TaskView });
+export const Notes = z.object({
+  items: z.array(z.object({ id: z.string(), taskId: z.string(), staffId: z.string(), agencyId: z.string(), createdAt: Iso, text: z.string() })),
+});
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Readiness = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.object({
+    temporal: z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() }),
+    database: z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() }),
+  }),
+});

@@ -1,0 +1,20 @@
+/** The notification part of the activities' dependencies, from configuration (main.ts and worker.ts). */
+import type { ActivityDeps } from '../activities';
+import type { Config } from '../config';
+import { loadPolicy } from '../policy';
+import { createSmsSender } from '../transports/sms';
+import { SMS_STATUS_PATH } from '../client/sms-status';
+
+export function notificationDeps(cfg: Config): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
+  const n = cfg.notifications;
+  const policy = loadPolicy(cfg.journeyPolicy);
+  const titles = new Map(policy.stages.flatMap((s) => s.tasks.map((t) => [t.key, t.title] as const)));
+  return {
+    sms: createSmsSender(n.sms),
+    mailFrom: cfg.mail.from,
+    smsStatusCallbackUrl: `${cfg.api.publicBaseUrl.replace(/\/+$/, '')}${SMS_STATUS_PATH}`,
+    quietHours: n.quietHours,
+    smsMaxSegments: n.sms.maxSegments,
+    taskTitle: (key) => titles.get(key) ?? { vi: key, en: key },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Idempotent journey starts: the same Idempotency-Key (or the same case code and body) returns
+ * the original result; a conflicting one is a 409; concurrent twins start one journey; a failed
+ * start keeps nothing, so a retry works. Fake Temporal, real SQLite.
+ */
+import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await createApiHarness();
+});
+afterAll(() => h?.close());
+
+const body = (caseCode: string, extra: Record<string, unknown> = {}) => ({ caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...extra });
+const start = (b: unknown, key?: string) => h.call('coordinator', 'POST', '/cases', { body: b, headers: key ? { 'idempotency-key': key } : {} });
+const startsOf = (code: string) => h.fake!.starts.filter((s) => s.workflowId === `journey-${code}`).length;
+
+test('a retry with the same Idempotency-Key returns the original result and starts nothing new', async () => {
+  const code = uniqueCode();
+  const first = await start(body(code, { personalData: { fullName: 'A Person' } }), 'retry-key-0001');
+  expect(first.status).toBe(201);
+  expect(first.headers['idempotent-replayed']).toBeUndefined();
+  const second = await start(body(code, { personalData: { fullName: 'A Person' } }), 'retry-key-0001');
+  expect(second.status).toBe(201);
+  expect(second.body).toEqual(first.body);
+  expect(second.headers['idempotent-replayed']).toBe('true');
+  expect(startsOf(code)).toBe(1);
+});
+
+test('the same key for a different request is a 409, whether the body or the case code differs', async () => {
+  const code = uniqueCode();
+  expect((await start(body(code), 'retry-key-0002')).status).toBe(201);
+  const otherBody = await start(body(code, { personalData: { fullName: 'Someone' } }), 'retry-key-0002');
+  expect(otherBody.status).toBe(409);
+  const otherCase = await start(body(uniqueCode()), 'retry-key-0002');
+  expect(otherCase.status).toBe(409);
+  expect((otherCase.body as { detail: string }).detail).toContain('Idempotency-Key');
+});
+
+test('without a key, the case code identifies the request: same body replays, other body conflicts', async () => {
+  const code = uniqueCode();
+  const first = await start(body(code));
+  expect((await start(body(code))).body).toEqual(first.body);
+  expect((await start(body(code, { personalData: { fullName: 'X' } }))).status).toBe(409);
+  expect(startsOf(code)).toBe(1);
+});
+
+test('ten identical requests at once start one journey and all get the same answer', async () => {
+  const code = uniqueCode();
+  const results = await Promise.all(Array.from({ length: 10 }, () => start(body(code), 'concurrent-key-1')));
+  expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
+  expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
+  expect(h.fake!.journeys.has(code)).toBe(true);
+});
+
+test('a journey that exists without our request (started elsewhere) is a 409, not a replay', async () => {
+  const code = uniqueCode();
+  await h.fake!.seedCase(code);
+  expect((await start(body(code))).status).toBe(409);
+});
+
+test('Temporal down: 503 with Retry-After, nothing kept (no request, no personal data); the retry succeeds', async () => {
+  const code = uniqueCode();
+  h.fake!.down = true;
+  try {
+    const res = await start(body(code, { personalData: { fullName: 'Kept Nowhere' } }), 'outage-key-001');
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+  } finally {
+    h.fake!.down = false;
+  }
+  expect(await h.db.prisma.caseRequest.count({ where: { caseCode: code } })).toBe(0);
+  expect(await h.db.prisma.casePersonalData.count({ where: { caseCode: code } })).toBe(0);
+  expect((await start(body(code, { personalData: { fullName: 'Kept Nowhere' } }), 'outage-key-001')).status).toBe(201);
+});
+
+test('a malformed Idempotency-Key is a 400 naming the header', async () => {
+  const res = await start(body(uniqueCode()), 'short');
+  expect(res.status).toBe(400);
+  expect((res.body as { errors: { path: string }[] }).errors[0]!.path).toBe('Idempotency-Key');
+});
+
+test('the workflow input is the pseudonymous case facts only, and the memo a fingerprint', async () => {
+  const code = uniqueCode();
+  await start(body(code, { personalData: { fullName: 'Never In Temporal' } }));
+  const s = h.fake!.starts.find((x) => x.workflowId === `journey-${code}`)!;
+  expect(Object.keys(s.args[0] as object).sort()).toEqual(['caseCode', 'leadAgencyId', 'policy', 'province']);
+  expect(JSON.stringify(s)).not.toContain('Never In Temporal');
+  expect(Object.keys(s.memo ?? {})).toEqual(['startRequest']);
+});

@@ -1,0 +1,134 @@
+/**
+ * Templates as data: every message in both languages, SMS within its segment budget (Vietnamese
+ * diacritics force UCS-2), times in Vietnam time, NFC; quiet-hour arithmetic; Retry-After parsing.
+ */
+import { loadPolicy } from '../../src/policy';
+import { foldToGsm, formatShortTime, renderDigest, renderMessage, renderSms, type MessageKind, type RelayFacts } from '../../src/policy/messages';
+import { quietHoursOf, quietUntil } from '../../src/notifications/quiet-hours';
+import { countSmsSegments, parseRetryAfter } from '../../src/transports/twilio';
+
+const policy = loadPolicy('default');
+const tasks = [...policy.stages.flatMap((s) => s.tasks), policy.transferAcceptance];
+const LINK = 'https://dong-hanh.example.gov.vn/tasks/DN-2026-0001%2Fverify-initial-information';
+
+const facts = (title: { vi: string; en: string }, level: number): RelayFacts => ({
+  caseCode: 'DN-2026-0001',
+  task: title,
+  phase: 'complete',
+  level,
+  dueAt: '2026-11-29T14:30:00Z',
+  link: LINK,
+  recipient: 'Nguyễn Thị Lan',
+  unreachable: 'Trần Văn Minh',
+  reasons: ['sms-undelivered', 'no-email'],
+});
+
+describe('SMS', () => {
+  const kinds: MessageKind[] = ['reminder', 'escalation', 'relay'];
+  test.each(['vi', 'en'] as const)('every task of the default policy fits in two SMS in %s, whatever the kind', (language) => {
+    for (const task of tasks) {
+      for (const kind of kinds) {
+        const sms = renderSms(facts(task.title, kind === 'reminder' ? 1 : 3), language, 2, kind);
+        expect(sms.segments).toBeLessThanOrEqual(2);
+        expect(countSmsSegments(sms.body)).toEqual({ encoding: sms.encoding, segments: sms.segments });
+        expect(sms.body).toContain('DN-2026-0001');
+        expect(sms.body).toContain(LINK);
+        expect(sms.body).toContain('21:30 29/11'); // 14:30 UTC is 21:30 in Vietnam
+        expect(sms.body).not.toMatch(/\{\w+\}/);
+      }
+    }
+  });
+
+  test('a short Vietnamese text keeps its diacritics (UCS-2); a long one drops them to stay in budget', () => {
+    const short = renderSms({ ...facts({ vi: 'Tiếp nhận', en: 'Reception' }, 1), link: 'http://h/t/1' }, 'vi', 2, 'reminder');
+    expect(short).toMatchObject({ encoding: 'UCS-2', folded: false });
+    expect(short.body).toContain('Đồng Hành: hồ sơ DN-2026-0001, việc "Tiếp nhận" cần hoàn thành trước 21:30 29/11.');
+
+    const long = renderSms(facts(tasks[0]!.title, 2), 'vi', 2, 'escalation');
+    expect(long).toMatchObject({ encoding: 'GSM-7', folded: true });
+    expect(long.body).toContain('Dong Hanh, canh bao muc 2: ho so DN-2026-0001');
+    expect(renderSms(facts(tasks[0]!.title, 2), 'vi', 4, 'escalation')).toMatchObject({ encoding: 'UCS-2', folded: false });
+  });
+
+  test('a title that arrives decomposed (NFD) renders exactly like its composed form', () => {
+    const nfc = { vi: 'Xác minh ban đầu', en: 'Initial verification' };
+    const nfd = { vi: nfc.vi.normalize('NFD'), en: nfc.en };
+    expect(nfd.vi.length).toBeGreaterThan(nfc.vi.length);
+    expect(renderSms(facts(nfd, 1), 'vi', 3, 'reminder').body).toBe(renderSms(facts(nfc, 1), 'vi', 3, 'reminder').body);
+    expect(renderMessage(facts(nfd, 1), 'vi', 'reminder').text).toBe(renderMessage(facts(nfc, 1), 'vi', 'reminder').text);
+  });
+
+  test('folding keeps every character in GSM-7', () => {
+    expect(foldToGsm('Đà Nẵng – “Ủy ban” …')).toBe('Da Nang - "Uy ban" ...');
+    expect(countSmsSegments(foldToGsm('Tiếp nhận, bảo đảm an toàn, chỗ ở, ăn uống')).encoding).toBe('GSM-7');
+  });
+
+  test('the short time is Vietnam time in 24-hour form', () => {
+    expect(formatShortTime('2026-01-01T00:05:00Z')).toBe('07:05 01/01');
+  });
+});
+
+describe('email', () => {
+  test('a relay names the unreachable colleague and why, in the recipient’s language', () => {
+    const vi = renderMessage(facts({ vi: 'Tiếp nhận', en: 'Reception' }, 2), 'vi');
+    expect(vi.subject).toBe('Không liên lạc được người nhận — hồ sơ DN-2026-0001: Tiếp nhận');
+    expect(vi.text).toContain('không liên lạc được Trần Văn Minh (SMS không đến được máy; không có địa chỉ email)');
+    const en = renderMessage(facts({ vi: 'Tiếp nhận', en: 'Reception' }, 2), 'en');
+    expect(en.text).toContain('could not reach Trần Văn Minh (SMS undelivered; no email address)');
+    expect(en.text).toContain('29/11/2026, 21:30');
+  });
+
+  test('the digest lists stalled tasks, escalations and unreachable people, or says there are none', () => {
+    const digest = renderDigest(
+      {
+        recipient: 'Đặng Văn Hùng',
+        province: 'Đà Nẵng',
+        day: '2026-11-29',
+        until: '2026-11-29T00:30:00Z',
+        stalled: [{ caseCode: 'DN-1', task: { vi: 'Tiếp nhận', en: 'Reception' }, phase: 'acknowledge', dueAt: '2026-11-28T10:00:00Z', level: 2, link: 'http://h/t/1' }],
+        escalations: [{ caseCode: 'DN-1', task: { vi: 'Tiếp nhận', en: 'Reception' }, level: 2, count: 3 }],
+        unreached: [],
+      },
+      'vi',
+    );
+    expect(digest.subject).toBe('Tổng hợp ngày 2026-11-29 — Đà Nẵng: 1 việc quá hạn, 1 lượt cảnh báo');
+    expect(digest.text).toContain('- DN-1: Tiếp nhận — cần được xác nhận tiếp nhận trước 17:00 28/11/26, mức 2. http://h/t/1');
+    expect(digest.text).toContain('- DN-1: Tiếp nhận — mức 2, 3 tin nhắn');
+    expect(digest.text).toContain('Không liên lạc được:\n- không có');
+  });
+});
+
+describe('quiet hours', () => {
+  const vn = { start: '21:00', end: '07:00', timeZone: 'Asia/Ho_Chi_Minh' };
+  const at = (iso: string) => new Date(iso);
+
+  test.each([
+    ['2026-11-29T13:59:00Z', undefined], // 20:59 local
+    ['2026-11-29T14:00:00Z', '2026-11-30T00:00:00.000Z'], // 21:00 → 07:00 next day
+    ['2026-11-29T19:30:00Z', '2026-11-30T00:00:00.000Z'], // 02:30
+    ['2026-11-30T00:00:00Z', undefined], // 07:00 sharp is morning
+  ])('at %s the wait ends at %s', (instant, until) => {
+    expect(quietUntil(at(instant), vn)?.toISOString()).toBe(until);
+  });
+
+  test('a window within one day, an empty window and no window', () => {
+    expect(quietUntil(at('2026-11-29T05:00:00Z'), { ...vn, start: '12:00', end: '13:30' })?.toISOString()).toBe('2026-11-29T06:30:00.000Z');
+    expect(quietUntil(at('2026-11-29T05:00:00Z'), { ...vn, start: '12:00', end: '12:00' })).toBeUndefined();
+    expect(quietUntil(at('2026-11-29T15:00:00Z'), undefined)).toBeUndefined();
+  });
+
+  test('a person’s own quiet hours and time zone win over the default', () => {
+    const own = quietHoursOf({ quietHoursStart: '22:30', quietHoursEnd: '06:00', timeZone: 'Europe/London' }, vn);
+    expect(own).toEqual({ start: '22:30', end: '06:00', timeZone: 'Europe/London' });
+    expect(quietHoursOf({ quietHoursStart: null, quietHoursEnd: null, timeZone: null }, vn)).toEqual(vn);
+    expect(quietHoursOf({ quietHoursStart: null, quietHoursEnd: null, timeZone: 'Asia/Tokyo' }, vn)).toEqual({ ...vn, timeZone: 'Asia/Tokyo' });
+  });
+});
+
+test('Retry-After is read as seconds or as an HTTP date', () => {
+  expect(parseRetryAfter('7')).toBe(7000);
+  expect(parseRetryAfter(['3'])).toBe(3000);
+  expect(parseRetryAfter('Sun, 29 Nov 2026 14:30:10 GMT', Date.parse('2026-11-29T14:30:00Z'))).toBe(10_000);
+  expect(parseRetryAfter(undefined)).toBeUndefined();
+  expect(parseRetryAfter('soon')).toBeUndefined();
+});
