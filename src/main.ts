@@ -91,7 +91,7 @@ async function main() {
     await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
 
     const workerConnection = await connectWorkerConnection(cfg.temporal);
-    const worker = await createJourneyWorker(cfg.temporal, workerConnection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg) });
+    const worker = await createJourneyWorker(cfg.temporal, workerConnection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, security.actionLinks) });
     const running = worker.run();
     stops.push({
       name: 'worker',
@@ -125,6 +125,7 @@ async function main() {
       mailUrl && `  Mail catcher       ${mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
       smsUrl && `  SMS gateway        ${smsUrl}  (GET /messages as JSON)`,
       `  Journey policy     ${cfg.journeyPolicy}`,
+      `  Quiet hours        ${quietHoursLine(cfg)}`,
       `  Data               ${cfg.dataDir}`,
     ];
     process.stdout.write(`\n${lines.filter(Boolean).join('\n')}\n\n`);
@@ -132,6 +133,12 @@ async function main() {
     log.error(error instanceof Error ? error.message : String(error));
     await shutdown('start-up failed', 1);
   }
+}
+
+/** Non-urgent reminders wait for the morning: say so, or a demo at night looks broken. */
+function quietHoursLine(cfg: ReturnType<typeof loadConfig>): string {
+  const q = cfg.notifications.quietHours;
+  return q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
 }
 
 void main();

@@ -21,6 +21,8 @@ export interface ActivityDeps {
   smsMaxSegments?: number;
   /** Digest task titles by task key. */
   taskTitle?: (key: string) => { vi: string; en: string };
+  /** Signs one-click acknowledge links for emails (issue 5's ActionLinks); none when absent. */
+  actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
   /** Test hook only: runs between a provider's acceptance and the record of it. */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }

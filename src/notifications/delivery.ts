@@ -70,6 +70,8 @@ export interface DeliveryDeps {
   smsMaxSegments?: number;
   /** From this activity attempt on, a channel that keeps failing transiently counts as failed. Default 12. */
   fallbackAfterAttempts?: number;
+  /** Signs a one-click acknowledge link for an email recipient of the task's own agency (src/auth/action-links.ts). */
+  actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
   /** Test hook: runs after a provider accepted a message and before it is recorded (simulate a crash there). */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }
@@ -131,7 +133,7 @@ export async function deliverEscalation(deps: DeliveryDeps, notice: EscalationNo
     return [...new Map(found.map((s) => [s.id, s])).values()];
   }
 
-  function facts(person: StaffMember, about: About | undefined): MessageFacts | RelayFacts {
+  function facts(person: StaffMember, about: About | undefined, channel: Channel): MessageFacts | RelayFacts {
     const { task } = notice;
     const base: MessageFacts = {
       caseCode: notice.caseCode,
@@ -141,6 +143,10 @@ export async function deliverEscalation(deps: DeliveryDeps, notice: EscalationNo
       dueAt: notice.phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt,
       link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(task.id)}`,
       recipient: person.name,
+      // Only someone of the task's agency may acknowledge it, and only while it waits for that.
+      ...(channel === 'email' && deps.actionLink && notice.phase === 'acknowledge' && person.agencyId === task.agencyId
+        ? { actionLink: deps.actionLink({ action: 'acknowledge', taskId: task.id, staffId: person.id, agencyId: person.agencyId }) }
+        : {}),
     };
     return about ? { ...base, unreachable: about.person.name, reasons: about.reasons } : base;
   }
@@ -175,7 +181,7 @@ export async function deliverEscalation(deps: DeliveryDeps, notice: EscalationNo
     if (channel === 'sms' && !deps.sms) return fail('sms-not-configured', 'no SMS transport');
 
     const language = Language.catch('vi').parse(person.language);
-    const f = facts(person, about);
+    const f = facts(person, about, channel);
     const kind = messageKind(notice.level, about !== undefined);
     const email = channel === 'email' ? renderMessage(f, language, kind) : undefined;
     const sms = channel === 'sms' ? renderSms(f, language, deps.smsMaxSegments ?? 2, kind) : undefined;

@@ -1,11 +1,12 @@
 /** The notification part of the activities' dependencies, from configuration (main.ts and worker.ts). */
 import type { ActivityDeps } from '../activities';
+import type { ActionLinks } from '../auth/action-links';
 import type { Config } from '../config';
 import { loadPolicy } from '../policy';
 import { createSmsSender } from '../transports/sms';
 import { SMS_STATUS_PATH } from '../client/sms-status';
 
-export function notificationDeps(cfg: Config): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
+export function notificationDeps(cfg: Config, actionLinks?: ActionLinks): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
   const n = cfg.notifications;
   const policy = loadPolicy(cfg.journeyPolicy);
   const titles = new Map(policy.stages.flatMap((s) => s.tasks.map((t) => [t.key, t.title] as const)));
@@ -16,5 +17,6 @@ export function notificationDeps(cfg: Config): Omit<ActivityDeps, 'db' | 'mailer
     quietHours: n.quietHours,
     smsMaxSegments: n.sms.maxSegments,
     taskTitle: (key) => titles.get(key) ?? { vi: key, en: key },
+    actionLink: actionLinks && ((request) => actionLinks.sign(request).url),
   };
 }

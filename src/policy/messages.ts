@@ -25,6 +25,8 @@ const Templates = z.object({
     phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
   }),
   reasons: z.record(z.string(), PerLanguage(z.string())),
+  /** Email only (an SMS has no room for a signed link): acknowledge with one click. */
+  actionLine: PerLanguage(z.string()),
   digest: z.object({
     subject: PerLanguage(z.string()),
     text: PerLanguage(z.string()),
@@ -43,13 +45,13 @@ export const messageTemplates = Templates.parse({
       subject: 'Nhắc việc — hồ sơ {caseCode}: {task}',
       text:
         'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam).\n' +
-        `Xin vui lòng xử lý tại: {link}\n\n${SIGNATURE.vi}`,
+        `Xin vui lòng xử lý tại: {link}{actionLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Reminder — case {caseCode}: {task}',
       text:
         'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time).\n' +
-        `Please act on it here: {link}\n\n${SIGNATURE.en}`,
+        `Please act on it here: {link}{actionLine}\n\n${SIGNATURE.en}`,
     },
   },
   escalation: {
@@ -57,13 +59,13 @@ export const messageTemplates = Templates.parse({
       subject: 'Cảnh báo mức {level} — hồ sơ {caseCode}: {task} đang quá hạn',
       text:
         'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam) nhưng chưa được thực hiện.\n' +
-        `Mức leo thang: {level}. Đề nghị đôn đốc xử lý: {link}\n\n${SIGNATURE.vi}`,
+        `Mức leo thang: {level}. Đề nghị đôn đốc xử lý: {link}{actionLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Escalation level {level} — case {caseCode}: {task} is overdue',
       text:
         'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time) and has not been.\n' +
-        `Escalation level: {level}. Please make sure it is acted on: {link}\n\n${SIGNATURE.en}`,
+        `Escalation level: {level}. Please make sure it is acted on: {link}{actionLine}\n\n${SIGNATURE.en}`,
     },
   },
   relay: {
@@ -72,14 +74,14 @@ export const messageTemplates = Templates.parse({
       text:
         'Kính gửi {recipient},\n\nHệ thống không liên lạc được {unreachable} ({reasons}) về nhiệm vụ "{task}" của hồ sơ {caseCode}, ' +
         'nhiệm vụ này {phase} trước {dueAt} (giờ Việt Nam).\n' +
-        `Đề nghị anh/chị đôn đốc hoặc xử lý: {link}\n\n${SIGNATURE.vi}`,
+        `Đề nghị anh/chị đôn đốc hoặc xử lý: {link}{actionLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Recipient unreachable — case {caseCode}: {task}',
       text:
         'Dear {recipient},\n\nWe could not reach {unreachable} ({reasons}) about the task "{task}" of case {caseCode}, ' +
         'which {phase} by {dueAt} (Vietnam time).\n' +
-        `Please follow it up or act on it: {link}\n\n${SIGNATURE.en}`,
+        `Please follow it up or act on it: {link}{actionLine}\n\n${SIGNATURE.en}`,
     },
   },
   phase: {
@@ -116,6 +118,10 @@ export const messageTemplates = Templates.parse({
     'sms-failed': { vi: 'SMS gửi thất bại', en: 'SMS failed' },
     'sms-refused': { vi: 'nhà cung cấp từ chối SMS', en: 'SMS refused by the provider' },
     'sms-unavailable': { vi: 'dịch vụ SMS không phản hồi', en: 'SMS service unavailable' },
+  },
+  actionLine: {
+    vi: '\nXác nhận đã tiếp nhận bằng một lần bấm: {actionLink}',
+    en: '\nAcknowledge it with one click: {actionLink}',
   },
   digest: {
     subject: {
@@ -158,6 +164,8 @@ export interface MessageFacts {
   dueAt: string;
   link: string;
   recipient: string;
+  /** Email only: a signed one-click acknowledge link for this recipient (src/auth/action-links.ts). */
+  actionLink?: string;
 }
 
 /** A relay names the person who could not be reached (a staff member, never the victim) and why. */
@@ -183,6 +191,7 @@ function values(facts: MessageFacts | RelayFacts, language: Language, sms: boole
     dueAt: sms ? formatShortTime(facts.dueAt) : formatLocalTime(facts.dueAt, language),
     link: facts.link,
     recipient: facts.recipient,
+    actionLine: !sms && facts.actionLink ? fill(messageTemplates.actionLine[language], { actionLink: facts.actionLink }) : '',
     ...('unreachable' in facts ? { unreachable: facts.unreachable, reasons: reasonText(facts.reasons, language) } : {}),
   };
 }

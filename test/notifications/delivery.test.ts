@@ -5,10 +5,12 @@
  * unreachable, transient errors retried with Retry-After, quiet hours, and the contract with
  * Twilio's OpenAPI description for every request the app sends.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
+import { ActionLinks } from '../../src/auth/action-links';
 import { deliverEscalation, messageIdFor, notificationId, TransientSendError, type DeliveryDeps, type EscalationNotice } from '../../src/notifications/delivery';
 import type { CapturedRequest } from '../../src/sms-gateway';
 import { recipientsOf } from '../support/smtp';
@@ -121,6 +123,18 @@ test('an email whose record was lost is sent again under the same Message-ID (th
   expect(new Set(mails.map((m) => m.messageId)).size).toBe(1);
   await deliverEscalation(crashing, step, 3);
   expect(mailTo('t3@donghanh.local')).toHaveLength(2);
+});
+
+test('an email to someone of the task’s agency carries a signed one-click acknowledge link; the SMS does not', async () => {
+  const links = new ActionLinks(randomBytes(32), { publicBaseUrl: 'https://dong-hanh.example.gov.vn', ttlMs: 72 * 3_600_000 });
+  await person(rig.db, { id: 't9-worker', email: 't9@donghanh.local', phone: '+84911000901' });
+  const task = await caseWithTask(rig.db, 'DN-N4-0009', 't9-worker');
+  await deliverEscalation(deps({ actionLink: (r) => links.sign(r).url }), notice(task, { channels: ['email', 'sms'] }));
+  const [mail] = mailTo('t9@donghanh.local');
+  const url = /Xác nhận đã tiếp nhận bằng một lần bấm: (\S+)/.exec(mail!.text!)![1]!;
+  const check = links.verify(url.split('/actions/')[1]!);
+  expect(check).toMatchObject({ ok: true, claims: { act: 'acknowledge', task: 'DN-N4-0009/reception', staff: 't9-worker', agency: 'dn-health' } });
+  expect(smsTo('+84911000901')[0]!.body).not.toContain('/actions/');
 });
 
 describe('a typed SMS failure falls back to email', () => {
