@@ -9,20 +9,20 @@ import type { EscalationLadder, JourneyPolicy, TaskPolicy } from './schema';
 const standard = {
   steps: [
     { after: '0s', notify: ['assignee'], channels: ['email'] },
-    { after: '1d', notify: ['supervisor'], channels: ['email'] },
-    { after: '2d', notify: ['focal_point'], channels: ['email'] },
-    { after: '3d', notify: ['coordinator', 'manager'], channels: ['email'], urgent: true },
+    { after: '1d', notify: ['supervisor'], channels: ['email', 'sms'] },
+    { after: '2d', notify: ['focal_point'], channels: ['email', 'sms'] },
+    { after: '3d', notify: ['coordinator', 'manager'], channels: ['email', 'sms'], urgent: true },
   ],
   repeatEvery: '1d',
 } satisfies z.input<typeof EscalationLadder>;
 
-/** For the first days, when the person's safety is most at risk. */
+/** For the first days, when the person's safety is most at risk: SMS too, and never held for quiet hours. */
 const urgent = {
   steps: [
-    { after: '0s', notify: ['assignee'], channels: ['email'] },
-    { after: '2h', notify: ['supervisor'], channels: ['email'] },
-    { after: '4h', notify: ['focal_point'], channels: ['email'] },
-    { after: '8h', notify: ['coordinator', 'manager'], channels: ['email'], urgent: true },
+    { after: '0s', notify: ['assignee'], channels: ['email', 'sms'], urgent: true },
+    { after: '2h', notify: ['supervisor'], channels: ['email', 'sms'], urgent: true },
+    { after: '4h', notify: ['focal_point'], channels: ['email', 'sms'], urgent: true },
+    { after: '8h', notify: ['coordinator', 'manager'], channels: ['email', 'sms'], urgent: true },
   ],
   repeatEvery: '4h',
 } satisfies z.input<typeof EscalationLadder>;

@@ -22,7 +22,7 @@ import { JourneyPolicy } from '../../src/policy/schema';
 import { generateKeySpec, parseKeyring } from '../../src/personal-data/crypto';
 import { PersonalDataStore } from '../../src/personal-data/store';
 import { journeyStateQuery, type TaskState } from '../../src/workflows/definitions';
-import { waitForState } from '../support/journey-harness';
+import { waitForState, waitUntilIdle } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
 import { MAIL_FROM, VICTIM_NAME, everythingSent, startRig, until, type NotificationRig } from './support';
@@ -117,11 +117,7 @@ async function withJourney(caseCode: string, fn: (handle: WorkflowHandle, task: 
  */
 async function settle(handle: WorkflowHandle) {
   await Promise.all(rig.gateway.messages().map((m) => rig.gateway.whenSettled(m.sid)));
-  const idle = async () => {
-    const { raw } = await handle.describe();
-    return (raw.pendingActivities?.length ?? 0) === 0 && !raw.pendingWorkflowTask;
-  };
-  await until(async () => (await idle()) && (await new Promise((r) => setTimeout(r, 50)), await idle()), 'the journey to be idle', 30_000);
+  await waitUntilIdle(handle);
 }
 
 const staff = (id: string) => rig.db.prisma.staffMember.findUniqueOrThrow({ where: { id } });

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -54,7 +55,7 @@ export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('d
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
   const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL });
   let taskQueue = '';
-  const started: { terminate(reason: string): Promise<unknown> }[] = [];
+  const started: WorkflowHandle[] = [];
   return {
     env,
     db,
@@ -72,7 +73,12 @@ export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('d
       try {
         return await worker.runUntil(fn);
       } finally {
-        await Promise.all(started.splice(0).map((handle) => handle.terminate('test finished').catch(() => undefined)));
+        await Promise.all(
+          started.splice(0).map(async (handle) => {
+            await waitUntilIdle(handle).catch(() => undefined);
+            await handle.terminate('test finished').catch(() => undefined);
+          }),
+        );
       }
     },
     async teardown() {
@@ -96,6 +102,23 @@ export async function waitForState(
     const state = await handle.query(journeyStateQuery);
     if (ready(state)) return state;
     if (Date.now() > deadline) throw new Error(`journey state not reached; last: ${JSON.stringify(state.history)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Waits until no activity or workflow task of the journey is in flight (seen twice, 50 ms apart).
+ * Terminate only then: the time-skipping server keeps its clock locked for a task that completes
+ * after its workflow was terminated, and the next `env.sleep` of the file would hang.
+ */
+export async function waitUntilIdle(handle: { describe(): Promise<{ raw: { pendingActivities?: unknown[] | null; pendingWorkflowTask?: unknown } }> }, timeoutMs = 30_000) {
+  const idle = async () => {
+    const { raw } = await handle.describe();
+    return (raw.pendingActivities?.length ?? 0) === 0 && !raw.pendingWorkflowTask;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!((await idle()) && (await new Promise((r) => setTimeout(r, 50)), await idle()))) {
+    if (Date.now() > deadline) throw new Error('the journey did not become idle');
     await new Promise((r) => setTimeout(r, 20));
   }
 }
