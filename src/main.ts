@@ -4,6 +4,7 @@
  * seed, local mail catcher, worker and API. Ctrl-C stops everything in reverse order.
  */
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureDevKeys } from './auth/dev-keys';
 import { securityFromConfig } from './auth/security';
 import { buildApi } from './client/server';
@@ -27,6 +28,8 @@ import { createJourneyWorker } from './worker';
 async function main() {
   const cfg = loadConfig();
   const log = createLogger(cfg.logLevel);
+  // The SDK's own info lines (bundling, worker states) would bury the URLs a person needs.
+  Runtime.install({ logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
   const stops: { name: string; stop: () => Promise<unknown> | unknown }[] = [];
   let stopping = false;
   const shutdown = async (reason: string, exitCode: number) => {
@@ -52,7 +55,10 @@ async function main() {
 
     let uiUrl: string | undefined;
     if (cfg.temporal.embedded) {
-      const server = await startDevServer(cfg.temporal, { log: (line) => log.warn({ temporal: line }, 'temporal server') });
+      // The server's own banner repeats what we print below; keep its warnings and errors.
+      const server = await startDevServer(cfg.temporal, {
+        log: (line) => (/level=(WARN|ERROR)/.test(line) ? log.warn({ temporal: line }, 'temporal server') : log.debug({ temporal: line }, 'temporal server')),
+      });
       stops.push({ name: 'temporal', stop: server.stop });
       uiUrl = server.uiUrl;
       void server.exited.then((why) => shutdown(`Temporal dev server ${why}`, 1));
