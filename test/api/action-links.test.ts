@@ -4,28 +4,27 @@
  * member no longer active, and raced (two clicks at once: one acts). Tokens never reach the logs.
  */
 import { ActionLinks } from '../../src/auth/action-links';
-import { uniqueCode } from './support/harness';
-import { createRealApi, waitForCase, type RealApi } from './support/real-api';
+import { createApiHarness, uniqueCode, waitForCase, type ApiHarness } from './support/harness';
 
-let api: RealApi;
+let h: ApiHarness;
 type Task = { id: string; key: string; status: string; assigneeId: string; agencyId: string };
 
 async function newCase() {
   const code = uniqueCode('DN');
-  expect((await api.h.call('coordinator', 'POST', '/cases', { body: { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' } })).status).toBe(201);
-  const state = await waitForCase<{ tasks: Task[] }>(api.h, code, (s) => s.tasks.length > 0);
+  expect((await h.call('coordinator', 'POST', '/cases', { body: { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' } })).status).toBe(201);
+  const state = await waitForCase<{ tasks: Task[] }>(h, code, (s) => s.tasks.length > 0);
   return { code, task: state.tasks[0]! };
 }
 const sign = (task: Task, action: 'acknowledge' | 'complete' = 'acknowledge', ttlMs?: number) =>
-  api.h.security.actionLinks.sign({ action, taskId: task.id, staffId: task.assigneeId, agencyId: task.agencyId, ...(ttlMs !== undefined ? { ttlMs } : {}) });
-const open = (token: string, headers: Record<string, string> = {}) => api.h.call('anonymous', 'GET', `/actions/${token}`, { headers });
+  h.security.actionLinks.sign({ action, taskId: task.id, staffId: task.assigneeId, agencyId: task.agencyId, ...(ttlMs !== undefined ? { ttlMs } : {}) });
+const open = (token: string, headers: Record<string, string> = {}) => h.call('anonymous', 'GET', `/actions/${token}`, { headers });
 const click = (token: string, headers: Record<string, string> = {}, body = '') =>
-  api.h.call('anonymous', 'POST', `/actions/${token}`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+  h.call('anonymous', 'POST', `/actions/${token}`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
 
 beforeAll(async () => {
-  api = await createRealApi();
+  h = await createApiHarness();
 });
-afterAll(() => api?.close());
+afterAll(() => h?.close());
 
 test('a valid link: the page shows what it does and changes nothing; its button acknowledges the task', async () => {
   const { code, task } = await newCase();
@@ -38,14 +37,14 @@ test('a valid link: the page shows what it does and changes nothing; its button 
   expect(page.text).toContain('Xác nhận đã nhận nhiệm vụ');
   expect(page.text).toContain('Acknowledge the task');
   expect(page.headers['referrer-policy']).toBe('no-referrer');
-  expect((await waitForCase<{ tasks: Task[] }>(api.h, code, () => true)).tasks[0]!.status).toBe('open');
+  expect((await waitForCase<{ tasks: Task[] }>(h, code, () => true)).tasks[0]!.status).toBe('open');
 
   const done = await click(token);
   expect(done.status).toBe(200);
   expect(done.text).toContain('Đã ghi nhận');
   expect(done.text).toContain('Recorded');
-  await waitForCase<{ tasks: Task[] }>(api.h, code, (s) => s.tasks[0]!.status === 'acknowledged');
-  const events = await api.h.db.prisma.auditEvent.findMany({ where: { action: 'action-link.acknowledge', caseCode: code } });
+  await waitForCase<{ tasks: Task[] }>(h, code, (s) => s.tasks[0]!.status === 'acknowledged');
+  const events = await h.db.prisma.auditEvent.findMany({ where: { action: 'action-link.acknowledge', caseCode: code } });
   expect(events).toEqual([expect.objectContaining({ actorType: 'action-link', actorRole: 'staff', outcome: 'ok', target: task.id })]);
 });
 
@@ -80,7 +79,7 @@ test('an expired link: 410 with a message in both languages; nothing happens', a
     expect(res.text).toContain('Liên kết này đã hết hạn');
     expect(res.text).toContain('This link has expired');
   }
-  expect((await waitForCase<{ tasks: Task[] }>(api.h, code, () => true)).tasks[0]!.status).toBe('open');
+  expect((await waitForCase<{ tasks: Task[] }>(h, code, () => true)).tasks[0]!.status).toBe('open');
 });
 
 test('a tampered link: another task in the payload, a changed signature, or another secret: 400, nothing happens', async () => {
@@ -97,19 +96,19 @@ test('a tampered link: another task in the payload, a changed signature, or anot
     expect(res.text).toContain('Liên kết này không hợp lệ');
     expect(res.text).toContain('This link is not valid');
   }
-  expect((await waitForCase<{ tasks: Task[] }>(api.h, code, () => true)).tasks[0]!.status).toBe('open');
+  expect((await waitForCase<{ tasks: Task[] }>(h, code, () => true)).tasks[0]!.status).toBe('open');
 });
 
 test('a link to a staff member who left the agency stops working', async () => {
   const { task } = await newCase();
   const { token } = sign(task);
-  await api.h.db.prisma.staffMember.update({ where: { id: task.assigneeId }, data: { active: false } });
+  await h.db.prisma.staffMember.update({ where: { id: task.assigneeId }, data: { active: false } });
   try {
     const res = await click(token);
     expect(res.status).toBe(403);
     expect(res.text).toContain('no longer active');
   } finally {
-    await api.h.db.prisma.staffMember.update({ where: { id: task.assigneeId }, data: { active: true } });
+    await h.db.prisma.staffMember.update({ where: { id: task.assigneeId }, data: { active: true } });
   }
   // Nothing happened, so the link still works once the person is back.
   expect((await click(token)).status).toBe(200);
@@ -128,15 +127,15 @@ test('a complete link: JSON clients see what it does, then complete the task', a
 test('a refused action (the task was already acknowledged in the API) leaves the link unused, and says why', async () => {
   const { task } = await newCase();
   const { token } = sign(task);
-  const viaApi = await api.h.call('staff', 'POST', `/cases/${task.id.split('/')[0]}/tasks/reception/acknowledge`, { body: {} });
+  const viaApi = await h.call('staff', 'POST', `/cases/${task.id.split('/')[0]}/tasks/reception/acknowledge`, { body: {} });
   expect(viaApi.status).toBe(200);
   const res = await click(token, { accept: 'application/json' });
   expect(res.status).toBe(409);
-  expect(await api.h.db.prisma.actionLinkUse.count({ where: { taskId: task.id } })).toBe(0);
+  expect(await h.db.prisma.actionLinkUse.count({ where: { taskId: task.id } })).toBe(0);
 });
 
 test('tokens never appear in log lines', () => {
-  const all = api.h.logs.join('');
+  const all = h.logs.join('');
   expect(all).toContain('/actions/[token]');
   expect(all).not.toMatch(/\/actions\/eyJ/);
 });

@@ -104,7 +104,8 @@ describe.each(PROVIDERS)('the audit table on %s', (provider) => {
 });
 
 test('rate limit per key: over the limit a 429 with Retry-After; other keys are unaffected', async () => {
-  const limited = await createApiHarness({ rateLimitPerMinute: 5 });
+  // Lists only: no journey, so no worker of its own.
+  const limited = await createApiHarness({ rateLimitPerMinute: 5, worker: false });
   try {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await limited.call('coordinator', 'GET', '/cases')).status);
@@ -124,10 +125,10 @@ test('rate limit per key: over the limit a 429 with Retry-After; other keys are 
 });
 
 test('fail closed: when the read cannot be audited, no personal data is returned', async () => {
+  // Its own database, whose audit table goes: so its own worker, for its own journey.
   const broken = await createApiHarness();
   try {
-    const code = uniqueCode();
-    await broken.fake!.seedCase(code);
+    const code = await broken.openJourney();
     expect((await broken.call('coordinator', 'PUT', `/cases/${code}/personal-data`, { body: { fullName: 'Unaudited Reader Target' } })).status).toBe(204);
     await broken.db.prisma.$executeRawUnsafe('DROP TABLE "AuditEvent"');
     const res = await broken.call('coordinator', 'GET', `/cases/${code}/personal-data`);

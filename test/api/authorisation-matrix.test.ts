@@ -2,11 +2,12 @@
  * The authorisation matrix, cell by cell: every operation of the API × every kind of caller,
  * including staff of another agency and of another province, and expired and revoked keys.
  * The expected table is written out here, independently of src/auth/matrix.ts; a route without a
- * row fails the test. In process (app.inject) on a real SQLite database and the fake Temporal.
+ * row fails the test. Over HTTP, on a real SQLite database and the suite's Temporal server with a
+ * worker: the cases are real journeys, the workflow's own refusals are part of the matrix.
  */
 import { AUTHORISATION_MATRIX, PERMISSIONS } from '../../src/auth/matrix';
-import { createApiHarness, uniqueCode, WHO, type ApiHarness } from './support/harness';
-import { operationTable, prepareOperations, READ_CASE } from './support/operations';
+import { createApiHarness, uniqueCode, WHO, type ApiHarness, type Who } from './support/harness';
+import { NEWER_POLICY, prepareOperations, READ_CASE, type Operations } from './support/operations';
 
 let h: ApiHarness;
 /** Operation ids, known before the harness exists (describe.each runs at collection time). */
@@ -21,13 +22,15 @@ const OPERATIONS = [
 ];
 
 beforeAll(async () => {
-  h = await createApiHarness();
-  await prepareOperations(h);
-  TABLE = operationTable(h);
+  h = await createApiHarness({ policy: NEWER_POLICY });
+  const operations = await prepareOperations(h);
+  TABLE = operations.table;
+  // Every cell that succeeds changes its journey: open them all now, in parallel.
+  await operations.warm(OPERATIONS.flatMap((operationId) => WHO.map((who): [string, Who] => [operationId, who])));
 });
 afterAll(() => h?.close());
 
-let TABLE: ReturnType<typeof operationTable>;
+let TABLE: Operations['table'];
 
 test('every operation of the API has a row, and every permission of the matrix is used by a route', async () => {
   const specs = h.app.apiSpecs.filter((s) => !s.hidden);
@@ -42,7 +45,7 @@ describe.each(OPERATIONS)('%s', (operationId) => {
   test.each(WHO)('as %s', async (who) => {
     const row = TABLE[operationId]!;
     const expected = row.expect[who];
-    const req = await row.req();
+    const req = await row.req(who);
     const res = await h.call(who, req.method, req.url, req.body === undefined ? {} : { body: req.body });
     if (res.status !== expected) throw new Error(`${operationId} as ${who}: expected ${expected}, got ${res.status}: ${res.text.slice(0, 300)}`);
     if (res.status >= 400) expect(res.headers['content-type']).toMatch(/application\/problem\+json|text\/html/);
@@ -76,6 +79,14 @@ test('every workflow update of the journey contract is reachable through the API
   const updates = Object.entries(definitions)
     .filter(([name]) => name.endsWith('Update'))
     .map(([, def]) => (def as { name: string }).name);
-  const reached = new Set(h.fake!.updates.map((u) => u.name));
+  // The updates the journeys of this file accepted, from their histories on the server.
+  const reached = new Set<string>();
+  for (const code of h.opened) {
+    const history = await h.journey(code).fetchHistory();
+    for (const event of history.events ?? []) {
+      const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+      if (name) reached.add(name);
+    }
+  }
   expect(updates.filter((u) => !reached.has(u))).toEqual([]);
 });

@@ -5,56 +5,26 @@
  * with API keys (`Authorization: Bearer`).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { createApiKey } from '../../src/auth/api-keys';
 import { loadPolicy } from '../../src/policy';
-import { createMailer } from '../../src/transports/email';
 import { journeyWorkflowId } from '../../src/workflows/definitions';
-import { recipientsOf, startInbox, type Inbox } from '../support/smtp';
-import { connectToSuiteServer, uniqueTaskQueue } from '../support/temporal';
-import { createApiHarness, type ApiHarness } from './support/harness';
+import { recipientsOf } from '../support/smtp';
+import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
 
-let env: TestWorkflowEnvironment;
 let h: ApiHarness;
-let inbox: Inbox;
-let stop: () => Promise<void>;
-const run = `T${Date.now().toString(36).toUpperCase()}`;
-const code = (n: number) => `DN-${run}-${n}`;
+const run = uniqueCode('DN');
+const code = (n: number) => `${run}-${n}`;
 
 beforeAll(async () => {
-  env = await connectToSuiteServer();
-  const taskQueue = uniqueTaskQueue('api');
   // The demo policy: the reception reminder is due 10 s after the case opens.
-  h = await createApiHarness({ temporal: env.client, taskQueue, policy: loadPolicy('demo') });
-  inbox = await startInbox();
-  const mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: 'Đồng Hành <no-reply@donghanh.local>', catcherWebPort: 0 });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
-    activities: createActivities({ db: h.db, mailer, publicBaseUrl: 'http://127.0.0.1:3000' }),
-  });
-  const running = worker.run();
-  stop = async () => {
-    worker.shutdown();
-    await running;
-    mailer.close();
-  };
+  h = await createApiHarness({ policy: loadPolicy('demo') });
 });
-
-afterAll(async () => {
-  await h?.close();
-  await stop?.();
-  await env?.teardown();
-  await inbox?.close();
-});
+afterAll(() => h?.close());
 
 const open = (caseCode: string, extra: Record<string, unknown> = {}) => ({ caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...extra });
 
 async function expectNoJourney(caseCode: string) {
-  await expect(env.client.workflow.getHandle(journeyWorkflowId(caseCode)).describe()).rejects.toThrow(WorkflowNotFoundError);
+  await expect(h.client.workflow.getHandle(journeyWorkflowId(caseCode)).describe()).rejects.toThrow(WorkflowNotFoundError);
 }
 
 test('POST /cases starts the journey; its reception reminder reaches the assignee by email; the assignee acknowledges with their key', async () => {
@@ -62,7 +32,7 @@ test('POST /cases starts the journey; its reception reminder reaches the assigne
   expect(res.status).toBe(201);
   expect(res.body).toMatchObject({ caseCode: code(1), workflowId: `journey-${code(1)}` });
 
-  const described = await env.client.workflow.getHandle(journeyWorkflowId(code(1))).describe();
+  const described = await h.client.workflow.getHandle(journeyWorkflowId(code(1))).describe();
   expect(described.status.name).toBe('RUNNING');
 
   let state: { tasks: { id: string; assigneeId: string }[] } = { tasks: [] };
@@ -72,7 +42,7 @@ test('POST /cases starts the journey; its reception reminder reaches the assigne
     await new Promise((r) => setTimeout(r, 50));
   }
   const assignee = await h.db.prisma.staffMember.findUniqueOrThrow({ where: { id: state.tasks[0]!.assigneeId } });
-  const [mail] = await inbox.waitFor(1, 30_000);
+  const [mail] = await h.inbox.waitFor(1, 30_000);
   expect(recipientsOf(mail!)).toEqual([assignee.email]);
   expect(mail!.subject).toContain(code(1));
 

@@ -1,8 +1,8 @@
 /**
  * Listing cases (filters, scope, paging), the directory's validation, and readiness when a
- * dependency is down. Fake Temporal, real SQLite.
+ * dependency is down. Real journeys (the suite's Temporal server, a worker), real SQLite.
  */
-import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
+import { createApiHarness, uniqueCode, unreachableTemporal, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;
 const A = uniqueCode('LA');
@@ -11,12 +11,15 @@ const C = uniqueCode('LC');
 
 beforeAll(async () => {
   h = await createApiHarness();
-  await h.fake!.seedCase(A);
-  await h.fake!.seedCase(B);
-  await h.fake!.seedCase(C, { province: 'VN-HN', leadAgencyId: 'hn-health', policeAgencyId: 'hn-health' });
-  // B is overdue: its reception should have been acknowledged an hour ago; A is at another stage.
-  await h.db.prisma.task.update({ where: { id: `${B}/reception` }, data: { ackDueAt: new Date(Date.now() - 3_600_000) } });
-  await h.db.prisma.case.update({ where: { code: A }, data: { stage: 'initial-verification' } });
+  await Promise.all([
+    // A in initial verification: dn-health and dn-police each hold an open task.
+    h.openJourney({ code: A, stage: 'initial-verification' }),
+    // B further on, providing two services of its plan (the police's tasks done, no shelter).
+    h.openJourney({ code: B, stage: 'support-services', plan: ['medical-care', 'psychological-support'] }),
+    h.openJourney({ code: C, province: 'VN-HN', leadAgencyId: 'hn-health' }),
+  ]);
+  // B is overdue: its medical care should have been acknowledged an hour ago.
+  await h.db.prisma.task.update({ where: { id: `${B}/medical-care` }, data: { ackDueAt: new Date(Date.now() - 3_600_000) } });
 });
 afterAll(() => h?.close());
 
@@ -82,15 +85,16 @@ test('directory: facilities with free places; capacity and duplicates are checke
 });
 
 test('readiness: 503 naming the failed check when Temporal is down; liveness stays up', async () => {
-  h.fake!.down = true;
+  // The same API and database, with a client whose Temporal server does not answer.
+  const down = await h.withTemporal(await unreachableTemporal());
   try {
-    const res = await h.call('anonymous', 'GET', '/readyz');
+    const res = await down.call('anonymous', 'GET', '/readyz');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'not-ready', checks: { temporal: { ok: false }, database: { ok: true } } });
-    expect((await h.call('anonymous', 'GET', '/healthz')).status).toBe(200);
+    expect((await down.call('anonymous', 'GET', '/healthz')).status).toBe(200);
     // Reads that need the journey answer 503, never 500.
-    expect((await h.call('coordinator', 'GET', `/cases/${A}`)).status).toBe(503);
+    expect((await down.call('coordinator', 'GET', `/cases/${A}`)).status).toBe(503);
   } finally {
-    h.fake!.down = false;
+    await down.close();
   }
 });

@@ -2,34 +2,39 @@
  * Property-based fuzzing of every operation (fast-check): arbitrary JSON bodies, near-valid
  * bodies with one field broken, raw text, random path segments, query strings and headers.
  * Whatever comes in: the answer is never a 5xx, errors are problem+json, and input that fails the
- * operation's schema never starts a workflow nor sends an update. In process, fake Temporal.
+ * operation's schema never starts a workflow nor sends an update. Over HTTP, on the suite's
+ * Temporal server with a worker: what was started or changed is read back from the server.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import type { RouteSpec } from '../../src/client/routing';
+import { journeyWorkflowId } from '../../src/workflows/definitions';
 import { createApiHarness, type ApiHarness, type Who } from './support/harness';
-import { operationTable, prepareOperations, type Req } from './support/operations';
+import { NEWER_POLICY, prepareOperations, type Operations, type Req } from './support/operations';
 
 let h: ApiHarness;
 let specs: Map<string, RouteSpec>;
-let table: ReturnType<typeof operationTable>;
+let table: Operations['table'];
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
+const ALLOWED_FIRST: Who[] = ['coordinator', 'admin', 'staffPolice', 'staff', 'manager', 'anonymous'];
+const callerOf = (operationId: string) => ALLOWED_FIRST.find((w) => table[operationId]!.expect[w] < 300)!;
+
 beforeAll(async () => {
-  h = await createApiHarness({ logLevel: 'warn' });
-  await prepareOperations(h);
-  table = operationTable(h);
+  h = await createApiHarness({ logLevel: 'warn', policy: NEWER_POLICY });
+  const operations = await prepareOperations(h);
+  table = operations.table;
   specs = new Map(h.app.apiSpecs.map((s) => [s.operationId, s]));
+  // One fresh journey per fuzzed operation (the action link is fuzzed twice).
+  await operations.warm([...OPERATIONS_WITH_BODY, 'useActionLink'].map((operationId): [string, Who] => [operationId, callerOf(operationId)]));
 });
 afterAll(() => h?.close());
 
-const ALLOWED_FIRST: Who[] = ['coordinator', 'admin', 'staffPolice', 'staff', 'manager', 'anonymous'];
-
 /** The caller and a valid request for an operation, from the operation table. */
 async function target(operationId: string): Promise<{ who: Who; req: Req; spec: RouteSpec }> {
-  const row = table[operationId]!;
-  const who = ALLOWED_FIRST.find((w) => row.expect[w] < 300)!;
-  return { who, req: await row.req(), spec: specs.get(operationId)! };
+  const who = callerOf(operationId);
+  return { who, req: await table[operationId]!.req(who), spec: specs.get(operationId)! };
 }
 
 function isProblem(res: { status: number; headers: Record<string, unknown> }) {
@@ -37,10 +42,68 @@ function isProblem(res: { status: number; headers: Record<string, unknown> }) {
   return res.status < 400 || type.includes('application/problem+json') || type.includes('text/html');
 }
 
-async function send(who: Who, method: string, url: string, body: unknown, headers: Record<string, string> = {}) {
-  const before = { starts: h.fake!.starts.length, updates: h.fake!.updates.length };
+/** Case codes the API answered 201 for: the only journeys, besides the fixtures, that may exist. */
+const accepted = new Set<string>();
+
+/**
+ * Sends a request and reads back from the server what it did: `started`, journeys that exist now
+ * and did not before, for the case code the body names (a start's workflow id comes from it);
+ * `updated`, whether the state of the journey the request addresses (by URL or action link, or
+ * `watch`) changed.
+ */
+async function send(who: Who, method: string, url: string, body: unknown, headers: Record<string, string> = {}, watch = addressed(url)) {
+  const ids = namedCaseCodes(body).map(journeyWorkflowId);
+  const existed = await Promise.all(ids.map(exists));
+  const before = watch ? await snapshot(watch) : undefined;
   const res = await h.call(who, method, url, body === undefined ? { headers } : { body, headers });
-  return { res, started: h.fake!.starts.length - before.starts, updated: h.fake!.updates.length - before.updates };
+  if (method === 'POST' && url === '/cases' && res.status === 201) accepted.add((res.body as { caseCode: string }).caseCode);
+  const now = await Promise.all(ids.map(exists));
+  const started = ids.filter((_, i) => !existed[i] && now[i]).length;
+  const updated = watch && (await snapshot(watch)) !== before ? 1 : 0;
+  return { res, started, updated };
+}
+
+async function exists(workflowId: string): Promise<boolean> {
+  try {
+    await h.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+const snapshot = async (code: string) => JSON.stringify(await h.state(code));
+
+/** The case code a body names, as a start would use it (raw text is read as JSON, as the API would). */
+function namedCaseCodes(body: unknown): string[] {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return [];
+    }
+  }
+  const code = value && typeof value === 'object' ? (value as { caseCode?: unknown }).caseCode : undefined;
+  return typeof code === 'string' && code.length > 0 && code.length < 200 ? [code] : [];
+}
+
+/** The journey of this file a URL addresses: a case path, or an action link's task. */
+function addressed(url: string): string | undefined {
+  let code: string | undefined;
+  try {
+    const path = /^\/cases\/([^/?]+)/.exec(url)?.[1];
+    const token = /^\/actions\/([^/?]+)/.exec(url)?.[1];
+    if (path) code = decodeURIComponent(path);
+    if (token) {
+      const check = h.security.actionLinks.verify(decodeURIComponent(token));
+      if (check.ok) code = check.claims.task.slice(0, check.claims.task.indexOf('/'));
+    }
+  } catch {
+    return undefined; // not decodable: it addresses nothing
+  }
+  return code && h.opened.includes(code) ? code : undefined;
 }
 
 /** A valid body with one change: a field replaced by any JSON value, removed, or a new one added. */
@@ -143,6 +206,7 @@ test('random credentials and headers: 401, never 5xx', async () => {
 test('random action-link tokens: 400 or 410, never 5xx, nothing done', async () => {
   const { req } = await target('useActionLink');
   const real = req.url.slice('/actions/'.length);
+  const linked = addressed(req.url)!;
   const token = fc.oneof(
     fc.string({ minLength: 1, maxLength: 400 }),
     fc.tuple(fc.nat(real.length - 1), fc.constantFrom('A', 'b', '-', '_', '.')).map(([i, c]) => real.slice(0, i) + c + real.slice(i + 1)),
@@ -150,11 +214,26 @@ test('random action-link tokens: 400 or 410, never 5xx, nothing done', async () 
   await fc.assert(
     fc.asyncProperty(token, fc.constantFrom('GET', 'POST'), async (t, method) => {
       if (t === real) return;
-      const { res, updated } = await send('anonymous', method, `/actions/${encodeURIComponent(t)}`, method === 'POST' ? {} : undefined);
+      const { res, updated } = await send('anonymous', method, `/actions/${encodeURIComponent(t)}`, method === 'POST' ? {} : undefined, {}, linked);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(updated).toBe(0);
     }),
     { numRuns: RUNS * 2 },
   );
+});
+
+test('the server holds no journey of this file but the fixtures and those the API answered 201 for', async () => {
+  const expected = new Set([...h.opened, ...accepted].map(journeyWorkflowId));
+  // Visibility is eventually consistent: list until every expected journey shows.
+  const deadline = Date.now() + 10_000;
+  let listed: string[];
+  for (;;) {
+    listed = [];
+    for await (const wf of h.client.workflow.list({ query: `TaskQueue = "${h.taskQueue}"` })) listed.push(wf.workflowId);
+    if ([...expected].every((id) => listed.includes(id)) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(listed.filter((id) => !expected.has(id))).toEqual([]);
+  expect([...expected].filter((id) => !listed.includes(id))).toEqual([]);
 });

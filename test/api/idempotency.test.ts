@@ -1,9 +1,11 @@
 /**
  * Idempotent journey starts: the same Idempotency-Key (or the same case code and body) returns
  * the original result; a conflicting one is a 409; concurrent twins start one journey; a failed
- * start keeps nothing, so a retry works. Fake Temporal, real SQLite.
+ * start keeps nothing, so a retry works. Real journeys on the suite's Temporal server, real SQLite.
  */
-import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { journeyWorkflowId } from '../../src/workflows/definitions';
+import { createApiHarness, uniqueCode, unreachableTemporal, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -13,7 +15,17 @@ afterAll(() => h?.close());
 
 const body = (caseCode: string, extra: Record<string, unknown> = {}) => ({ caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...extra });
 const start = (b: unknown, key?: string) => h.call('coordinator', 'POST', '/cases', { body: b, headers: key ? { 'idempotency-key': key } : {} });
-const startsOf = (code: string) => h.fake!.starts.filter((s) => s.workflowId === `journey-${code}`).length;
+
+/** Runs of the case's journey on the server (by the CaseCode search attribute; visibility lags, so poll until one shows). */
+async function startsOf(code: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const runs: string[] = [];
+    for await (const wf of h.client.workflow.list({ query: `CaseCode = "${code}"` })) runs.push(wf.runId);
+    if (runs.length > 0 || Date.now() > deadline) return runs.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 test('a retry with the same Idempotency-Key returns the original result and starts nothing new', async () => {
   const code = uniqueCode();
@@ -24,7 +36,8 @@ test('a retry with the same Idempotency-Key returns the original result and star
   expect(second.status).toBe(201);
   expect(second.body).toEqual(first.body);
   expect(second.headers['idempotent-replayed']).toBe('true');
-  expect(startsOf(code)).toBe(1);
+  expect(await startsOf(code)).toBe(1);
+  expect((await h.journey(code).describe()).runId).toBe(first.body.runId);
 });
 
 test('the same key for a different request is a 409, whether the body or the case code differs', async () => {
@@ -42,7 +55,8 @@ test('without a key, the case code identifies the request: same body replays, ot
   const first = await start(body(code));
   expect((await start(body(code))).body).toEqual(first.body);
   expect((await start(body(code, { personalData: { fullName: 'X' } }))).status).toBe(409);
-  expect(startsOf(code)).toBe(1);
+  expect(await startsOf(code)).toBe(1);
+  expect((await h.journey(code).describe()).runId).toBe(first.body.runId);
 });
 
 test('ten identical requests at once start one journey and all get the same answer', async () => {
@@ -50,25 +64,28 @@ test('ten identical requests at once start one journey and all get the same answ
   const results = await Promise.all(Array.from({ length: 10 }, () => start(body(code), 'concurrent-key-1')));
   expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
   expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
-  expect(h.fake!.journeys.has(code)).toBe(true);
+  expect((await h.journey(code).describe()).runId).toBe(results[0]!.body.runId);
+  expect(await startsOf(code)).toBe(1);
 });
 
 test('a journey that exists without our request (started elsewhere) is a 409, not a replay', async () => {
-  const code = uniqueCode();
-  await h.fake!.seedCase(code);
+  // Started directly on the server, as another service would: no start request of ours.
+  const code = await h.openJourney();
   expect((await start(body(code))).status).toBe(409);
 });
 
 test('Temporal down: 503 with Retry-After, nothing kept (no request, no personal data); the retry succeeds', async () => {
   const code = uniqueCode();
-  h.fake!.down = true;
+  // The same API and database, with a client whose Temporal server does not answer.
+  const down = await h.withTemporal(await unreachableTemporal());
   try {
-    const res = await start(body(code, { personalData: { fullName: 'Kept Nowhere' } }), 'outage-key-001');
+    const res = await down.call('coordinator', 'POST', '/cases', { body: body(code, { personalData: { fullName: 'Kept Nowhere' } }), headers: { 'idempotency-key': 'outage-key-001' } });
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();
   } finally {
-    h.fake!.down = false;
+    await down.close();
   }
+  await expect(h.journey(code).describe()).rejects.toThrow(WorkflowNotFoundError);
   expect(await h.db.prisma.caseRequest.count({ where: { caseCode: code } })).toBe(0);
   expect(await h.db.prisma.casePersonalData.count({ where: { caseCode: code } })).toBe(0);
   expect((await start(body(code, { personalData: { fullName: 'Kept Nowhere' } }), 'outage-key-001')).status).toBe(201);
@@ -83,8 +100,13 @@ test('a malformed Idempotency-Key is a 400 naming the header', async () => {
 test('the workflow input is the pseudonymous case facts only, and the memo a fingerprint', async () => {
   const code = uniqueCode();
   await start(body(code, { personalData: { fullName: 'Never In Temporal' } }));
-  const s = h.fake!.starts.find((x) => x.workflowId === `journey-${code}`)!;
-  expect(Object.keys(s.args[0] as object).sort()).toEqual(['caseCode', 'leadAgencyId', 'policy', 'province']);
-  expect(JSON.stringify(s)).not.toContain('Never In Temporal');
-  expect(Object.keys(s.memo ?? {})).toEqual(['startRequest']);
+  // What the server recorded of the start: the first event's input, and the memo.
+  const handle = h.client.workflow.getHandle(journeyWorkflowId(code));
+  const history = await handle.fetchHistory();
+  const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
+  const args = h.client.options.loadedDataConverter.payloadConverter.fromPayload<object>(started.input!.payloads![0]!);
+  const { memo } = await handle.describe();
+  expect(Object.keys(args).sort()).toEqual(['caseCode', 'leadAgencyId', 'policy', 'province']);
+  expect(JSON.stringify({ args, memo }) + JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v))).not.toContain('Never In Temporal');
+  expect(Object.keys(memo ?? {})).toEqual(['startRequest']);
 });

@@ -3,64 +3,63 @@
  * pass the workflow's own strict schemas, answers come back, refusals become clear 4xx.
  */
 import { createApiKey } from '../../src/auth/api-keys';
-import { uniqueCode } from './support/harness';
-import { createRealApi, waitForCase, type RealApi } from './support/real-api';
+import { createApiHarness, uniqueCode, waitForCase, type ApiHarness } from './support/harness';
 
-let api: RealApi;
+let h: ApiHarness;
 type Task = { id: string; key: string; status: string; assigneeId: string | null; agencyId: string; completeDueAt: string };
 type State = { status: string; closureReason?: string; consent: { given: boolean }; transfer?: { toProvince: string; status: string }; tasks: Task[]; history: { action: string }[] };
 
 beforeAll(async () => {
-  api = await createRealApi();
+  h = await createApiHarness();
 });
-afterAll(() => api?.close());
+afterAll(() => h?.close());
 
 async function newCase() {
   const code = uniqueCode('DN');
-  expect((await api.h.call('coordinator', 'POST', '/cases', { body: { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' } })).status).toBe(201);
-  const state = await waitForCase<State>(api.h, code, (s) => s.tasks.length > 0);
+  expect((await h.call('coordinator', 'POST', '/cases', { body: { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' } })).status).toBe(201);
+  const state = await waitForCase<State>(h, code, (s) => s.tasks.length > 0);
   return { code, task: state.tasks[0]! };
 }
 
 test('extend, reassign and complete the reception task; the task list follows', async () => {
   const { code, task } = await newCase();
   // The default policy allows no extension of reception (the person's first day): the refusal says so.
-  const extended = await api.h.call('staff', 'POST', `/cases/${code}/tasks/reception/extend`, { body: { extendBy: '2h', reason: 'interpreter_needed' } });
+  const extended = await h.call('staff', 'POST', `/cases/${code}/tasks/reception/extend`, { body: { extendBy: '2h', reason: 'interpreter_needed' } });
   expect(extended.status).toBe(422);
   expect((extended.body as { detail: string }).detail).toContain('cannot be extended');
-  const reassigned = await api.h.call('staff', 'POST', `/cases/${code}/tasks/reception/reassign`, { body: { toStaffId: 'dn-health-caseworker-2' } });
+  const reassigned = await h.call('staff', 'POST', `/cases/${code}/tasks/reception/reassign`, { body: { toStaffId: 'dn-health-caseworker-2' } });
   expect(reassigned.status).toBe(200);
   expect(reassigned.body).toMatchObject({ assigneeId: 'dn-health-caseworker-2', agencyId: 'dn-health' });
 
-  const { key } = await createApiKey(api.h.db.prisma, { owner: 'cw2', role: 'staff', agencyId: 'dn-health', province: 'VN-DN', staffId: 'dn-health-caseworker-2', expiresAt: new Date(Date.now() + 600_000), createdBy: 'test' });
-  await waitForCase<State>(api.h, code, () => true);
-  const mine = await api.h.call(key, 'GET', '/tasks/mine');
+  const { key } = await createApiKey(h.db.prisma, { owner: 'cw2', role: 'staff', agencyId: 'dn-health', province: 'VN-DN', staffId: 'dn-health-caseworker-2', expiresAt: new Date(Date.now() + 600_000), createdBy: 'test' });
+  await waitForCase<State>(h, code, () => true);
+  const mine = await h.call(key, 'GET', '/tasks/mine');
   expect((mine.body as { items: { taskId: string; title: { en: string } }[] }).items.map((t) => t.taskId)).toContain(task.id);
-  const done = await api.h.call(key, 'POST', `/cases/${code}/tasks/reception/complete`, { body: {} });
+  const done = await h.call(key, 'POST', `/cases/${code}/tasks/reception/complete`, { body: {} });
   expect(done.status).toBe(200);
   expect(done.body).toMatchObject({ status: 'done' });
-  const outcome = await api.h.call(key, 'POST', `/cases/${code}/tasks/reception/complete`, { body: { outcome: 'whatever' } });
+  const outcome = await h.call(key, 'POST', `/cases/${code}/tasks/reception/complete`, { body: { outcome: 'whatever' } });
   expect(outcome.status).toBe(409);
 });
 
 test('consent, transfer and closure by the coordinator; a policy upgrade to the same version is a 409', async () => {
   const { code } = await newCase();
-  expect((await api.h.call('coordinator', 'POST', `/cases/${code}/consent`)).body).toMatchObject({ given: true });
-  const upgrade = await api.h.call('coordinator', 'POST', `/cases/${code}/policy-upgrade`);
+  expect((await h.call('coordinator', 'POST', `/cases/${code}/consent`)).body).toMatchObject({ given: true });
+  const upgrade = await h.call('coordinator', 'POST', `/cases/${code}/policy-upgrade`);
   expect(upgrade.status).toBe(409);
-  const same = await api.h.call('coordinator', 'POST', `/cases/${code}/transfer`, { body: { toProvince: 'VN-DN', reason: 'person_moved' } });
+  const same = await h.call('coordinator', 'POST', `/cases/${code}/transfer`, { body: { toProvince: 'VN-DN', reason: 'person_moved' } });
   expect(same.status).toBe(422);
-  const transfer = await api.h.call('coordinator', 'POST', `/cases/${code}/transfer`, { body: { toProvince: 'VN-HN', reason: 'family_location' } });
+  const transfer = await h.call('coordinator', 'POST', `/cases/${code}/transfer`, { body: { toProvince: 'VN-HN', reason: 'family_location' } });
   expect(transfer.status).toBe(200);
   expect(transfer.body).toMatchObject({ agencyId: 'hn-health' });
   // The receiving province's coordinator now sees the case: their agency holds its acceptance task.
-  await waitForCase<State>(api.h, code, (s) => s.transfer?.status === 'pending', 'coordinatorHN');
-  const closed = await api.h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
+  await waitForCase<State>(h, code, (s) => s.transfer?.status === 'pending', 'coordinatorHN');
+  const closed = await h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
   expect(closed.status).toBe(200);
   expect(closed.body).toMatchObject({ status: 'closed', closureReason: 'lost_contact' });
-  const again = await api.h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
+  const again = await h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
   expect(again.status).toBe(409);
-  const audit = await api.h.db.prisma.auditEvent.findMany({ where: { caseCode: code }, orderBy: { id: 'asc' } });
+  const audit = await h.db.prisma.auditEvent.findMany({ where: { caseCode: code }, orderBy: { id: 'asc' } });
   expect(audit.map((e) => `${e.action}:${e.outcome}`)).toEqual([
     'case.start:ok',
     'case.consent:ok',
@@ -75,11 +74,11 @@ test('consent, transfer and closure by the coordinator; a policy upgrade to the 
 test('a referral declined by the police goes back to the lead agency', async () => {
   const { code } = await newCase();
   // Finish reception so that verification (with the police task) opens.
-  await api.h.call('coordinator', 'POST', `/cases/${code}/tasks/reception/complete`, { body: {} });
-  const state = await waitForCase<State>(api.h, code, (s) => s.tasks.some((t) => t.key === 'police-verification'));
+  await h.call('coordinator', 'POST', `/cases/${code}/tasks/reception/complete`, { body: {} });
+  const state = await waitForCase<State>(h, code, (s) => s.tasks.some((t) => t.key === 'police-verification'));
   const police = state.tasks.find((t) => t.key === 'police-verification')!;
   expect(police.agencyId).toBe('dn-police');
-  const declined = await api.h.call('staffPolice', 'POST', `/cases/${code}/tasks/police-verification/decline`, { body: { reason: 'not_competent' } });
+  const declined = await h.call('staffPolice', 'POST', `/cases/${code}/tasks/police-verification/decline`, { body: { reason: 'not_competent' } });
   expect(declined.status).toBe(200);
   expect(declined.body).toMatchObject({ agencyId: 'dn-health' });
 });

@@ -117,7 +117,8 @@ test('a JWKS served over http (inside the network) works, and a rotated key is p
 test('an unreachable JWKS is the service’s fault: 503 through the API, JwksUnavailableError below', async () => {
   const verifier = new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: path.join(dir, 'missing.json'), roleClaim: 'role' });
   await expect(verifier.verify(token(claims(COORDINATOR)))).rejects.toThrow(JwksUnavailableError);
-  const broken = await createApiHarness({ jwt: { issuer: ISSUER, audience: AUDIENCE, jwks: path.join(dir, 'missing.json'), roleClaim: 'role' } });
+  // Lists only: no journey, so no worker of its own.
+  const broken = await createApiHarness({ jwt: { issuer: ISSUER, audience: AUDIENCE, jwks: path.join(dir, 'missing.json'), roleClaim: 'role' }, worker: false });
   try {
     expect((await broken.call(token(claims(COORDINATOR)), 'GET', '/cases')).status).toBe(503);
     // API keys keep working.

@@ -7,18 +7,24 @@
  */
 import Ajv2020 from 'ajv/dist/2020';
 import { createApiHarness, WHO, type ApiHarness, type Who } from './support/harness';
-import { operationTable, prepareOperations } from './support/operations';
+import { NEWER_POLICY, prepareOperations, type Operations } from './support/operations';
 
 type Json = Record<string, any>;
 let h: ApiHarness;
 let doc: Json;
-let table: ReturnType<typeof operationTable>;
+let table: Operations['table'];
+const FIRST_ALLOWED: Who[] = ['coordinator', 'admin', 'staffPolice', 'staff', 'manager', 'anonymous'];
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 
 beforeAll(async () => {
-  h = await createApiHarness();
-  await prepareOperations(h);
-  table = operationTable(h);
+  h = await createApiHarness({ policy: NEWER_POLICY });
+  const operations = await prepareOperations(h);
+  table = operations.table;
+  // Each operation succeeds once, and is sent a bad body once, by its first allowed caller.
+  await operations.warm(Object.entries(table).flatMap(([operationId, row]): [string, Who][] => {
+    const who = FIRST_ALLOWED.find((w) => row.expect[w] < 300)!;
+    return [[operationId, who], [operationId, who]];
+  }));
   const res = await h.call('anonymous', 'GET', '/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body as Json;
@@ -86,12 +92,10 @@ test('the documented schemas carry the constraints of the zod schemas', () => {
   expect(findOperation('POST', '/cases')!.op.parameters.map((p: Json) => p.name)).toContain('Idempotency-Key');
 });
 
-const FIRST_ALLOWED: Who[] = ['coordinator', 'admin', 'staffPolice', 'staff', 'manager', 'anonymous'];
-
 test('every operation: its requests match the documented request schema, and its real answers match the documented responses', async () => {
   for (const [operationId, row] of Object.entries(table)) {
     const who = FIRST_ALLOWED.find((w) => row.expect[w] < 300)!;
-    const req = await row.req();
+    const req = await row.req(who);
     const found = findOperation(req.method, req.url);
     expect([operationId, found?.op.operationId]).toEqual([operationId, operationId]);
     const op = found!.op;
@@ -105,13 +109,13 @@ test('every operation: its requests match the documented request schema, and its
 
     for (const denied of ['anonymous', 'admin', 'coordinator'] as Who[]) {
       if (row.expect[denied] < 400) continue;
-      const again = await row.req();
+      const again = await row.req(denied);
       const res = await h.call(denied, again.method, again.url, again.body === undefined ? {} : { body: again.body });
       checkResponse(op, res.status, String(res.headers['content-type'] ?? ''), res.body, `${operationId} as ${denied}`);
     }
 
     if (op.requestBody && who !== 'anonymous') {
-      const again = await row.req();
+      const again = await row.req(who);
       const bad = await h.call(who, again.method, again.url, { body: { 'not-a-field': true } });
       expect([operationId, bad.status]).toEqual([operationId, 400]);
       checkResponse(op, bad.status, String(bad.headers['content-type'] ?? ''), bad.body, `${operationId} with a bad body`);

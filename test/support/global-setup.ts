@@ -4,16 +4,25 @@
  * files reach it through TEMPORAL_TEST_ADDRESS (workers inherit this process's environment).
  *
  * Set TEMPORAL_TEST_ADDRESS yourself to run the tests against a server you already started.
+ *
+ * It also makes the run's own scratch directory (DH_TEST_RUN_DIR), where test files share what is
+ * costly to make and the same for all of them: the bundle of the project's workflows.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { findFreePort } from '../../src/ports';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 
 declare global {
   // Shared with global-teardown.ts, which runs in this same process.
   var __temporalSuiteServer: DevServer | undefined;
+  var __testRunDir: string | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+  globalThis.__testRunDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-test-run-'));
+  process.env.DH_TEST_RUN_DIR = globalThis.__testRunDir;
   if (process.env.TEMPORAL_TEST_ADDRESS) return;
   const port = await findFreePort();
   const server = await startDevServer(

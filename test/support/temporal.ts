@@ -6,8 +6,10 @@
  * Both use the local binaries from tools/bin; nothing is downloaded.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { resolveTestServer } from '../../src/temporal/binaries';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 
@@ -47,4 +49,25 @@ export async function createTimeSkippingEnv(opts: { searchAttributes?: boolean }
 /** A task queue no other test file uses, so workers of parallel files never steal each other's tasks. */
 export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
+}
+
+const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+/**
+ * The project's workflows (src/workflows), bundled once per test run for `Worker.create`: the first
+ * file that needs them writes the bundle to the run's scratch directory (global-setup.ts), the
+ * others load it from there. The same code a worker given `workflowsPath` would bundle itself.
+ */
+export async function journeyWorkflowBundle(): Promise<WorkflowBundleOption> {
+  const make = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+  const runDir = process.env.DH_TEST_RUN_DIR;
+  if (!runDir) return make();
+  const file = path.join(runDir, 'journey-workflows.js');
+  if (fs.existsSync(file)) return { codePath: file };
+  const bundle = await make();
+  // Written whole, then renamed: a file reading it meanwhile never sees half a bundle.
+  const partial = `${file}.${process.pid}.${randomUUID()}`;
+  fs.writeFileSync(partial, bundle.code);
+  fs.renameSync(partial, file);
+  return bundle;
 }

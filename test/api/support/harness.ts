@@ -1,26 +1,40 @@
 /**
- * An API on a fresh, migrated and seeded SQLite database, with API keys for every kind of caller,
- * captured log output, and either the in-memory fake Temporal (fast, in-process tests) or a real
- * client (the suite's dev server). Requests go over real HTTP.
+ * The API as production runs it, for every API test: a fresh, migrated and seeded SQLite database;
+ * the suite's real Temporal dev server (test/support/global-setup.ts); one worker on a task queue
+ * of this harness's own, running the project's workflows with the real activities on that same
+ * database (mail to a local SMTP server); API keys for every kind of caller; captured log output.
+ * Requests go over real HTTP. Nothing stands in for Temporal, the database or the transports.
+ *
+ * Journeys a test acts on are real too: `openJourney` starts one the way the API does and moves it
+ * on with real workflow updates until the stage the test needs has its tasks open and recorded.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowHandle } from '@temporalio/client';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../../../src/activities';
 import { createApiKey } from '../../../src/auth/api-keys';
 import type { JwtConfig } from '../../../src/auth/jwt';
 import { createSecurity, type Security } from '../../../src/auth/security';
+import { journeyHandle, startJourney } from '../../../src/client/journeys';
 import { buildApi } from '../../../src/client/server';
 import { openDatabase, type Database } from '../../../src/db/client';
 import { migrateDatabase } from '../../../src/db/migrate';
 import { seedDemoData } from '../../../src/db/seed';
+import type { ProvinceCode } from '../../../src/domain/provinces';
 import { createLogger } from '../../../src/logger';
 import { generateKeySpec } from '../../../src/personal-data/crypto';
 import { loadPolicy } from '../../../src/policy';
 import type { JourneyPolicy } from '../../../src/policy/schema';
-import { createFakeTemporal, type FakeTemporal } from './fake-temporal';
+import { findFreePort } from '../../../src/ports';
+import { createMailer, type Mailer } from '../../../src/transports/email';
+import { journeyStateQuery, type JourneyState } from '../../../src/workflows/definitions';
+import { advanceTo } from '../../support/journey-steps';
+import { startInbox, type Inbox } from '../../support/smtp';
+import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../../support/temporal';
 
 /** Every kind of caller the matrix distinguishes. */
 export const WHO = [
@@ -39,36 +53,83 @@ export const WHO = [
 ] as const;
 export type Who = (typeof WHO)[number];
 
+export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
+
+/** Stages `openJourney` can bring a journey to, in the order of the default policy. */
+export type JourneyStage = 'reception' | 'initial-verification' | 'identification' | 'support-plan' | 'support-services';
+
+export interface JourneyOptions {
+  /** Default: a new unique code. */
+  code?: string;
+  province?: ProvinceCode;
+  leadAgencyId?: string;
+  /** Every task before this stage is completed by its own agency. Default: reception. */
+  stage?: JourneyStage;
+  /** The services the support plan chooses, when `stage` is past the plan. */
+  plan?: string[];
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+  text: string;
+}
+export type Call = (who: Who | string, method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string> }) => Promise<ApiResponse>;
+
 export interface ApiHarness {
   app: ReturnType<typeof buildApi>;
   baseUrl: string;
   db: Database;
   security: Security;
-  fake: FakeTemporal | null;
   keys: Record<Exclude<Who, 'anonymous'>, string>;
   /** Every log line the API wrote, raw. */
   logs: string[];
   dir: string;
-  call(who: Who | string, method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
+  /** The client of the suite's Temporal server the API uses. */
+  client: Client;
+  taskQueue: string;
+  /** Mail the worker's activities sent. */
+  inbox: Inbox;
+  /** Codes of the journeys `openJourney` started, in order. */
+  opened: string[];
+  /** Calls the API over HTTP, as `who` (a kind of caller, or a raw credential). */
+  call: Call;
+  /** Starts a real journey (as the API does, without a start request) and waits until `stage` has its tasks open and recorded. */
+  openJourney(opts?: JourneyOptions): Promise<string>;
+  journey(code: string): WorkflowHandle;
+  /** The journey's state, as its query answers. */
+  state(code: string): Promise<JourneyState>;
+  /** Another instance of the API on the same database and keys, using `temporal` (e.g. `unreachableTemporal()`). */
+  withTemporal(temporal: Client): Promise<{ baseUrl: string; call: Call; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
 export interface HarnessOptions {
-  temporal?: Client;
-  taskQueue?: string;
+  /** The API's policy: new journeys start with it, upgrades move journeys to it. Default: the default policy. */
   policy?: JourneyPolicy;
   rateLimitPerMinute?: number;
   jwt?: JwtConfig;
   personalDataKeys?: string;
   logLevel?: string;
+  /**
+   * Run a worker for this harness's journeys (default). Only a second harness of a file that never
+   * starts a journey goes without: the file's own harness has the file's worker.
+   */
+  worker?: boolean;
 }
 
 const YEAR = 365 * 86_400_000;
+/** What `openJourney` starts journeys with. */
+const JOURNEY_POLICY = loadPolicy('default');
+let bundle: Promise<WorkflowBundleOption> | undefined;
+const workflowBundle = () => (bundle ??= journeyWorkflowBundle());
 
 export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-api-'));
   const databaseUrl = `file:${path.join(dir, 'api.db')}`;
-  await migrateDatabase(databaseUrl);
+  const withWorker = opts.worker ?? true;
+  const [env] = await Promise.all([connectToSuiteServer(), migrateDatabase(databaseUrl), withWorker ? workflowBundle() : undefined]);
   const db = openDatabase(databaseUrl);
   await seedDemoData(db.prisma);
   // A second province, for "staff of another province".
@@ -79,28 +140,33 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
       { id: 'hn-health-coordinator-1', agencyId: 'hn-health', name: 'Demo HN coordinator', role: 'coordinator', email: 'hn2@donghanh.local' },
     ],
   });
-  const fake = opts.temporal ? null : createFakeTemporal(db);
+
+  const taskQueue = uniqueTaskQueue('api');
+  const inbox = await startInbox();
+  const mailer: Mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: 'Đồng Hành <no-reply@donghanh.local>', catcherWebPort: 0 });
+  const worker = withWorker
+    ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL }) })
+    : null;
+  const running = worker?.run();
+
+  const policy = opts.policy ?? loadPolicy('default');
   const security = createSecurity({
     personalDataKeys: opts.personalDataKeys ?? generateKeySpec('test1'),
     actionLinkSecret: randomBytes(32).toString('base64url'),
     actionLinkTtlMs: 3_600_000,
-    publicBaseUrl: 'http://127.0.0.1:3000',
+    publicBaseUrl: PUBLIC_BASE_URL,
     jwt: opts.jwt ?? null,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
   });
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
-  const app = buildApi({
-    temporal: opts.temporal ?? fake!.client,
-    taskQueue: opts.taskQueue ?? 'unused',
-    policy: opts.policy ?? loadPolicy('default'),
-    db,
-    logger,
-    security,
-  });
-  // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const listen = async (temporal: Client) => {
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security });
+    // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+  };
+  const { app, baseUrl } = await listen(env.client);
 
   const expiresAt = new Date(Date.now() + YEAR);
   const key = (role: 'coordinator' | 'staff' | 'manager' | 'admin', scope: { agencyId?: string; province?: string; staffId?: string } = {}, expires = expiresAt) =>
@@ -121,17 +187,9 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     coordinatorHN: await key('coordinator', { agencyId: 'hn-health', province: 'VN-HN', staffId: 'hn-health-coordinator-1' }),
     staffHN: await staffKey('hn-health', 'VN-HN'),
   };
-
-  return {
-    app,
-    baseUrl,
-    db,
-    security,
-    fake,
-    keys,
-    logs,
-    dir,
-    async call(who, method, url, o = {}) {
+  const callerAt =
+    (base: string): Call =>
+    async (who, method, url, o = {}) => {
       const credential = who === 'anonymous' ? undefined : (keys as Record<string, string>)[who] ?? who;
       const headers: Record<string, string> = { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...(o.headers ?? {}) };
       let payload: string | undefined;
@@ -139,7 +197,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
         payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await fetch(`${baseUrl}${url}`, { method, headers, body: payload });
+      const res = await fetch(`${base}${url}`, { method, headers, body: payload });
       const text = await res.text();
       let body: unknown = undefined;
       try {
@@ -148,15 +206,113 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
         body = undefined;
       }
       return { status: res.status, body, headers: Object.fromEntries(res.headers.entries()), text };
+    };
+
+  const opened: string[] = [];
+  const journey = (code: string) => journeyHandle(env.client, code);
+  const state = (code: string) => journey(code).query(journeyStateQuery);
+  const hasOpenTasks = (s: JourneyState) => s.tasks.some((t) => t.status === 'open' || t.status === 'acknowledged');
+
+  /** Waits until the journey's state satisfies `ready` and everything up to it is in the database. */
+  async function settled(code: string, ready: (s: JourneyState) => boolean, timeoutMs = 20_000): Promise<JourneyState> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const s = await state(code);
+        last = s.history.map((e) => e.action);
+        // The journey writes its history last in each sync: all of it in the database means the sync is done.
+        if (ready(s) && (await db.prisma.journeyAction.count({ where: { caseCode: code } })) === s.history.length) return s;
+      } catch (error) {
+        last = error; // a journey whose first workflow task has not run yet cannot answer its query
+      }
+      if (Date.now() > deadline) throw new Error(`journey ${code} did not settle; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  const extraApis: { close(): Promise<unknown> }[] = [];
+  return {
+    app,
+    baseUrl,
+    db,
+    security,
+    keys,
+    logs,
+    dir,
+    client: env.client,
+    taskQueue,
+    inbox,
+    opened,
+    call: callerAt(baseUrl),
+    journey,
+    state,
+    async openJourney(o = {}) {
+      if (!worker) throw new Error('this harness runs no worker: its journeys would never move');
+      const province = o.province ?? 'VN-DN';
+      const code = o.code ?? uniqueCode(province === 'VN-DN' ? 'DN' : province.slice(3));
+      const handle = await startJourney(env.client, taskQueue, JOURNEY_POLICY, { caseCode: code, province, leadAgencyId: o.leadAgencyId ?? 'dn-health' });
+      opened.push(code);
+      const stage = o.stage ?? 'reception';
+      if (stage !== 'reception') await advanceTo(handle, stage, o.plan);
+      await settled(code, (s) => s.stage === stage && hasOpenTasks(s));
+      return code;
+    },
+    async withTemporal(temporal) {
+      const other = await listen(temporal);
+      extraApis.push(other.app);
+      return { baseUrl: other.baseUrl, call: callerAt(other.baseUrl), close: () => other.app.close() };
     },
     async close() {
+      await Promise.all(extraApis.map((a) => a.close()));
       await app.close();
+      worker?.shutdown();
+      await running;
+      // The suite's server outlives this file: end what ran on this harness's queue (best effort).
+      if (worker) await terminateJourneys(env.client, taskQueue, opened);
+      mailer.close();
+      await inbox.close();
+      await env.teardown();
       await db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
+async function terminateJourneys(client: Client, taskQueue: string, opened: string[]) {
+  const ids = new Set(opened.map((code) => `journey-${code}`));
+  try {
+    for await (const wf of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) ids.add(wf.workflowId);
+  } catch {
+    // visibility is a convenience here
+  }
+  await Promise.all([...ids].map((id) => client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+}
+
+/**
+ * A real client for an address where nothing listens: every call meets a real connection failure.
+ * Its retry interceptor is the SDK's own with two attempts instead of ten, so the outage is
+ * answered in well under a second instead of after ~20 s of backoff; the error is the same.
+ */
+export async function unreachableTemporal(): Promise<Client> {
+  const port = await findFreePort();
+  const connection = Connection.lazy({ address: `127.0.0.1:${port}`, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))] });
+  return new Client({ connection });
+}
+
+/** Polls GET /cases/:code until `ready` holds. */
+export async function waitForCase<T>(h: ApiHarness, code: string, ready: (state: T) => boolean, who = 'coordinator', timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await h.call(who, 'GET', `/cases/${code}`);
+    if (res.status === 200 && ready(res.body as T)) return res.body as T;
+    if (Date.now() > deadline) throw new Error(`case ${code} did not reach the state; last: ${res.status} ${res.text.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** This test file's run: the suite's Temporal server is shared by every file, so codes carry it. */
+const RUN = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`.toUpperCase();
 let counter = 0;
-/** A case code no other test uses. */
-export const uniqueCode = (prefix = 'DN') => `${prefix}-${Date.now().toString(36).toUpperCase()}-${(++counter).toString(36).toUpperCase()}`;
+/** A case code no other test (of any file, of any run on the same server) uses. */
+export const uniqueCode = (prefix = 'DN') => `${prefix}-${RUN}-${(++counter).toString(36).toUpperCase()}`;
