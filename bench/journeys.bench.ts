@@ -7,16 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { startJourney } from '../src/client/journeys';
-import { openDatabase } from '../src/db/client';
-import { migrateDatabase } from '../src/db/migrate';
-import { seedDemoData } from '../src/db/seed';
 import { loadPolicy } from '../src/policy';
-import { createMailer } from '../src/transports/email';
-import { startInbox } from '../test/support/smtp';
-import { connectToSuiteServer, uniqueTaskQueue } from '../test/support/temporal';
+import { mailerFor, startInbox } from '../test/support/smtp';
+import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../test/support/temporal';
+import { createTestDatabase } from '../test/support/test-database';
 
 const JOURNEYS = 100;
 const CONCURRENCY = 10;
@@ -25,13 +22,10 @@ const REPLAY_ROUNDS = 5;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 test('benchmark', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-bench-'));
-  const databaseUrl = `file:${path.join(dir, 'bench.db')}`;
-  await migrateDatabase(databaseUrl);
-  const db = openDatabase(databaseUrl);
-  await seedDemoData(db.prisma);
+  const testDb = await createTestDatabase('bench');
+  const { db } = testDb;
   const inbox = await startInbox();
-  const mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: 'bench <b@donghanh.local>', catcherWebPort: 0 });
+  const mailer = mailerFor(inbox);
   const env = await connectToSuiteServer();
   const taskQueue = uniqueTaskQueue('bench');
   const worker = await Worker.create({
@@ -67,7 +61,7 @@ test('benchmark', async () => {
   const histories = fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json'))
     .map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(historiesDir, f), 'utf8'))) }));
   // Bundled once: the measure is the replay, not webpack.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  const workflowBundle = await journeyWorkflowBundle();
   const replayStart = performance.now();
   for (let i = 0; i < REPLAY_ROUNDS; i++) {
     for await (const r of Worker.runReplayHistories({ workflowBundle }, histories)) if (r.error) throw r.error;
@@ -91,6 +85,5 @@ test('benchmark', async () => {
   await env.teardown();
   mailer.close();
   await inbox.close();
-  await db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await testDb.close();
 }, 600_000);

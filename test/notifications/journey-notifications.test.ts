@@ -9,7 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import Fastify, { type FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { createActivities } from '../../src/activities';
@@ -24,7 +24,7 @@ import { PersonalDataStore } from '../../src/personal-data/store';
 import { journeyStateQuery, type TaskState } from '../../src/workflows/definitions';
 import { waitForState, waitUntilIdle } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
+import { createTimeSkippingEnv, journeyWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { MAIL_FROM, VICTIM_NAME, everythingSent, startRig, until, type NotificationRig } from './support';
 
 const HOUR = 3_600_000;
@@ -44,7 +44,7 @@ const policy = JourneyPolicy.parse({ ...base, id: 'sms-ladder-test', stages: [ba
 
 let rig: NotificationRig;
 let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+let bundle: WorkflowBundleOption;
 let webhook: FastifyInstance;
 let webhookUrl: string;
 /** Set by a test to make the activity fail right after the provider accepted, this many times. */
@@ -62,7 +62,7 @@ beforeAll(async () => {
   smsStatusRoutes(webhook, webhookDeps);
   await webhook.listen({ host: '127.0.0.1', port: 0 });
   webhookUrl = webhookDeps.publicBaseUrl = `http://127.0.0.1:${(webhook.server.address() as AddressInfo).port}`;
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  bundle = await journeyWorkflowBundle();
 });
 afterAll(async () => {
   await webhook?.close();

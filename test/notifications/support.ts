@@ -1,16 +1,12 @@
 /** Shared setup of the notification tests: a migrated, seeded SQLite database, real SMTP, the local SMS gateway. */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase, type Database } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
-import { seedDemoData } from '../../src/db/seed';
+import type { Database } from '../../src/db/client';
 import { startSmsGateway, type SmsGateway } from '../../src/sms-gateway';
-import { createMailer, type Mailer } from '../../src/transports/email';
+import type { Mailer } from '../../src/transports/email';
 import { createSmsSender, type SmsSender } from '../../src/transports/sms';
 import type { TaskState } from '../../src/workflows/definitions';
-import { startInbox, type Inbox } from '../support/smtp';
+import { mailerFor, startInbox, type Inbox } from '../support/smtp';
+import { createTestDatabase } from '../support/test-database';
 
 export const MAIL_FROM = 'Đồng Hành <no-reply@donghanh.local>';
 export const SMS_FROM = '+84900000999';
@@ -30,11 +26,8 @@ export interface NotificationRig {
 }
 
 export async function startRig(): Promise<NotificationRig> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-notify-'));
-  const databaseUrl = `file:${path.join(dir, 'test.db')}`;
-  await migrateDatabase(databaseUrl);
-  const db = openDatabase(databaseUrl);
-  await seedDemoData(db.prisma);
+  const testDb = await createTestDatabase('notify');
+  const { db } = testDb;
   const refuse = new Map<string, { code: number; times: number }>();
   const inbox = await startInbox({
     refuseRecipient: (address) => {
@@ -44,7 +37,7 @@ export async function startRig(): Promise<NotificationRig> {
       return { code: rule.code, message: rule.code >= 500 ? 'Mailbox unavailable' : 'Try again later' };
     },
   });
-  const mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: MAIL_FROM, catcherWebPort: 0 });
+  const mailer = mailerFor(inbox, MAIL_FROM);
   const accountSid = `AC${randomBytes(16).toString('hex')}`;
   const authToken = randomBytes(16).toString('hex');
   const gateway = await startSmsGateway({ accountSid, authToken, stepDelayMs: 5 });
@@ -61,8 +54,7 @@ export async function startRig(): Promise<NotificationRig> {
       await gateway.close();
       mailer.close();
       await inbox.close();
-      await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await testDb.close();
     },
   };
 }

@@ -2,23 +2,18 @@
  * Everything a journey test runs on, all real: a time-skipping Temporal server, a worker with the
  * real activities, a migrated and seeded SQLite database, and an SMTP server that keeps the mail.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startJourney } from '../../src/client/journeys';
-import { openDatabase, type Database } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
-import { seedDemoData } from '../../src/db/seed';
+import type { Database } from '../../src/db/client';
 import { loadPolicy } from '../../src/policy';
 import type { JourneyPolicy } from '../../src/policy/schema';
-import { createMailer, type Mailer } from '../../src/transports/email';
 import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/workflows/definitions';
-import { startInbox, type Inbox } from './smtp';
-import { createTimeSkippingEnv, uniqueTaskQueue } from './temporal';
+import { mailerFor, startInbox, type Inbox } from './smtp';
+import { createTimeSkippingEnv, journeyWorkflowBundle, uniqueTaskQueue } from './temporal';
+import { createTestDatabase } from './test-database';
 
 export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 
@@ -34,25 +29,13 @@ export interface JourneyHarness {
 }
 
 export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('default')): Promise<JourneyHarness> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-journey-'));
-  const databaseUrl = `file:${path.join(dir, 'test.db')}`;
-  await migrateDatabase(databaseUrl);
-  const db = openDatabase(databaseUrl);
-  await seedDemoData(db.prisma);
+  const testDb = await createTestDatabase('journey');
+  const { db } = testDb;
   const inbox = await startInbox();
-  const mailer: Mailer = createMailer({
-    embedded: true,
-    host: '127.0.0.1',
-    port: inbox.port,
-    secure: false,
-    user: undefined,
-    password: undefined,
-    from: 'Đồng Hành <no-reply@donghanh.local>',
-    catcherWebPort: 0,
-  });
+  const mailer = mailerFor(inbox);
   const env = await createTimeSkippingEnv({ searchAttributes: true });
   // A worker cannot run twice, so each `run` makes a new one from the same bundle.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+  const workflowBundle = await journeyWorkflowBundle();
   const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL });
   let taskQueue = '';
   const started: WorkflowHandle[] = [];
@@ -85,8 +68,7 @@ export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('d
       await env.teardown();
       mailer.close();
       await inbox.close();
-      await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await testDb.close();
     },
   };
 }
@@ -122,8 +104,6 @@ export async function waitUntilIdle(handle: { describe(): Promise<{ raw: { pendi
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;

@@ -2,6 +2,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { createMailer, type Mailer } from '../../src/transports/email';
 
 export interface Inbox {
   port: number;
@@ -56,4 +57,9 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
 export function recipientsOf(mail: ParsedMail): string[] {
   const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
   return to.flatMap((a) => a.value.map((v) => v.address ?? ''));
+}
+
+/** The service's own mailer (nodemailer), sending to this inbox. */
+export function mailerFor(inbox: Pick<Inbox, 'port'>, from = 'Đồng Hành <no-reply@donghanh.local>'): Mailer {
+  return createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from, catcherWebPort: 0 });
 }

@@ -7,18 +7,12 @@ import { loadPolicy } from '../../src/policy';
 import { createJourneyHarness, DAY, HOUR, MINUTE, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { acknowledge, actor, advanceTo, complete, openTask, refusal } from '../support/journey-steps';
 import { recipientsOf } from '../support/smtp';
+import { addHanoiHealthDepartment } from '../support/test-database';
 
 let h: JourneyHarness;
 beforeAll(async () => {
   h = await createJourneyHarness();
-  // A second province, so that cases can move there.
-  await h.db.prisma.agency.create({ data: { id: 'hn-health', province: 'VN-HN', kind: 'health_dept', nameVi: 'Sở Y tế Hà Nội', nameEn: 'Hà Nội Department of Health' } });
-  await h.db.prisma.staffMember.createMany({
-    data: [
-      { id: 'hn-health-caseworker-1', agencyId: 'hn-health', name: 'Trần Văn Nam', email: 'hn-cw1@donghanh.local', role: 'caseworker' },
-      { id: 'hn-health-coordinator-1', agencyId: 'hn-health', name: 'Lê Thị Hoa', email: 'hn-co1@donghanh.local', role: 'coordinator' },
-    ],
-  });
+  await addHanoiHealthDepartment(h.db); // so that cases can move there
 });
 afterAll(() => h?.teardown());
 beforeEach(() => {

@@ -9,9 +9,6 @@
  * on with real workflow updates until the stage the test needs has its tasks open and recorded.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowHandle } from '@temporalio/client';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
@@ -21,19 +18,17 @@ import type { JwtConfig } from '../../../src/auth/jwt';
 import { createSecurity, type Security } from '../../../src/auth/security';
 import { journeyHandle, startJourney } from '../../../src/client/journeys';
 import { buildApi } from '../../../src/client/server';
-import { openDatabase, type Database } from '../../../src/db/client';
-import { migrateDatabase } from '../../../src/db/migrate';
-import { seedDemoData } from '../../../src/db/seed';
+import type { Database } from '../../../src/db/client';
 import type { ProvinceCode } from '../../../src/domain/provinces';
 import { createLogger } from '../../../src/logger';
 import { generateKeySpec } from '../../../src/personal-data/crypto';
 import { loadPolicy } from '../../../src/policy';
 import type { JourneyPolicy } from '../../../src/policy/schema';
 import { findFreePort } from '../../../src/ports';
-import { createMailer, type Mailer } from '../../../src/transports/email';
 import { journeyStateQuery, type JourneyState } from '../../../src/workflows/definitions';
 import { advanceTo } from '../../support/journey-steps';
-import { startInbox, type Inbox } from '../../support/smtp';
+import { mailerFor, startInbox, type Inbox } from '../../support/smtp';
+import { addHanoiHealthDepartment, createTestDatabase } from '../../support/test-database';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../../support/temporal';
 
 /** Every kind of caller the matrix distinguishes. */
@@ -126,24 +121,14 @@ let bundle: Promise<WorkflowBundleOption> | undefined;
 const workflowBundle = () => (bundle ??= journeyWorkflowBundle());
 
 export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHarness> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-api-'));
-  const databaseUrl = `file:${path.join(dir, 'api.db')}`;
   const withWorker = opts.worker ?? true;
-  const [env] = await Promise.all([connectToSuiteServer(), migrateDatabase(databaseUrl), withWorker ? workflowBundle() : undefined]);
-  const db = openDatabase(databaseUrl);
-  await seedDemoData(db.prisma);
-  // A second province, for "staff of another province".
-  await db.prisma.agency.create({ data: { id: 'hn-health', province: 'VN-HN', kind: 'health_dept', nameVi: 'Sở Y tế Hà Nội', nameEn: 'Ha Noi Department of Health' } });
-  await db.prisma.staffMember.createMany({
-    data: [
-      { id: 'hn-health-caseworker-1', agencyId: 'hn-health', name: 'Demo HN caseworker', role: 'caseworker', email: 'hn1@donghanh.local' },
-      { id: 'hn-health-coordinator-1', agencyId: 'hn-health', name: 'Demo HN coordinator', role: 'coordinator', email: 'hn2@donghanh.local' },
-    ],
-  });
+  const [env, testDb] = await Promise.all([connectToSuiteServer(), createTestDatabase('api'), withWorker ? workflowBundle() : undefined]);
+  const { db, dir } = testDb;
+  await addHanoiHealthDepartment(db); // "staff of another province"
 
   const taskQueue = uniqueTaskQueue('api');
   const inbox = await startInbox();
-  const mailer: Mailer = createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from: 'Đồng Hành <no-reply@donghanh.local>', catcherWebPort: 0 });
+  const mailer = mailerFor(inbox);
   const worker = withWorker
     ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL }) })
     : null;
@@ -273,8 +258,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
       mailer.close();
       await inbox.close();
       await env.teardown();
-      await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await testDb.close();
     },
   };
 }
