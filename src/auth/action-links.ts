@@ -86,8 +86,11 @@ export class ActionLinks {
     const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!m) return { ok: false, reason: 'malformed' };
     const [, body, sig] = m as unknown as [string, string, string];
-    const given = Buffer.from(sig, 'base64url');
-    if (given.length !== 32 || !timingSafeEqual(given, this.mac(body))) return { ok: false, reason: 'tampered' };
+    // Compare the text, not the decoded bytes: base64 ignores the spare bits of a last character,
+    // so a changed last character can decode to the same MAC.
+    const given = Buffer.from(sig);
+    const expected = Buffer.from(this.mac(body).toString('base64url'));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'tampered' };
     let claims: ActionLinkClaims;
     try {
       const parsed = Claims.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
