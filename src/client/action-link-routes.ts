@@ -15,6 +15,9 @@ import { Problem, type ProblemType } from './problems';
 import { TaskView } from './schemas';
 
 const TokenParams = z.strictObject({ token: z.string().min(1).max(1024) });
+const TaskLinkParams = z.strictObject({
+  taskId: z.string().regex(/^[A-Z0-9][A-Z0-9-]{2,39}\/[a-z][a-z0-9-]{0,63}(\.\d{1,3})?$/, 'a task id such as "DN-2026-0001/reception"'),
+});
 const LinkForm = z.strictObject({ outcome: z.string().min(1).max(64).optional() });
 
 interface Bilingual {
@@ -59,6 +62,36 @@ export function actionLinkRoutes(ctx: ApiContext, app: FastifyInstance) {
   });
   const routes = ctx.routes.on(app);
   const { actionLinks } = ctx.security;
+
+  // The link every notification carries. It shows only what its own URL says (no lookup, so it
+  // reveals nothing about whether the case exists) and how to act: the one-click link or the API.
+  routes.add(
+    {
+      method: 'GET',
+      url: '/tasks/:taskId',
+      operationId: 'showTaskLink',
+      tag: 'Action links',
+      summary: 'The page a notification links to: how to act on the task (reads nothing from the database)',
+      access: 'action-link',
+      params: TaskLinkParams,
+      responses: { 200: { description: 'An HTML page in Vietnamese and English' } },
+    },
+    async ({ reply, params }) => {
+      const slash = params.taskId.indexOf('/');
+      const caseCode = params.taskId.slice(0, slash);
+      const key = params.taskId.slice(slash + 1).replace(/\.\d+$/, '');
+      const title = taskTitle(ctx, key);
+      const api = `POST /cases/${caseCode}/tasks/${key}/acknowledge`;
+      return html(reply, 200, `
+        <h1>Hồ sơ ${esc(caseCode)}<br><small>Case ${esc(caseCode)}</small></h1>
+        ${title ? `<p>${esc(title.vi)}<br><small>${esc(title.en)}</small></p>` : ''}
+        <p>Để xác nhận tiếp nhận hoặc hoàn thành nhiệm vụ, hãy dùng liên kết một lần bấm trong thư, hoặc gọi API
+        <code>${esc(api)}</code> (và <code>/complete</code>) với khóa API của anh/chị.<br>
+        <small>To acknowledge or complete the task, use the one-click link in the email, or call the API
+        <code>${esc(api)}</code> (and <code>/complete</code>) with your API key.</small></p>
+        <p><a href="/docs">Tài liệu API / API documentation</a></p>`);
+    },
+  );
 
   routes.add(
     {

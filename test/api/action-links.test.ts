@@ -142,3 +142,17 @@ test('tokens never appear in log lines', () => {
   expect(all).toContain('/actions/[token]');
   expect(all).not.toMatch(/\/actions\/eyJ/);
 });
+
+test('the task link in every notification opens a page on how to act, the same whether the case exists or not', async () => {
+  const { code } = await newCase();
+  const page = async (caseCode: string) => {
+    const res = await h.call('anonymous', 'GET', `/tasks/${encodeURIComponent(`${caseCode}/reception`)}`);
+    expect(res.status).toBe(200);
+    return res.text.replaceAll(caseCode, '<code>');
+  };
+  const known = await page(code);
+  expect(known).toContain('Tiếp nhận, bảo đảm an toàn');
+  expect(known).toContain('/acknowledge');
+  expect(await page(uniqueCode('NONE'))).toBe(known);
+  expect((await h.call('anonymous', 'GET', '/tasks/not%20a%20task')).status).toBe(400);
+});

@@ -162,6 +162,8 @@ function operations(h: ApiHarness): Operations {
     // The link is the credential: who else is calling does not matter. Showing one changes nothing.
     showActionLink: { req: async () => link('GET', `${READ_CASE}/verify-initial-information`), expect: everyone(200) },
     useActionLink: onJourney('reception', everyone(200), (code) => link('POST', `${code}/reception`)),
+    // The page every notification links to reads nothing: the same for everyone, known case or not.
+    showTaskLink: { req: async () => ({ method: 'GET', url: `/tasks/${encodeURIComponent(`${READ_CASE}/reception`)}` }), expect: everyone(200) },
   };
 
   return {
