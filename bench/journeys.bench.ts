@@ -22,7 +22,7 @@ const REPLAY_ROUNDS = 5;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 test('benchmark', async () => {
-  const testDb = await createTestDatabase('bench');
+  const testDb = await createTestDatabase();
   const { db } = testDb;
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { migrateDatabase } from '../../src/db/migrate';
 import { openDatabase } from '../../src/db/client';
 import { AuditLog } from '../../src/audit/audit-log';
-import { createThrowawayDatabase, PROVIDERS } from '../db/throwaway-database';
+import { createThrowawayDatabase, PROVIDERS } from '../support/throwaway-database';
 import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;

@@ -89,7 +89,7 @@ test('Temporal never sees it: not in the workflow input, the history, the memo o
 });
 
 test('at rest it is ciphertext: the raw database file holds none of it', async () => {
-  const file = path.join(h.dir, 'api.db');
+  const file = h.databaseFile;
   const db = openSqliteFile(file);
   try {
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
@@ -99,8 +99,9 @@ test('at rest it is ciphertext: the raw database file holds none of it', async (
   } finally {
     db.close();
   }
-  for (const f of fs.readdirSync(h.dir).filter((n) => n.startsWith('api.db'))) {
-    const bytes = fs.readFileSync(path.join(h.dir, f));
+  const dir = path.dirname(file);
+  for (const f of fs.readdirSync(dir).filter((n) => n.startsWith(path.basename(file)))) {
+    const bytes = fs.readFileSync(path.join(dir, f));
     expect([f, bytes.includes(Buffer.from(MARK))]).toEqual([f, false]);
     expect([f, bytes.includes(Buffer.from(MARK, 'utf16le'))]).toEqual([f, false]);
   }

@@ -123,7 +123,7 @@ describe('configuration', () => {
 });
 
 test('npm start: one working demo key per role in dev-keys.json (0600), reused on the next start', async () => {
-  const file = path.join(h.dir, 'data', 'dev-keys.json');
+  const file = path.join(path.dirname(h.databaseFile), 'data', 'dev-keys.json');
   const first = await ensureDevKeys(h.db.prisma, file);
   expect(first.created).toBe(true);
   expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')))).toEqual(['coordinator', 'staff', 'manager', 'admin']);

@@ -3,7 +3,7 @@ import { StaffRole } from '../../src/domain/staff';
 import { openDatabase, type Database } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
 import { seedDemoData } from '../../src/db/seed';
-import { PROVIDERS, createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database';
+import { PROVIDERS, createThrowawayDatabase, type ThrowawayDatabase } from '../support/throwaway-database';
 
 describe.each(PROVIDERS)('openDatabase on %s', (provider) => {
   let throwaway: ThrowawayDatabase;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { findMigrationsDir, migrateDatabase, readMigrations } from '../../src/db/migrate';
-import { PROVIDERS, createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database';
+import { PROVIDERS, createThrowawayDatabase, type ThrowawayDatabase } from '../support/throwaway-database';
 
 const allMigrations = readMigrations(findMigrationsDir(), 'sqlite').map((m) => m.name);
 

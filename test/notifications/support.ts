@@ -26,7 +26,7 @@ export interface NotificationRig {
 }
 
 export async function startRig(): Promise<NotificationRig> {
-  const testDb = await createTestDatabase('notify');
+  const testDb = await createTestDatabase();
   const { db } = testDb;
   const refuse = new Map<string, { code: number; times: number }>();
   const inbox = await startInbox({

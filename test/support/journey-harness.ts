@@ -1,13 +1,14 @@
 /**
  * Everything a journey test runs on, all real: a time-skipping Temporal server, a worker with the
- * real activities, a migrated and seeded SQLite database, and an SMTP server that keeps the mail.
+ * real activities, a migrated and seeded database (SQLite, or PostgreSQL), and an SMTP server that
+ * keeps the mail.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startJourney } from '../../src/client/journeys';
-import type { Database } from '../../src/db/client';
+import type { Database, DatabaseProvider } from '../../src/db/client';
 import { loadPolicy } from '../../src/policy';
 import type { JourneyPolicy } from '../../src/policy/schema';
 import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/workflows/definitions';
@@ -28,8 +29,11 @@ export interface JourneyHarness {
   teardown(): Promise<void>;
 }
 
-export async function createJourneyHarness(policy: JourneyPolicy = loadPolicy('default')): Promise<JourneyHarness> {
-  const testDb = await createTestDatabase('journey');
+export async function createJourneyHarness(
+  policy: JourneyPolicy = loadPolicy('default'),
+  provider: DatabaseProvider = 'sqlite',
+): Promise<JourneyHarness> {
+  const testDb = await createTestDatabase(provider);
   const { db } = testDb;
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);

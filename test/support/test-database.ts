@@ -1,31 +1,29 @@
-/** A fresh SQLite database for one test file: migrated, seeded with the Đà Nẵng demo directory, removed on close. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase, type Database } from '../../src/db/client';
+/**
+ * A fresh database for one test file (SQLite by default, or a throwaway PostgreSQL database):
+ * migrated, seeded with the Đà Nẵng demo directory, dropped on close.
+ */
+import { openDatabase, type Database, type DatabaseProvider } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
 import { seedDemoData } from '../../src/db/seed';
+import { createThrowawayDatabase } from './throwaway-database';
 
 export interface TestDatabase {
   db: Database;
   databaseUrl: string;
-  dir: string;
   close(): Promise<void>;
 }
 
-export async function createTestDatabase(name: string): Promise<TestDatabase> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dh-${name}-`));
-  const databaseUrl = `file:${path.join(dir, `${name}.db`)}`;
-  await migrateDatabase(databaseUrl);
-  const db = openDatabase(databaseUrl);
+export async function createTestDatabase(provider: DatabaseProvider = 'sqlite'): Promise<TestDatabase> {
+  const throwaway = await createThrowawayDatabase(provider);
+  await migrateDatabase(throwaway.url);
+  const db = openDatabase(throwaway.url);
   await seedDemoData(db.prisma);
   return {
     db,
-    databaseUrl,
-    dir,
+    databaseUrl: throwaway.url,
     async close() {
       await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await throwaway.drop();
     },
   };
 }

@@ -80,7 +80,8 @@ export interface ApiHarness {
   keys: Record<Exclude<Who, 'anonymous'>, string>;
   /** Every log line the API wrote, raw. */
   logs: string[];
-  dir: string;
+  /** The SQLite file the API and worker share. */
+  databaseFile: string;
   /** The client of the suite's Temporal server the API uses. */
   client: Client;
   taskQueue: string;
@@ -122,8 +123,8 @@ const workflowBundle = () => (bundle ??= journeyWorkflowBundle());
 
 export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHarness> {
   const withWorker = opts.worker ?? true;
-  const [env, testDb] = await Promise.all([connectToSuiteServer(), createTestDatabase('api'), withWorker ? workflowBundle() : undefined]);
-  const { db, dir } = testDb;
+  const [env, testDb] = await Promise.all([connectToSuiteServer(), createTestDatabase(), withWorker ? workflowBundle() : undefined]);
+  const { db } = testDb;
   await addHanoiHealthDepartment(db); // "staff of another province"
 
   const taskQueue = uniqueTaskQueue('api');
@@ -224,7 +225,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     security,
     keys,
     logs,
-    dir,
+    databaseFile: testDb.databaseUrl.slice('file:'.length),
     client: env.client,
     taskQueue,
     inbox,
