@@ -4,13 +4,14 @@
  * journey is started with the pseudonymous case facts alone.
  */
 import { createHmac } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { decide, provincesOf } from '../auth/matrix';
 import { CaseCode } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
 import { PersonalData } from '../personal-data/schema';
 import { OpenCase, journeyWorkflowId } from '../workflows/definitions';
+import { caseFromRecords } from './case-records';
 import { audit, auditAfter, authorizeCase, temporalProblem, withJourney, type ApiContext } from './context';
 import { journeyHandle, queryJourney, startJourney, START_FINGERPRINT } from './journeys';
 import { Problem } from './problems';
@@ -173,7 +174,16 @@ export function caseRoutes(ctx: ApiContext) {
     },
     async ({ request, params }) => {
       await authorizeCase(ctx, request, 'case.read', params.code);
-      const state = await withJourney(params.code, () => queryJourney(ctx.temporal, params.code));
+      const state = await withJourney(params.code, async () => {
+        try {
+          return await queryJourney(ctx.temporal, params.code);
+        } catch (error) {
+          // Past Temporal's retention a closed journey lives on in the database.
+          const recorded = error instanceof WorkflowNotFoundError ? await caseFromRecords(ctx.db, ctx.policy, params.code) : null;
+          if (recorded) return recorded;
+          throw error;
+        }
+      });
       return { ...state, hasPersonalData: await ctx.personalData.exists(params.code) };
     },
   );

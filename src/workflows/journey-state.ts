@@ -67,7 +67,7 @@ export class Journey {
       tasks: [],
       history: [],
     };
-    this.log({ action: 'case-opened' });
+    this.log({ action: 'case-opened', detail: `${input.policy.id} v${input.policy.version}` });
   }
 
   get active() {

@@ -4,7 +4,8 @@
  * reminder email; bad input is refused with a clear 4xx and starts nothing. Callers authenticate
  * with API keys (`Authorization: Bearer`).
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { createApiKey } from '../../src/auth/api-keys';
 import { loadPolicy } from '../../src/policy';
 import { journeyWorkflowId } from '../../src/workflows/definitions';
@@ -122,3 +123,35 @@ test('/readyz reports Temporal and the database reachable', async () => {
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ status: 'ready', checks: { temporal: { ok: true }, database: { ok: true } } });
 });
+
+test('a closed case Temporal no longer keeps is still read from the database records', async () => {
+  const caseCode = code(20);
+  expect((await h.call('coordinator', 'POST', '/cases', { body: open(caseCode) })).status).toBe(201);
+  let live: { status: string; history: { seq: number; action: string }[]; tasks: { id: string; status: string }[] } | undefined;
+  for (let i = 0; i < 100 && !live?.tasks.length; i++) {
+    const got = await h.call('coordinator', 'GET', `/cases/${caseCode}`);
+    if (got.status === 200) live = got.body as typeof live;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect((await h.call('coordinator', 'POST', `/cases/${caseCode}/close`, { body: { reason: 'deceased' } })).status).toBe(200);
+  const closed = await h.client.workflow.getHandle(journeyWorkflowId(caseCode)).result();
+  // An API whose Temporal namespace has no such workflow: what the namespace's retention does to a
+  // closed journey, without waiting for it.
+  const namespace = `records-${run.toLowerCase()}`;
+  await h.client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  const elsewhere = new Client({ connection: h.client.connection, namespace });
+  for (let i = 0; i < 300; i++) {
+    const ready = await elsewhere.workflow.getHandle(journeyWorkflowId(caseCode)).describe().then(() => false, (e: unknown) => e instanceof WorkflowNotFoundError);
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const api = await h.withTemporal(elsewhere);
+
+  const res = await api.call('coordinator', 'GET', `/cases/${caseCode}`);
+  expect(res.status).toBe(200);
+  const recorded = res.body as { status: string; closureReason: string; policy: unknown; source: string; history: { seq: number; action: string }[]; tasks: { id: string; status: string; title: { en: string } }[] };
+  expect(recorded).toMatchObject({ status: 'closed', closureReason: 'deceased', source: 'records', policy: { id: 'vn-default-demo', version: 1 } });
+  expect(recorded.history.map((e) => [e.seq, e.action])).toEqual(closed.history.map((e: { seq: number; action: string }) => [e.seq, e.action]));
+  expect(recorded.tasks).toEqual([expect.objectContaining({ id: `${caseCode}/reception`, status: 'cancelled', title: expect.objectContaining({ en: expect.stringContaining('Receive the person') }) })]);
+  expect((await api.call('coordinator', 'GET', `/cases/${code(21)}`)).status).toBe(404);
+}, 60_000);
