@@ -22,7 +22,15 @@ export async function ensureDigestSchedule(client: Client, opts: DigestScheduleO
   const options = {
     scheduleId,
     spec: { calendars: [{ hour: Math.floor(minutes / 60), minute: minutes % 60 }], timezone: opts.timeZone },
-    action: { type: 'startWorkflow', workflowType: DIGEST_WORKFLOW, taskQueue: opts.taskQueue, workflowId: `${scheduleId}-run`, args: [{}] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: DIGEST_WORKFLOW,
+      taskQueue: opts.taskQueue,
+      workflowId: `${scheduleId}-run`,
+      args: [{}],
+      // A run stuck on a mail server that stays down gives way to the next day's (SKIP would skip it).
+      workflowExecutionTimeout: '20 hours',
+    },
     // A digest that is still running (or a missed one after an outage of a few hours) is not doubled.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
   } satisfies ScheduleOptions;

@@ -6,7 +6,7 @@
 import type { Database } from '../db/client';
 import { PROVINCES } from '../domain/provinces';
 import { Language, renderDigest, type DigestFacts, type FailureReason } from '../policy/messages';
-import type { Mailer } from '../transports/email';
+import { classifyEmailError, type Mailer } from '../transports/email';
 import { messageIdFor } from './delivery';
 import { textToHtml } from './html';
 
@@ -23,6 +23,8 @@ export interface DigestReport {
   day: string;
   sent: number;
   alreadySent: number;
+  /** Managers whose mailbox refused the digest for good (5xx): the others still get theirs. */
+  refused: { recipientId: string; reason: string }[];
   provinces: { province: string; stalled: number; escalations: number; recipients: number }[];
 }
 
@@ -38,7 +40,7 @@ export async function sendDailyDigests(deps: DigestDeps, { until }: { until: str
   const end = new Date(until);
   const start = new Date(end.getTime() - DAY_MS);
   const day = localDay(end);
-  const report: DigestReport = { day, sent: 0, alreadySent: 0, provinces: [] };
+  const report: DigestReport = { day, sent: 0, alreadySent: 0, refused: [], provinces: [] };
 
   const managers = await prisma.staffMember.findMany({ where: { role: 'manager', active: true }, include: { agency: true }, orderBy: { id: 'asc' } });
   const provinces = [...new Set(managers.map((m) => m.agency.province))].sort();
@@ -60,10 +62,19 @@ export async function sendDailyDigests(deps: DigestDeps, { until }: { until: str
         create: { id, province, day, recipientId: manager.id, status: 'sending' },
         update: { status: 'sending' },
       });
-      // Same key, same Message-ID: a resend after a crash is recognisably the same email.
-      const { messageId } = await deps.mailer.send({ to: manager.email!, subject: message.subject, text: message.text, html: textToHtml(message.text), messageId: messageIdFor(id, deps.mailFrom) });
-      await prisma.digestDelivery.update({ where: { id }, data: { status: 'sent', providerId: messageId, sentAt: new Date() } });
-      report.sent++;
+      try {
+        // Same key, same Message-ID: a resend after a crash is recognisably the same email.
+        const { messageId } = await deps.mailer.send({ to: manager.email!, subject: message.subject, text: message.text, html: textToHtml(message.text), messageId: messageIdFor(id, deps.mailFrom) });
+        await prisma.digestDelivery.update({ where: { id }, data: { status: 'sent', providerId: messageId, sentAt: new Date() } });
+        report.sent++;
+      } catch (error) {
+        // A transient failure retries the activity (what was sent stays sent); a refused mailbox
+        // must not hold back the other managers' digests, today or on later days.
+        const failure = classifyEmailError(error);
+        if (failure.kind !== 'rejected') throw error;
+        await prisma.digestDelivery.update({ where: { id }, data: { status: 'failed', error: failure.message } });
+        report.refused.push({ recipientId: manager.id, reason: failure.message });
+      }
     }
   }
   return report;

@@ -104,11 +104,12 @@ export class Journey {
     };
   }
 
+  /** A task placed while an update closed the case (placing waits on the directory) is born cancelled. */
   addTask(draft: TaskDraft, placement: Placement): TaskState {
-    const task: TaskState = { ...draft, ...placement, status: 'open', escalationLevel: 0, extendedMs: 0, revision: 0 };
+    const task: TaskState = { ...draft, ...placement, status: this.active ? 'open' : 'cancelled', escalationLevel: 0, extendedMs: 0, revision: 0 };
     this.state.tasks.push(task);
     this.touch(task);
-    this.log({ action: 'task-opened', taskId: task.id, detail: placement.assigneeId ?? undefined });
+    this.log({ action: this.active ? 'task-opened' : 'task-cancelled', taskId: task.id, detail: placement.assigneeId ?? undefined });
     return task;
   }
 
@@ -174,6 +175,11 @@ export class Journey {
       reject(TaskRejection.invalidOutcome, `task ${task.id} needs an outcome, one of: ${Object.keys(outcomes).join(', ')}`);
     }
     if (!outcomes && u.outcome !== undefined) reject(TaskRejection.invalidOutcome, `task ${task.id} takes no outcome`);
+    // With no health department of the receiving province in the directory, the sending lead agency
+    // holds the acceptance task: it may refuse the transfer, never accept it for the other province.
+    if (task.stage === TRANSFER_STAGE && u.outcome === 'accepted' && task.agencyId === this.state.leadAgencyId) {
+      reject(TaskRejection.wrongAgency, `only the receiving province's health department can accept the transfer to ${this.state.transfer?.toProvince}`);
+    }
     if (policy.plans) this.assertValidPlan(policy.plans, u.plan ?? []);
     else if (u.plan !== undefined) reject(TaskRejection.invalidPlan, `task ${task.id} does not make a support plan`);
   }
@@ -234,6 +240,9 @@ export class Journey {
 
   assertCanReassign(u: ReassignTask) {
     const task = this.actionableTask(u, { leadAgencyMayAct: true });
+    if (task.stage === TRANSFER_STAGE && u.toAgencyId !== task.agencyId) {
+      reject(TaskRejection.wrongAgency, `only the receiving province accepts a transfer; ${task.id} stays with ${task.agencyId}`);
+    }
     if (u.toAgencyId !== task.agencyId && u.agencyId !== this.state.leadAgencyId) {
       reject(TaskRejection.wrongAgency, `only the lead agency can refer task ${task.id} to another agency; reassign within ${task.agencyId}`);
     }
@@ -259,6 +268,7 @@ export class Journey {
 
   /** A declined referral goes back to the lead agency's coordinator, with fresh deadlines. */
   decline(u: DeclineReferral, coordinator: Placement): TaskState {
+    this.assertCanDecline(u); // again: the task may have been done while the coordinator was looked up
     const task = this.task(u.taskId)!;
     const policy = this.policyOf(task);
     Object.assign(task, coordinator, {

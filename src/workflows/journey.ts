@@ -6,7 +6,7 @@
 import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
 import type { StagePolicy } from '../policy/schema';
-import { EscalationLevel, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
+import { EscalationLevel, LeadAgency, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
 import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from './definitions';
 import { activities } from './activities-proxy';
 import { Journey } from './journey-state';
@@ -103,6 +103,7 @@ function publish(j: Journey) {
   upsertSearchAttributes([
     { key: Stage, value: j.state.stage },
     { key: Province, value: j.state.province },
+    { key: LeadAgency, value: j.state.leadAgencyId },
     { key: OpenTaskAgencies, value: [...new Set(open.map((t) => t.agencyId))] },
     { key: EscalationLevel, value: Math.max(0, ...open.map((t) => t.escalationLevel)) },
   ]);

@@ -103,3 +103,22 @@ test('one email per province manager with the province’s stalled tasks and esc
   expect(await env.client.workflow.getHandle(secondRun.workflowId, secondRun.firstExecutionRunId).result()).toMatchObject({ sent: 0, alreadySent: 2 });
   expect(rig.inbox.messages).toHaveLength(2);
 });
+
+test('a manager whose mailbox refuses the digest does not hold back the others', async () => {
+  // Managers are served in id order: the refused one comes first.
+  await person(rig.db, { id: 'dg-manager-a', role: 'manager', name: 'Manager A' });
+  await person(rig.db, { id: 'dg-manager-b', role: 'manager', name: 'Manager B' });
+  rig.refuse.set('dg-manager-a@donghanh.local', { code: 550, times: 1_000 });
+  const before = rig.inbox.messages.length;
+
+  const schedule = env.client.schedule.getHandle(scheduleId);
+  const runs = (await schedule.describe()).info.recentActions.length;
+  await schedule.trigger();
+  const run = await until(async () => {
+    const actions = (await schedule.describe()).info.recentActions;
+    return actions.length > runs ? actions.at(-1)!.action.workflow : undefined;
+  }, 'the digest run', 30_000);
+  const report = await env.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
+  expect(report).toMatchObject({ sent: 1, refused: [{ recipientId: 'dg-manager-a', reason: expect.stringContaining('550') }] });
+  expect(rig.inbox.messages.slice(before).flatMap(recipientsOf)).toEqual(['dg-manager-b@donghanh.local']);
+});
