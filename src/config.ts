@@ -70,6 +70,7 @@ const EnvSchema = z.object({
   PERSONAL_DATA_KEY_ID: z.string().min(1).optional(),
 
   JOURNEY_POLICY: z.enum(['default', 'demo']).default('default'),
+  DEMO_DATA: flag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -122,6 +123,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     notifications: notificationConfig(e),
     access: accessConfig(e, dataDir),
     journeyPolicy: e.JOURNEY_POLICY,
+    /** The Đà Nẵng demo directory, seeded into an empty database: by default only for the local setup. */
+    demoData: e.DEMO_DATA ?? e.TEMPORAL_ADDRESS === undefined,
     logLevel: e.LOG_LEVEL,
   });
 }

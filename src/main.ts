@@ -67,7 +67,7 @@ async function main() {
     const { applied } = await migrateDatabase(cfg.databaseUrl);
     const db = openDatabase(cfg.databaseUrl);
     stops.push({ name: 'database', stop: db.close });
-    const { seeded } = await seedDemoData(db.prisma);
+    const { seeded } = cfg.demoData ? await seedDemoData(db.prisma) : { seeded: false };
     log.info({ migrationsApplied: applied, demoDataSeeded: seeded }, 'database ready');
     const devKeys = cfg.access.devKeys ? await ensureDevKeys(db.prisma, cfg.access.devKeysFile) : undefined;
 

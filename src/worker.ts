@@ -11,7 +11,7 @@ import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
 import { notificationDeps } from './notifications/deps';
-import { MissingSecretsError, securityFromConfig } from './auth/security';
+import { actionLinksFromConfig } from './auth/security';
 
 export async function createJourneyWorker(
   temporal: Config['temporal'],
@@ -37,7 +37,7 @@ async function main() {
   const db = openDatabase(cfg.databaseUrl);
   const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
   const connection = await connectWorkerConnection(cfg.temporal);
-  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, actionLinksOf(cfg)) });
+  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, cfg.api.publicBaseUrl)) });
   log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace }, 'worker running');
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is handed back
@@ -45,16 +45,6 @@ async function main() {
     mailer.close();
     await db.close();
     await connection.close();
-  }
-}
-
-/** One-click links in emails need the API's secret; a worker without it sends plain links. */
-function actionLinksOf(cfg: Config) {
-  try {
-    return securityFromConfig(cfg.access, cfg.api.publicBaseUrl).security.actionLinks;
-  } catch (error) {
-    if (error instanceof MissingSecretsError) return undefined;
-    throw error;
   }
 }
 

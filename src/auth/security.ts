@@ -82,6 +82,16 @@ export function securityFromConfig(access: Config['access'], publicBaseUrl: stri
   };
 }
 
+/**
+ * Just the signer of one-click links, for a worker on its own: it has no use for the personal-data
+ * keys, so it never holds them. Undefined when no secret is configured (emails get plain links).
+ */
+export function actionLinksFromConfig(access: Config['access'], publicBaseUrl: string): ActionLinks | undefined {
+  const local = access.localSecretsFile && fs.existsSync(access.localSecretsFile) ? loadOrCreateLocalSecrets(access.localSecretsFile) : undefined;
+  const secret = access.actionLinkSecret ?? local?.actionLinkSecret;
+  return secret ? new ActionLinks(Buffer.from(secret, 'utf8'), { publicBaseUrl, ttlMs: access.actionLinkTtlMs }) : undefined;
+}
+
 function loadOrCreateLocalSecrets(file: string): { personalDataKeys: string; actionLinkSecret: string } {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as { personalDataKeys: string; actionLinkSecret: string };
   const secrets = { personalDataKeys: generateKeySpec('local1'), actionLinkSecret: randomBytes(32).toString('base64url') };

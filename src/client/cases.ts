@@ -4,7 +4,7 @@
  * journey is started with the pseudonymous case facts alone.
  */
 import { createHmac } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { decide, provincesOf } from '../auth/matrix';
 import { CaseCode } from '../domain/case';
@@ -331,11 +331,19 @@ async function startIdempotently(ctx: ApiContext, body: StartCase, fingerprint: 
         if (createdNow) await forget(ctx, body.caseCode);
         throw new Problem(409, 'conflict', `case ${body.caseCode} already has a journey (${workflowId})`);
       }
-      // Temporal unreachable: nothing started, so nothing is kept; the caller may retry.
-      if (createdNow) await forget(ctx, body.caseCode);
+      // Temporal unreachable: nothing started, so nothing is kept; the caller may retry. After an
+      // answer that may have come too late (a timeout), the journey may exist: the request and its
+      // data stay, and the caller's retry completes them.
+      if (createdNow && neverReachedTemporal(error)) await forget(ctx, body.caseCode);
       throw temporalProblem(error, body.caseCode, 'action') ?? error;
     }
   }
+}
+
+/** gRPC UNAVAILABLE (14): the call did not get through, so the journey was not started. */
+function neverReachedTemporal(error: unknown): boolean {
+  const grpc = [error, (error as { cause?: unknown })?.cause].find(isGrpcServiceError);
+  return grpc?.code === 14;
 }
 
 async function forget(ctx: ApiContext, caseCode: string) {

@@ -107,8 +107,9 @@ export function taskRoutes(ctx: ApiContext) {
           await auditAfter(ctx, request, { ...auditEntry, outcome: 'ok' });
           return spec.respond ? spec.respond(result, args) : result;
         } catch (error) {
-          await spec.refused?.(args).catch(() => undefined);
+          // Undo only on a definite no: after a timeout the journey may have taken the update.
           if (error instanceof Problem && error.status < 500) {
+            await spec.refused?.(args).catch(() => undefined);
             await auditAfter(ctx, request, { ...auditEntry, outcome: 'refused', detail: { status: error.status, ...('rejection' in error ? { rejection: error.rejection } : {}) } });
           }
           throw error;
