@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LinkAction, type ActionLinkClaims } from '../auth/action-links';
 import type { Principal } from '../auth/principal';
+import { taskPolicyOf } from '../policy/tasks';
 import { acknowledgeTaskUpdate, completeTaskUpdate, type TaskState } from '../workflows/definitions';
 import { auditAfter, temporalProblem, type ApiContext } from './context';
 import { journeyHandle } from './journeys';
@@ -237,17 +238,8 @@ function wantsJson(request: FastifyRequest): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-function taskTitle(ctx: ApiContext, key: string) {
-  const base = key.replace(/\.\d+$/, '');
-  if (ctx.policy.transferAcceptance.key === base) return ctx.policy.transferAcceptance.title;
-  return ctx.policy.stages.flatMap((s) => s.tasks).find((t) => t.key === base)?.title ?? null;
-}
-
-function outcomesOf(ctx: ApiContext, key: string): string[] {
-  const base = key.replace(/\.\d+$/, '');
-  const task = ctx.policy.stages.flatMap((s) => s.tasks).find((t) => t.key === base);
-  return Object.keys(task?.outcomes ?? {});
-}
+const taskTitle = (ctx: ApiContext, key: string) => taskPolicyOf(ctx.policy, key)?.title ?? null;
+const outcomesOf = (ctx: ApiContext, key: string) => Object.keys(taskPolicyOf(ctx.policy, key)?.outcomes ?? {});
 
 const label = (outcome: string) => outcome.replace(/_/g, ' ');
 

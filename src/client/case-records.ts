@@ -6,6 +6,7 @@
 import type { Database } from '../db/client';
 import type { ClosureReason } from '../domain/case';
 import type { JourneyPolicy } from '../policy/schema';
+import { taskPolicyOf } from '../policy/tasks';
 import type { HistoryEntry, JourneyState, TaskState } from '../workflows/definitions';
 
 type RecordedCase = Omit<JourneyState, 'round' | 'consent' | 'plan' | 'transfer' | 'tasks'> & {
@@ -43,7 +44,7 @@ export async function caseFromRecords({ prisma }: Database, policy: JourneyPolic
       id: t.id,
       key: t.taskKey,
       stage: t.stage,
-      title: titleOf(policy, t.taskKey),
+      title: taskPolicyOf(policy, t.taskKey)?.title ?? { vi: t.taskKey, en: t.taskKey },
       agencyId: t.agencyId,
       assigneeId: t.assigneeId,
       status: t.status as TaskState['status'],
@@ -65,9 +66,4 @@ function policyOf(history: HistoryEntry[]): { id: string; version: number } | un
   const lastChange = history.filter((h) => h.action === 'policy-changed').at(-1)?.detail?.match(/→v(\d+)$/);
   if (!opened) return undefined;
   return { id: opened[1]!, version: Number(lastChange?.[1] ?? opened[2]) };
-}
-
-function titleOf(policy: JourneyPolicy, key: string) {
-  if (key === policy.transferAcceptance.key) return policy.transferAcceptance.title;
-  return policy.stages.flatMap((s) => s.tasks).find((t) => t.key === key)?.title ?? { vi: key, en: key };
 }

@@ -9,6 +9,7 @@ import type { Permission } from '../auth/matrix';
 import { ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
 import { Duration } from '../policy/duration';
+import { taskPolicyOf } from '../policy/tasks';
 import {
   acknowledgeTaskUpdate,
   addNoteUpdate,
@@ -307,9 +308,4 @@ export function taskRoutes(ctx: ApiContext) {
   );
 }
 
-function titleOf(ctx: ApiContext, taskKey: string) {
-  const key = taskKey.replace(/\.\d+$/, '');
-  if (ctx.policy.transferAcceptance.key === key) return ctx.policy.transferAcceptance.title;
-  for (const stage of ctx.policy.stages) for (const t of stage.tasks) if (t.key === key) return t.title;
-  return null;
-}
+const titleOf = (ctx: ApiContext, taskKey: string) => taskPolicyOf(ctx.policy, taskKey)?.title ?? null;

@@ -3,20 +3,20 @@ import type { ActivityDeps } from '../activities';
 import type { ActionLinks } from '../auth/action-links';
 import type { Config } from '../config';
 import { loadPolicy } from '../policy';
+import { taskPolicyOf } from '../policy/tasks';
 import { createSmsSender } from '../transports/sms';
 import { SMS_STATUS_PATH } from '../client/sms-status';
 
 export function notificationDeps(cfg: Config, actionLinks?: ActionLinks): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
   const n = cfg.notifications;
   const policy = loadPolicy(cfg.journeyPolicy);
-  const titles = new Map(policy.stages.flatMap((s) => s.tasks.map((t) => [t.key, t.title] as const)));
   return {
     sms: createSmsSender(n.sms),
     mailFrom: cfg.mail.from,
     smsStatusCallbackUrl: `${cfg.api.publicBaseUrl.replace(/\/+$/, '')}${SMS_STATUS_PATH}`,
     quietHours: n.quietHours,
     smsMaxSegments: n.sms.maxSegments,
-    taskTitle: (key) => titles.get(key) ?? { vi: key, en: key },
+    taskTitle: (key) => taskPolicyOf(policy, key)?.title ?? { vi: key, en: key },
     actionLink: actionLinks && ((request) => actionLinks.sign(request).url),
   };
 }

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { ClosureReason } from '../domain/case';
 import { durationMs } from '../policy/duration';
 import type { EscalationLadder, JourneyPolicy, StagePolicy, TaskPolicy } from '../policy/schema';
+import { taskPolicyOf } from '../policy/tasks';
 import {
   TaskRejection,
   type AcknowledgeTask,
@@ -35,7 +36,6 @@ interface Actor {
 
 /** The stage name of a transfer's acceptance task, which lives beside the journey's stages. */
 export const TRANSFER_STAGE = 'transfer';
-const TRANSFER_OUTCOMES = { accepted: {}, refused: {} };
 
 export class Journey {
   readonly state: JourneyState;
@@ -142,11 +142,9 @@ export class Journey {
   }
 
   policyOf(task: Pick<TaskState, 'key'>): TaskPolicy {
-    if (task.key === this.policy.transferAcceptance.key) {
-      return { ...this.policy.transferAcceptance, agency: 'health_dept', clock: 'task', onlyIfPlanned: false, requiresConsent: false, outcomes: TRANSFER_OUTCOMES };
-    }
-    for (const stage of this.policy.stages) for (const t of stage.tasks) if (t.key === task.key) return t;
-    throw new Error(`policy ${this.policy.id} v${this.policy.version} has no task ${task.key}`);
+    const policy = taskPolicyOf(this.policy, task.key);
+    if (!policy) throw new Error(`policy ${this.policy.id} v${this.policy.version} has no task ${task.key}`);
+    return policy;
   }
 
   ladderOf(task: TaskState): EscalationLadder {
@@ -345,7 +343,7 @@ export class Journey {
       reject(TaskRejection.policyNotNewer, `${id} v${u.policy.version} has no stage "${this.state.stage}", where this journey is now`);
     }
     for (const task of this.state.tasks) {
-      if (task.key !== u.policy.transferAcceptance.key && !u.policy.stages.some((s) => s.tasks.some((t) => t.key === task.key))) {
+      if (!taskPolicyOf(u.policy, task.key)) {
         reject(TaskRejection.policyNotNewer, `${id} v${u.policy.version} has no task "${task.key}", which this journey has`);
       }
     }
