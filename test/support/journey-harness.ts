@@ -3,7 +3,6 @@
  * real activities, a migrated and seeded database (SQLite, or PostgreSQL), and an SMTP server that
  * keeps the mail.
  */
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -19,12 +18,13 @@ import { createTestDatabase } from './test-database';
 export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 
 export interface JourneyHarness {
-  env: TestWorkflowEnvironment;
+  /** The time-skipping server of the current `run`. */
+  readonly env: TestWorkflowEnvironment;
   db: Database;
   inbox: Inbox;
   policy: JourneyPolicy;
   start(caseCode: string, overrides?: Partial<OpenCase>): ReturnType<typeof startJourney>;
-  /** Runs `fn` while the worker polls. */
+  /** Runs `fn` on a time-skipping server of its own, while a worker polls. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   teardown(): Promise<void>;
 }
@@ -37,39 +37,41 @@ export async function createJourneyHarness(
   const { db } = testDb;
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);
-  const env = await createTimeSkippingEnv({ searchAttributes: true });
-  // A worker cannot run twice, so each `run` makes a new one from the same bundle.
   const workflowBundle = await journeyWorkflowBundle();
   const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL });
-  let taskQueue = '';
-  const started: WorkflowHandle[] = [];
+  let current: { env: TestWorkflowEnvironment; taskQueue: string } | undefined;
+  const running = () => {
+    if (!current) throw new Error('the time-skipping server exists only inside h.run()');
+    return current;
+  };
   return {
-    env,
+    get env() {
+      return running().env;
+    },
     db,
     inbox,
     policy,
-    async start(caseCode, overrides) {
-      const handle = await startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...overrides });
-      started.push(handle);
-      return handle;
+    start(caseCode, overrides) {
+      const { env, taskQueue } = running();
+      return startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...overrides });
     },
-    /** Each run gets its own task queue and worker; journeys it started are ended after it, pass or fail. */
+    /**
+     * Each run gets a time-skipping server of its own, so a journey of one test can never hold the
+     * clock of the next (the server keeps time locked while any workflow or activity task is out).
+     * A worker cannot run twice either: each run makes one from the same bundle.
+     */
     async run(fn) {
-      taskQueue = uniqueTaskQueue('journey');
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+      const env = await createTimeSkippingEnv({ searchAttributes: true });
+      current = { env, taskQueue: uniqueTaskQueue('journey') };
       try {
+        const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: current.taskQueue, workflowBundle, activities });
         return await worker.runUntil(fn);
       } finally {
-        await Promise.all(
-          started.splice(0).map(async (handle) => {
-            await waitUntilIdle(handle).catch(() => undefined);
-            await handle.terminate('test finished').catch(() => undefined);
-          }),
-        );
+        current = undefined;
+        await env.teardown();
       }
     },
     async teardown() {
-      await env.teardown();
       mailer.close();
       await inbox.close();
       await testDb.close();
