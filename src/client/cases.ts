@@ -3,7 +3,7 @@
  * details and notes. Personal data arrives here and goes only to the database, encrypted; the
  * journey is started with the pseudonymous case facts alone.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { decide, provincesOf } from '../auth/matrix';
@@ -13,7 +13,7 @@ import { PersonalData } from '../personal-data/schema';
 import { OpenCase, journeyWorkflowId } from '../workflows/definitions';
 import { caseFromRecords } from './case-records';
 import { audit, auditAfter, authorizeCase, temporalProblem, withJourney, type ApiContext } from './context';
-import { journeyHandle, queryJourney, startJourney, START_FINGERPRINT } from './journeys';
+import { journeyHandle, queryJourney, startJourney, START_TOKEN } from './journeys';
 import { Problem } from './problems';
 import { q } from './routing';
 import { CaseList, CaseStarted, CaseView, Notes } from './schemas';
@@ -280,7 +280,7 @@ interface StartResult {
 /**
  * The start request is recorded (with the personal data) before the journey starts, so a retry
  * after any failure finds it: a finished start is replayed, an unfinished one is completed. A
- * journey that already exists counts as ours only if its memo carries this request's fingerprint.
+ * journey that already exists counts as ours only if its memo carries this request's start token.
  */
 async function startIdempotently(ctx: ApiContext, body: StartCase, fingerprint: string, idempotencyKey: string | undefined, createdBy: string): Promise<StartResult> {
   const { prisma } = ctx.db;
@@ -298,6 +298,9 @@ async function startIdempotently(ctx: ApiContext, body: StartCase, fingerprint: 
       return { replayed: true, body: { caseCode: body.caseCode, workflowId, runId: existing.runId } };
     }
     let createdNow = false;
+    const startToken = existing?.startToken ?? randomBytes(18).toString('base64url');
+    // A request recorded before start tokens existed gets one now, before its journey is started.
+    if (existing && !existing.startToken) await prisma.caseRequest.update({ where: { caseCode: existing.caseCode }, data: { startToken } });
     if (!existing && (await prisma.case.findUnique({ where: { code: body.caseCode } }))) {
       throw new Problem(409, 'conflict', `case ${body.caseCode} already has a journey (${workflowId})`);
     }
@@ -305,7 +308,7 @@ async function startIdempotently(ctx: ApiContext, body: StartCase, fingerprint: 
       try {
         await prisma.$transaction(async (tx) => {
           await tx.caseRequest.create({
-            data: { caseCode: body.caseCode, idempotencyKey: idempotencyKey ?? null, requestHash: fingerprint, province: body.province, leadAgencyId: body.leadAgencyId, status: 'pending', workflowId, createdBy },
+            data: { caseCode: body.caseCode, idempotencyKey: idempotencyKey ?? null, requestHash: fingerprint, startToken, province: body.province, leadAgencyId: body.leadAgencyId, status: 'pending', workflowId, createdBy },
           });
           if (body.personalData) await ctx.personalData.withClient(tx).save(body.caseCode, body.personalData, createdBy);
         });
@@ -317,14 +320,13 @@ async function startIdempotently(ctx: ApiContext, body: StartCase, fingerprint: 
       }
     }
     try {
-      const handle = await startJourney(ctx.temporal, ctx.taskQueue, ctx.policy, { caseCode: body.caseCode, province: body.province, leadAgencyId: body.leadAgencyId }, fingerprint);
+      const handle = await startJourney(ctx.temporal, ctx.taskQueue, ctx.policy, { caseCode: body.caseCode, province: body.province, leadAgencyId: body.leadAgencyId }, startToken);
       await prisma.caseRequest.update({ where: { caseCode: body.caseCode }, data: { status: 'started', runId: handle.firstExecutionRunId } });
       return { replayed: !createdNow, body: { caseCode: body.caseCode, workflowId, runId: handle.firstExecutionRunId } };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         const described = await journeyHandle(ctx.temporal, body.caseCode).describe();
-        const memo = described.memo?.[START_FINGERPRINT];
-        if (memo === fingerprint) {
+        if (described.memo?.[START_TOKEN] === startToken) {
           await prisma.caseRequest.update({ where: { caseCode: body.caseCode }, data: { status: 'started', runId: described.runId } });
           return { replayed: true, body: { caseCode: body.caseCode, workflowId, runId: described.runId } };
         }

@@ -5,10 +5,10 @@ import { CaseCode, LeadAgency, Province, Stage } from '../temporal/search-attrib
 import { JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, OpenCase } from '../workflows/definitions';
 
 /**
- * Starts a case's journey. `fingerprint` (an HMAC of the API request, no personal data) goes in
- * the memo, so a retried request can tell its own journey from someone else's.
+ * Starts a case's journey. `startToken` (random) goes in the memo, so a retried request can tell
+ * its own journey from someone else's.
  */
-export function startJourney(client: Client, taskQueue: string, policy: JourneyPolicy, request: OpenCase, fingerprint?: string) {
+export function startJourney(client: Client, taskQueue: string, policy: JourneyPolicy, request: OpenCase, startToken?: string) {
   // Strict: anything beyond the pseudonymous case facts (personal data above all) never reaches Temporal.
   const input = OpenCase.parse(request);
   return client.workflow.start(JOURNEY_WORKFLOW, {
@@ -24,11 +24,11 @@ export function startJourney(client: Client, taskQueue: string, policy: JourneyP
       { key: Stage, value: policy.stages[0]!.key },
     ],
     staticSummary: `Case ${input.caseCode} · ${input.province} · ${input.leadAgencyId}`,
-    ...(fingerprint ? { memo: { [START_FINGERPRINT]: fingerprint } } : {}),
+    ...(startToken ? { memo: { [START_TOKEN]: startToken } } : {}),
   });
 }
 
-export const START_FINGERPRINT = 'startRequest';
+export const START_TOKEN = 'startRequest';
 
 export function journeyHandle(client: Client, caseCode: string) {
   return client.workflow.getHandle(journeyWorkflowId(caseCode));

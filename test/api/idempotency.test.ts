@@ -97,7 +97,7 @@ test('a malformed Idempotency-Key is a 400 naming the header', async () => {
   expect((res.body as { errors: { path: string }[] }).errors[0]!.path).toBe('Idempotency-Key');
 });
 
-test('the workflow input is the pseudonymous case facts only, and the memo a fingerprint', async () => {
+test('the workflow input is the pseudonymous case facts only, and the memo a random start token', async () => {
   const code = uniqueCode();
   await start(body(code, { personalData: { fullName: 'Never In Temporal' } }));
   // What the server recorded of the start: the first event's input, and the memo.
@@ -109,4 +109,8 @@ test('the workflow input is the pseudonymous case facts only, and the memo a fin
   expect(Object.keys(args).sort()).toEqual(['caseCode', 'leadAgencyId', 'policy', 'province']);
   expect(JSON.stringify({ args, memo }) + JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v))).not.toContain('Never In Temporal');
   expect(Object.keys(memo ?? {})).toEqual(['startRequest']);
+  // Random, not derived from the request (whose personal data a hash would stand for).
+  const request = await h.db.prisma.caseRequest.findUniqueOrThrow({ where: { caseCode: code } });
+  expect(memo!.startRequest).toBe(request.startToken);
+  expect(memo!.startRequest).not.toBe(request.requestHash);
 });

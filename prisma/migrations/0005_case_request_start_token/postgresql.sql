@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CaseRequest" ADD COLUMN "startToken" TEXT;
