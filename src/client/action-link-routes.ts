@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LinkAction, type ActionLinkClaims } from '../auth/action-links';
 import type { Principal } from '../auth/principal';
+import { escapeHtml as esc } from '../html';
 import { taskPolicyOf } from '../policy/tasks';
 import { acknowledgeTaskUpdate, completeTaskUpdate, type TaskState } from '../workflows/definitions';
 import { auditAfter, temporalProblem, type ApiContext } from './context';
@@ -246,9 +247,6 @@ const label = (outcome: string) => outcome.replace(/_/g, ' ');
 const vietnamTime = (epochSeconds: number, locale: string) =>
   new Intl.DateTimeFormat(locale, { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' }).format(new Date(epochSeconds * 1000));
 
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function html(reply: FastifyReply, status: number, body: string) {
   return reply

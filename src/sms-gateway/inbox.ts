@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { toResource, type SmsMessage } from './message';
 import type { MessageStore } from './store';
+import { escapeHtml } from '../html';
 
 export async function inbox(app: FastifyInstance, store: MessageStore): Promise<void> {
   app.get('/messages', async () => ({ messages: store.list().map(toResource) }));
@@ -15,8 +16,6 @@ export async function inbox(app: FastifyInstance, store: MessageStore): Promise<
   );
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 
 function renderInbox(messages: SmsMessage[]): string {
   const rows = messages
