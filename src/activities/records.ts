@@ -6,6 +6,7 @@
 import type { AgencyKind } from '../domain/agencies';
 import type { ClosureReason } from '../domain/case';
 import type { Database } from '../db/client';
+import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
 import type { HistoryEntry, TaskState } from '../workflows/definitions';
 import type { Placement, TaskDraft } from '../workflows/journey-state';
 
@@ -52,7 +53,7 @@ export function recordActivities({ prisma }: Database) {
     if (!agency) return { agencyId: w.leadAgencyId, assigneeId: null };
     const candidates = await prisma.staffMember.findMany({
       where: { agencyId: agency.id, role, active: true },
-      include: { _count: { select: { tasks: { where: { status: { in: ['open', 'acknowledged'] } } } } } },
+      include: { _count: { select: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } } } } } },
       orderBy: { id: 'asc' },
     });
     const least = candidates.reduce<(typeof candidates)[number] | undefined>((best, s) => (!best || s._count.tasks < best._count.tasks ? s : best), undefined);

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { ACTIVE_TASK_STATUSES, isOverdue, overdueTaskWhere } from '../db/task-rules';
 import { decide, provincesOf } from '../auth/matrix';
 import { CaseCode } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
@@ -38,7 +39,6 @@ const ListQuery = z.strictObject({
   cursor: CaseCode.optional().describe('nextCursor of the previous page'),
 });
 
-const ACTIVE = ['open', 'acknowledged'];
 type CaseFilter = NonNullable<NonNullable<Parameters<ApiContext['db']['prisma']['case']['findMany']>[0]>['where']>;
 
 export function caseRoutes(ctx: ApiContext) {
@@ -126,13 +126,13 @@ export function caseRoutes(ctx: ApiContext) {
       if (query.stage) and.push({ stage: query.stage });
       if (query.status) and.push({ status: query.status });
       if (query.agency) and.push({ OR: [{ leadAgencyId: query.agency }, { tasks: { some: { agencyId: query.agency } } }] });
-      const overdueTask = { OR: [{ status: 'open', ackDueAt: { lt: now } }, { status: { in: ACTIVE }, doneDueAt: { lt: now } }] };
+      const overdueTask = overdueTaskWhere(now);
       if (query.overdue === true) and.push({ status: 'active', tasks: { some: overdueTask } });
       if (query.overdue === false) and.push({ tasks: { none: overdueTask } });
       const limit = query.limit ?? 50;
       const rows = await prisma.case.findMany({
         where: { AND: and },
-        include: { tasks: { where: { status: { in: ACTIVE } }, select: { status: true, ackDueAt: true, doneDueAt: true } } },
+        include: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } }, select: { status: true, ackDueAt: true, doneDueAt: true } } },
         orderBy: [{ openedAt: 'desc' }, { code: 'desc' }],
         take: limit + 1,
         ...(query.cursor ? { cursor: { code: query.cursor }, skip: 1 } : {}),
@@ -141,7 +141,7 @@ export function caseRoutes(ctx: ApiContext) {
       return {
         items: page.map((c) => {
           const due = c.tasks.map((t) => (t.status === 'open' ? t.ackDueAt : t.doneDueAt));
-          const overdue = c.tasks.filter((t) => (t.status === 'open' && t.ackDueAt < now) || t.doneDueAt < now).length;
+          const overdue = c.tasks.filter((t) => isOverdue(t, now)).length;
           return {
             caseCode: c.code,
             province: c.province,

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
+import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
 import { decide, type Permission, type ResourceScope } from '../auth/matrix';
 import type { Principal } from '../auth/principal';
 import type { Security } from '../auth/security';
@@ -75,7 +76,7 @@ export async function resolveCase(ctx: ApiContext, caseCode: string): Promise<Ca
   const province = record?.province ?? request?.province;
   const leadAgencyId = record?.leadAgencyId ?? request?.leadAgencyId;
   if (!province || !leadAgencyId) return null;
-  const active = tasks.filter((t) => t.status === 'open' || t.status === 'acknowledged');
+  const active = tasks.filter((t) => ACTIVE_TASK_STATUSES.includes(t.status));
   return {
     caseCode,
     province,

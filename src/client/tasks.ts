@@ -5,6 +5,7 @@
  */
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
+import { ACTIVE_TASK_STATUSES, isOverdue } from '../db/task-rules';
 import type { Permission } from '../auth/matrix';
 import { ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
@@ -53,7 +54,6 @@ const Bodies = {
   transfer: z.strictObject({ toProvince: ProvinceCode, reason: TransferReason }),
 };
 
-const ACTIVE = ['open', 'acknowledged'];
 
 interface ActionSpec<B extends z.ZodType, R, A> {
   level: 'task' | 'case';
@@ -280,7 +280,7 @@ export function taskRoutes(ctx: ApiContext) {
       const now = ctx.now();
       const rows = await prisma.task.findMany({
         where: {
-          status: { in: ACTIVE },
+          status: { in: ACTIVE_TASK_STATUSES },
           case: { status: 'active' },
           OR: [{ assigneeId: principal.staffId }, { agencyId: principal.agencyId ?? '', assigneeId: null }],
         },
@@ -300,7 +300,7 @@ export function taskRoutes(ctx: ApiContext) {
           acknowledgeDueAt: t.ackDueAt.toISOString(),
           completeDueAt: t.doneDueAt.toISOString(),
           escalationLevel: t.escalationLevel,
-          overdue: (t.status === 'open' && t.ackDueAt < now) || t.doneDueAt < now,
+          overdue: isOverdue(t, now),
         }))
         .filter((t) => query.overdue === undefined || t.overdue === query.overdue);
       return { items };

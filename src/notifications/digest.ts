@@ -3,6 +3,7 @@
  * escalations of the last 24 hours and the people who could not be reached. Keyed per
  * province, local day and manager, so a rerun of the same day sends nothing twice.
  */
+import { overdueTaskWhere } from '../db/task-rules';
 import type { Database } from '../db/client';
 import { PROVINCES } from '../domain/provinces';
 import { Language, renderDigest, type DigestFacts, type FailureReason } from '../policy/messages';
@@ -86,10 +87,7 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
   const tasks = await prisma.task.findMany({
     where: {
       case: { province, status: 'active' },
-      OR: [
-        { status: 'open', ackDueAt: { lt: end } },
-        { status: 'acknowledged', doneDueAt: { lt: end } },
-      ],
+      ...overdueTaskWhere(end),
     },
     orderBy: [{ caseCode: 'asc' }, { id: 'asc' }],
   });
