@@ -95,30 +95,35 @@ export function recordActivities({ prisma }: Database) {
         closedAt: c.closedAt ? new Date(c.closedAt) : null,
         closureReason: c.closureReason ?? null,
       };
-      await prisma.case.upsert({
-        where: { code: c.caseCode },
-        create: { code: c.caseCode, workflowId: `journey-${c.caseCode}`, openedAt: new Date(c.openedAt), ...caseRow },
-        update: caseRow,
-      });
-      for (const t of tasks) {
-        await prisma.task.update({
-          where: { id: t.id },
-          data: {
-            agencyId: t.agencyId,
-            assigneeId: t.assigneeId,
-            status: t.status,
-            escalationLevel: t.escalationLevel,
-            ackDueAt: new Date(t.acknowledgeDueAt),
-            doneDueAt: new Date(t.completeDueAt),
-            acknowledgedAt: t.acknowledgedAt ? new Date(t.acknowledgedAt) : null,
-            completedAt: t.completedAt ? new Date(t.completedAt) : null,
-          },
-        });
-      }
-      for (const h of history) {
-        const row = { caseCode: c.caseCode, seq: h.seq, at: new Date(h.at), action: h.action, taskId: h.taskId ?? null, actorId: h.by ?? null, detail: h.detail ?? null };
-        await prisma.journeyAction.upsert({ where: { id: `${c.caseCode}#${h.seq}` }, create: { id: `${c.caseCode}#${h.seq}`, ...row }, update: {} });
-      }
+      // One transaction: the case, its tasks and its history never disagree, even after a crash.
+      await prisma.$transaction([
+        prisma.case.upsert({
+          where: { code: c.caseCode },
+          create: { code: c.caseCode, workflowId: `journey-${c.caseCode}`, openedAt: new Date(c.openedAt), ...caseRow },
+          update: caseRow,
+        }),
+        ...tasks.map((t) =>
+          prisma.task.update({
+            where: { id: t.id },
+            data: {
+              agencyId: t.agencyId,
+              assigneeId: t.assigneeId,
+              status: t.status,
+              escalationLevel: t.escalationLevel,
+              ackDueAt: new Date(t.acknowledgeDueAt),
+              doneDueAt: new Date(t.completeDueAt),
+              acknowledgedAt: t.acknowledgedAt ? new Date(t.acknowledgedAt) : null,
+              completedAt: t.completedAt ? new Date(t.completedAt) : null,
+              outcome: t.outcome ?? null,
+            },
+          }),
+        ),
+        ...history.map((h) => {
+          const id = `${c.caseCode}#${h.seq}`;
+          const row = { caseCode: c.caseCode, seq: h.seq, at: new Date(h.at), action: h.action, taskId: h.taskId ?? null, actorId: h.by ?? null, detail: h.detail ?? null };
+          return prisma.journeyAction.upsert({ where: { id }, create: { id, ...row }, update: {} });
+        }),
+      ]);
     },
   };
 }

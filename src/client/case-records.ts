@@ -54,6 +54,7 @@ export async function caseFromRecords({ prisma }: Database, policy: JourneyPolic
       escalationLevel: t.escalationLevel,
       ...(t.acknowledgedAt ? { acknowledgedAt: t.acknowledgedAt.toISOString() } : {}),
       ...(t.completedAt ? { completedAt: t.completedAt.toISOString() } : {}),
+      ...(t.outcome ? { outcome: t.outcome } : {}),
     })),
     history,
     source: 'records',

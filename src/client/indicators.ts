@@ -8,7 +8,7 @@
  * - verified      initial verification finished: every task of the `initial-verification` stage
  *                 is done (step 3). Time: when the last of them was completed.
  * - identified    identified as a victim: the `identification-decision` task was completed with
- *                 the outcome `victim` (step 4). Time: that completion (journey history).
+ *                 the outcome `victim` (step 4). Time: that completion.
  * - supported     support delivered: the first task of the `support-services` stage completed
  *                 (step 6; the services the support plan chose). Time: that first completion.
  * - reintegrated  returned to family and community: the `community-reintegration` task was
@@ -139,12 +139,16 @@ export async function computeIndicators(ctx: ApiContext, provinces: string[] | n
   const tasks = await prisma.task.findMany({
     where: {
       case: inProvince,
-      OR: [{ stage: { in: [S.verificationStage, S.supportStage] } }, { taskKey: { in: [S.reintegrationTask] } }],
+      OR: [{ stage: { in: [S.verificationStage, S.supportStage] } }, { taskKey: { in: [S.reintegrationTask, S.identificationTask] } }],
     },
-    select: { caseCode: true, stage: true, taskKey: true, status: true, completedAt: true },
+    select: { caseCode: true, stage: true, taskKey: true, status: true, completedAt: true, outcome: true },
   });
   const byCase = new Map<string, typeof tasks>();
-  for (const t of tasks) byCase.set(t.caseCode, [...(byCase.get(t.caseCode) ?? []), t]);
+  for (const t of tasks) {
+    const list = byCase.get(t.caseCode);
+    if (list) list.push(t);
+    else byCase.set(t.caseCode, [t]);
+  }
   for (const [caseCode, list] of byCase) {
     const verification = list.filter((t) => t.stage === S.verificationStage && t.status !== 'cancelled');
     if (verification.length > 0 && verification.every((t) => t.status === 'done' && t.completedAt)) {
@@ -157,19 +161,7 @@ export async function computeIndicators(ctx: ApiContext, provinces: string[] | n
     };
     if (inPeriod(first(list.filter((t) => t.stage === S.supportStage)))) hit(caseCode, 'supported');
     if (inPeriod(first(list.filter((t) => t.taskKey.replace(/\.\d+$/, '') === S.reintegrationTask)))) hit(caseCode, 'reintegrated');
-  }
-
-  // The outcome is in the journey's history: "completed" with detail "<outcome>[ <plan>]".
-  const decisions = await prisma.journeyAction.findMany({
-    where: { action: 'completed', taskId: { contains: `/${S.identificationTask}` } },
-    select: { caseCode: true, at: true, detail: true, seq: true },
-    orderBy: [{ caseCode: 'asc' }, { seq: 'asc' }],
-  });
-  const identified = new Set<string>();
-  for (const d of decisions) {
-    if (identified.has(d.caseCode) || d.detail?.split(' ')[0] !== S.identifiedOutcome) continue;
-    identified.add(d.caseCode);
-    if (inPeriod(d.at)) hit(d.caseCode, 'identified');
+    if (inPeriod(first(list.filter((t) => t.taskKey === S.identificationTask && t.outcome === S.identifiedOutcome)))) hit(caseCode, 'identified');
   }
   return result;
 }

@@ -15,7 +15,10 @@ async function seedTask(caseCode: string, key: string, stage: string, agencyId: 
     data: { id: `${caseCode}/${key}`, caseCode, taskKey: key, stage, agencyId, status: completedAt ? 'done' : 'open', ackDueAt: at('2025-01-01T00:00:00Z'), doneDueAt: at('2025-12-01T00:00:00Z'), completedAt: completedAt ? at(completedAt) : null },
   });
 }
+/** The identification decision as the journey's sync records it: the task, done, with its outcome. */
 async function seedDecision(caseCode: string, seq: number, when: string, detail: string) {
+  await seedTask(caseCode, 'identification-decision', 'identification', 'dn-police', when);
+  await h.db.prisma.task.update({ where: { id: `${caseCode}/identification-decision` }, data: { outcome: detail.split(' ')[0] } });
   await h.db.prisma.journeyAction.create({ data: { id: `${caseCode}#${seq}`, caseCode, seq, at: at(when), action: 'completed', taskId: `${caseCode}/identification-decision`, detail } });
 }
 
