@@ -258,7 +258,7 @@ describe('contract with Twilio’s OpenAPI description', () => {
     parameters?: { name: string; in: string; required?: boolean; schema: { pattern?: string } }[];
     requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
   }
-  const spec = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'shared', 'specs', 'twilio_api_v2010.json'), 'utf8')) as {
+  const spec = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'fixtures', 'twilio', 'messages-api-v2010.json'), 'utf8')) as {
     paths: Record<string, Record<string, Operation>>;
   };
 

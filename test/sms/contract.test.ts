@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { CapturedRequest } from '../../src/sms-gateway';
 import { SENDER, STAFF_PHONE, startCallbackReceiver, startTestGateway } from './helpers';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-const SPEC_PATH = path.resolve(repoRoot, '..', 'shared', 'specs', 'twilio_api_v2010.json');
+/** The Messages part of Twilio's OpenAPI description, carried in the repo (see test/fixtures/twilio). */
+const SPEC_PATH = path.resolve(__dirname, '..', 'fixtures', 'twilio', 'messages-api-v2010.json');
 const MESSAGES_PATH = '/2010-04-01/Accounts/{AccountSid}/Messages.json';
 const FORM = 'application/x-www-form-urlencoded';
 
