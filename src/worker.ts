@@ -10,7 +10,7 @@ import { createLogger } from './logger';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
-import { notificationDeps } from './notifications/deps';
+import { notificationDeps } from './activities/from-config';
 import { actionLinksFromConfig } from './auth/security';
 
 export async function createJourneyWorker(

@@ -7,8 +7,7 @@ import type { AgencyKind } from '../domain/agencies';
 import type { ClosureReason } from '../domain/case';
 import type { Database } from '../db/client';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
-import type { HistoryEntry, TaskState } from '../workflows/definitions';
-import type { Placement, TaskDraft } from '../workflows/journey-state';
+import type { HistoryEntry, Placement, TaskDraft, TaskState } from '../journey/definitions';
 
 export interface CaseSummary {
   caseCode: string;

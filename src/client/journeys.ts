@@ -2,7 +2,7 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { JourneyPolicy } from '../policy/schema';
 import { CaseCode, LeadAgency, Province, Stage } from '../temporal/search-attributes';
-import { JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, OpenCase } from '../workflows/definitions';
+import { JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, OpenCase } from '../journey/definitions';
 
 /**
  * Starts a case's journey. `startToken` (random) goes in the memo, so a retried request can tell

@@ -19,42 +19,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database, StaffMember } from '../db/client';
-import { Language, messageKind, renderMessage, renderSms, type FailureReason, type MessageFacts, type RelayFacts } from '../policy/messages';
+import { Language, messageKind, renderMessage, renderSms, type FailureReason, type MessageFacts, type RelayFacts } from './messages';
 import type { Channel, EscalationStep, RecipientRole } from '../policy/schema';
 import { classifyEmailError, senderDomain, type Mailer } from '../transports/email';
 import { classifySmsError, type SmsSender } from '../transports/sms';
-import type { EscalationPhase, TaskState } from '../workflows/definitions';
+import type { EscalationPhase, TaskState } from '../journey/definitions';
 import { textToHtml } from './html';
-import { notificationId } from './keys';
+import { notificationId, type EscalationNotice, type EscalationReport } from '../journey/notices';
+
+export type { EscalationNotice, EscalationReport } from '../journey/notices';
 import { quietHoursOf, quietUntil, type QuietHours } from './quiet-hours';
-
-export interface EscalationNotice {
-  caseCode: string;
-  task: TaskState;
-  phase: EscalationPhase;
-  level: number;
-  step: EscalationStep;
-  /** Who is told when a recipient cannot be reached on any channel: the next ladder step's roles. */
-  relayTo?: RecipientRole[];
-  /** Send at once even in quiet hours (an urgent step, the final ladder level). Default: step.urgent. */
-  urgent?: boolean;
-  /** The workflow's clock when it asked: quiet hours are judged at this instant. Default: now. */
-  at?: string;
-}
-
-export interface EscalationReport {
-  /** Messages handed to a provider by this call. */
-  sent: number;
-  /** Messages that an earlier call had already sent (or that were adopted from the provider). */
-  alreadySent: number;
-  failed: { recipientId: string; channel: Channel; reason: string }[];
-  deferred: { recipientId: string; until: string }[];
-  /** The earliest end of a quiet period: ask again then. */
-  deferUntil?: string;
-  relayed: { aboutRecipientId: string; recipientId: string }[];
-  /** People nobody could be told about: every channel and every relay failed. */
-  unreached: { recipientId: string; reasons: string[] }[];
-}
 
 export interface DeliveryDeps {
   db: Database;
@@ -88,7 +62,7 @@ export class TransientSendError extends Error {
 }
 
 export const CHANNELS: readonly Channel[] = ['email', 'sms'];
-export { notificationId } from './keys';
+export { notificationId } from '../journey/notices';
 
 /** RFC 5322 Message-ID from the notification key: the same key always gives the same id. */
 export function messageIdFor(key: string, from: string | undefined): string {

@@ -6,7 +6,7 @@
 import { overdueTaskWhere } from '../db/task-rules';
 import type { Database } from '../db/client';
 import { PROVINCES } from '../domain/provinces';
-import { Language, renderDigest, type DigestFacts, type FailureReason } from '../policy/messages';
+import { Language, renderDigest, type DigestFacts, type FailureReason } from './messages';
 import { classifyEmailError, type Mailer } from '../transports/email';
 import { messageIdFor } from './delivery';
 import { textToHtml } from './html';

@@ -3,7 +3,7 @@
  * sends one message, lists recent ones to a number (to reconcile after a crash), and says which
  * failures are about the recipient (fall back to another channel) and which are worth a retry.
  */
-import type { FailureReason } from '../policy/messages';
+import type { FailureReason } from './failure-reasons';
 import { createTwilioClient } from './twilio';
 
 export interface OutgoingSms {

@@ -19,16 +19,13 @@ import {
   type HistoryEntry,
   type JourneyInput,
   type JourneyState,
+  type Placement,
+  type TaskDraft,
   type ReassignTask,
   type TaskState,
   type TransferCase,
-} from './definitions';
+} from '../journey/definitions';
 
-export type TaskDraft = Pick<TaskState, 'id' | 'key' | 'stage' | 'title' | 'createdAt' | 'acknowledgeDueAt' | 'completeDueAt'>;
-export interface Placement {
-  agencyId: string;
-  assigneeId: string | null;
-}
 interface Actor {
   staffId: string;
   agencyId: string;

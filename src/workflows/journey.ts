@@ -7,7 +7,7 @@ import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes }
 import { durationMs } from '../policy/duration';
 import type { StagePolicy } from '../policy/schema';
 import { EscalationLevel, LeadAgency, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
-import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from './definitions';
+import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from '../journey/definitions';
 import { activities } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';

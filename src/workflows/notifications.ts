@@ -7,10 +7,10 @@
  */
 import { ActivityFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { EscalationNotice, EscalationReport } from '../notifications/delivery';
-import { stepKeyPrefix } from '../notifications/keys';
+import type { EscalationNotice, EscalationReport } from '../journey/notices';
+import { stepKeyPrefix } from '../journey/notices';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
-import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from './definitions';
+import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from '../journey/definitions';
 import { escalationStep } from './journey-state';
 
 const { notifyEscalation } = proxyActivities<Pick<Activities, 'notifyEscalation'>>({

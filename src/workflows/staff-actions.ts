@@ -6,7 +6,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
-import * as d from './definitions';
+import * as d from '../journey/definitions';
 import { activities } from './activities-proxy';
 import { TRANSFER_STAGE, type Journey } from './journey-state';
 

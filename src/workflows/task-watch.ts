@@ -5,7 +5,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
-import type { EscalationPhase, TaskState } from './definitions';
+import type { EscalationPhase, TaskState } from '../journey/definitions';
 import { escalationOffsetMs, escalationStep } from './journey-state';
 
 export interface WatchHooks {

@@ -75,7 +75,7 @@ test('refusals by role are audited as access.denied', async () => {
 });
 
 test('every workflow update of the journey contract is reachable through the API', async () => {
-  const definitions = await import('../../src/workflows/definitions');
+  const definitions = await import('../../src/journey/definitions');
   const updates = Object.entries(definitions)
     .filter(([name]) => name.endsWith('Update'))
     .map(([, def]) => (def as { name: string }).name);

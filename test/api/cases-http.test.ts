@@ -8,7 +8,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { createApiKey } from '../../src/auth/api-keys';
 import { loadPolicy } from '../../src/policy';
-import { journeyWorkflowId } from '../../src/workflows/definitions';
+import { journeyWorkflowId } from '../../src/journey/definitions';
 import { recipientsOf } from '../support/smtp';
 import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
 

@@ -8,8 +8,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import type { RouteSpec } from '../../src/client/routing';
-import { journeyWorkflowId } from '../../src/workflows/definitions';
+import type { RouteSpec } from '../../src/api/routing';
+import { journeyWorkflowId } from '../../src/journey/definitions';
 import { createApiHarness, type ApiHarness, type Who } from './support/harness';
 import { NEWER_POLICY, prepareOperations, type Operations, type Req } from './support/operations';
 

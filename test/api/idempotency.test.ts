@@ -4,7 +4,7 @@
  * start keeps nothing, so a retry works. Real journeys on the suite's Temporal server, real SQLite.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { journeyWorkflowId } from '../../src/workflows/definitions';
+import { journeyWorkflowId } from '../../src/journey/definitions';
 import { createApiHarness, uniqueCode, unreachableTemporal, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openSqliteFile } from '../../src/db/sqlite';
-import { journeyWorkflowId } from '../../src/workflows/definitions';
+import { journeyWorkflowId } from '../../src/journey/definitions';
 import { createApiHarness, uniqueCode, waitForCase, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import * as d from '../../src/workflows/definitions';
+import * as d from '../../src/journey/definitions';
 import { createJourneyHarness, DAY, HOUR, type JourneyHarness } from '../support/journey-harness';
 import { actor, advanceTo, complete, openTask } from '../support/journey-steps';
 

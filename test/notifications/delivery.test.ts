@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { ActionLinks } from '../../src/auth/action-links';
 import { deliverEscalation, messageIdFor, notificationId, TransientSendError, type DeliveryDeps, type EscalationNotice } from '../../src/notifications/delivery';
-import type { CapturedRequest } from '../../src/sms-gateway';
+import type { CapturedRequest } from '../../src/local/sms-gateway';
 import { recipientsOf } from '../support/smtp';
 import { MAIL_FROM, SMS_FROM, caseWithTask, person, startRig, type NotificationRig } from './support';
 

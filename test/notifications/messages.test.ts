@@ -3,7 +3,7 @@
  * diacritics force UCS-2), times in Vietnam time, NFC; quiet-hour arithmetic; Retry-After parsing.
  */
 import { loadPolicy } from '../../src/policy';
-import { foldToGsm, formatShortTime, renderDigest, renderMessage, renderSms, type MessageKind, type RelayFacts } from '../../src/policy/messages';
+import { foldToGsm, formatShortTime, renderDigest, renderMessage, renderSms, type MessageKind, type RelayFacts } from '../../src/notifications/messages';
 import { quietHoursOf, quietUntil } from '../../src/notifications/quiet-hours';
 import { countSmsSegments, parseRetryAfter } from '../../src/transports/twilio';
 

@@ -1,10 +1,10 @@
 /** Shared setup of the notification tests: a migrated, seeded SQLite database, real SMTP, the local SMS gateway. */
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../src/db/client';
-import { startSmsGateway, type SmsGateway } from '../../src/sms-gateway';
+import { startSmsGateway, type SmsGateway } from '../../src/local/sms-gateway';
 import type { Mailer } from '../../src/transports/email';
 import { createSmsSender, type SmsSender } from '../../src/transports/sms';
-import type { TaskState } from '../../src/workflows/definitions';
+import type { TaskState } from '../../src/journey/definitions';
 import { mailerFor, startInbox, type Inbox } from '../support/smtp';
 import { createTestDatabase } from '../support/test-database';
 

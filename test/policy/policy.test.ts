@@ -1,7 +1,7 @@
-import { OpenCase } from '../../src/workflows/definitions';
+import { OpenCase } from '../../src/journey/definitions';
 import { loadPolicy } from '../../src/policy';
 import { durationMs, formatDuration } from '../../src/policy/duration';
-import { renderMessage } from '../../src/policy/messages';
+import { renderMessage } from '../../src/notifications/messages';
 import { JourneyPolicy } from '../../src/policy/schema';
 
 const issues = (value: unknown) => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CapturedRequest } from '../../src/sms-gateway';
+import type { CapturedRequest } from '../../src/local/sms-gateway';
 import { SENDER, STAFF_PHONE, startCallbackReceiver, startTestGateway } from './helpers';
 
 /** The Messages part of Twilio's OpenAPI description, carried in the repo (see test/fixtures/twilio). */

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSmsGateway, type SmsGateway, type SmsGatewayOptions } from '../../src/sms-gateway';
+import { startSmsGateway, type SmsGateway, type SmsGatewayOptions } from '../../src/local/sms-gateway';
 import { createTwilioClient } from '../../src/transports/twilio';
 
 /** Fake Vietnamese mobile numbers; texts name a case code and a task, never a person. */

@@ -11,8 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort } from '../../src/ports';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { findFreePort } from '../../src/local/ports';
+import { startDevServer, type DevServer } from '../../src/local/temporal-dev-server';
 
 declare global {
   // Shared with global-teardown.ts, which runs in this same process.

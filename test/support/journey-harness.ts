@@ -10,7 +10,7 @@ import { startJourney } from '../../src/client/journeys';
 import type { Database, DatabaseProvider } from '../../src/db/client';
 import { loadPolicy } from '../../src/policy';
 import type { JourneyPolicy } from '../../src/policy/schema';
-import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/workflows/definitions';
+import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/journey/definitions';
 import { mailerFor, startInbox, type Inbox } from './smtp';
 import { createTimeSkippingEnv, journeyWorkflowBundle, uniqueTaskQueue } from './temporal';
 import { createTestDatabase } from './test-database';

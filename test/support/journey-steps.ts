@@ -1,6 +1,6 @@
 /** Staff actions as tests take them: find a task by key, act on it as its own agency. */
 import type { WorkflowHandle } from '@temporalio/client';
-import * as d from '../../src/workflows/definitions';
+import * as d from '../../src/journey/definitions';
 import { waitForState } from './journey-harness';
 
 type Handle = WorkflowHandle;

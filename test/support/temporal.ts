@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
-import { resolveTestServer } from '../../src/temporal/binaries';
+import { resolveTestServer } from '../../src/local/temporal-binaries';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 
 // The SDK logs every worker state change at INFO; in tests that buries the failures. Must run

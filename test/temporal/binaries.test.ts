@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { projectRoot, resolveTemporalCli, resolveTestServer } from '../../src/temporal/binaries';
+import { projectRoot, resolveTemporalCli, resolveTestServer } from '../../src/local/temporal-binaries';
 
 const root = path.resolve(__dirname, '..', '..');
 

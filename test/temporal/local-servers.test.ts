@@ -4,10 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { startMailCatcher } from '../../src/mail-catcher';
-import { assertPortFree, canConnect, findFreePort, PortInUseError } from '../../src/ports';
+import { startMailCatcher } from '../../src/local/mail-catcher';
+import { assertPortFree, canConnect, findFreePort, PortInUseError } from '../../src/local/ports';
 import { connectClient } from '../../src/temporal/connection';
-import { startDevServer } from '../../src/temporal/dev-server';
+import { startDevServer } from '../../src/local/temporal-dev-server';
 import { assertSearchAttributesRegistered } from '../../src/temporal/search-attributes';
 
 async function occupy(port: number): Promise<net.Server> {

@@ -2,7 +2,7 @@
  * Staff actions on a real time-skipping Temporal server: extension, reassignment, declined
  * referrals, transfer between provinces, consent, closure, policy change. Refusals change nothing.
  */
-import * as d from '../../src/workflows/definitions';
+import * as d from '../../src/journey/definitions';
 import { loadPolicy } from '../../src/policy';
 import { createJourneyHarness, DAY, HOUR, MINUTE, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { acknowledge, actor, advanceTo, complete, openTask, refusal } from '../support/journey-steps';

@@ -2,7 +2,7 @@
  * A whole journey over a year on the time-skipping server: every stage, twelve monthly check-ins
  * (one missed, one failed and reopening support), continue-as-new between rounds, closure.
  */
-import * as d from '../../src/workflows/definitions';
+import * as d from '../../src/journey/definitions';
 import { loadPolicy } from '../../src/policy';
 import { createJourneyHarness, DAY, MINUTE, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { advanceTo, complete, openTask } from '../support/journey-steps';

@@ -3,7 +3,7 @@
  * reminders reach a real SMTP server, and acknowledged tasks stay quiet.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { acknowledgeTaskUpdate, completeTaskUpdate, journeyStateQuery, type JourneyState } from '../../src/workflows/definitions';
+import { acknowledgeTaskUpdate, completeTaskUpdate, journeyStateQuery, type JourneyState } from '../../src/journey/definitions';
 import { createJourneyHarness, DAY, HOUR, MINUTE, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
 

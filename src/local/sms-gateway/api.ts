@@ -1,7 +1,7 @@
 /** The part of Twilio's REST API the app uses: create, fetch and list Messages (API version 2010-04-01). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { countSmsSegments } from '../transports/twilio';
+import { countSmsSegments } from '../../transports/twilio';
 import type { Carrier } from './carrier';
 import { apiErrors, TwilioApiError } from './errors';
 import type { SmsGatewayEmitter } from './events';

@@ -60,6 +60,13 @@ export interface TaskState {
   outcome?: string;
 }
 
+/** A task as the journey drafts it, before the directory places it with an agency and a person. */
+export type TaskDraft = Pick<TaskState, 'id' | 'key' | 'stage' | 'title' | 'createdAt' | 'acknowledgeDueAt' | 'completeDueAt'>;
+export interface Placement {
+  agencyId: string;
+  assigneeId: string | null;
+}
+
 export const HistoryAction = z.enum([
   'case-opened',
   'stage-started',

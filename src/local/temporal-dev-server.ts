@@ -11,9 +11,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from '../config';
-import { assertPortFree, canConnect } from '../ports';
-import { resolveTemporalCli } from './binaries';
-import { SEARCH_ATTRIBUTE_KEYS, searchAttributeCliArgs } from './search-attributes';
+import { assertPortFree, canConnect } from './ports';
+import { resolveTemporalCli } from './temporal-binaries';
+import { SEARCH_ATTRIBUTE_KEYS, searchAttributeCliArgs } from '../temporal/search-attributes';
 
 const HOST = '127.0.0.1';
 

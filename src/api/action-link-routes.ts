@@ -10,9 +10,9 @@ import { LinkAction, type ActionLinkClaims } from '../auth/action-links';
 import type { Principal } from '../auth/principal';
 import { escapeHtml as esc } from '../html';
 import { taskPolicyOf } from '../policy/tasks';
-import { acknowledgeTaskUpdate, completeTaskUpdate, type TaskState } from '../workflows/definitions';
+import { acknowledgeTaskUpdate, completeTaskUpdate, type TaskState } from '../journey/definitions';
 import { auditAfter, temporalProblem, type ApiContext } from './context';
-import { journeyHandle } from './journeys';
+import { journeyHandle } from '../client/journeys';
 import { Problem, type ProblemType } from './problems';
 import { TaskView } from './schemas';
 

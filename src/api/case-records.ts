@@ -7,7 +7,7 @@ import type { Database } from '../db/client';
 import type { ClosureReason } from '../domain/case';
 import type { JourneyPolicy } from '../policy/schema';
 import { taskPolicyOf } from '../policy/tasks';
-import type { HistoryEntry, JourneyState, TaskState } from '../workflows/definitions';
+import type { HistoryEntry, JourneyState, TaskState } from '../journey/definitions';
 
 type RecordedCase = Omit<JourneyState, 'round' | 'consent' | 'plan' | 'transfer' | 'tasks'> & {
   tasks: Omit<TaskState, 'extendedMs' | 'revision'>[];

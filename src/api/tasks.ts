@@ -26,10 +26,10 @@ import {
   transferCaseUpdate,
   TransferReason,
   withdrawConsentUpdate,
-} from '../workflows/definitions';
+} from '../journey/definitions';
 import { CaseParams } from './cases';
 import { actorOf, auditAfter, authorizeCase, withJourney, type ApiContext, type CaseScope } from './context';
-import { journeyHandle } from './journeys';
+import { journeyHandle } from '../client/journeys';
 import { Problem } from './problems';
 import { q, type Input } from './routing';
 import { ClosedView, ConsentView, MyTasks, NoteCreated, PolicyRef, TaskView } from './schemas';

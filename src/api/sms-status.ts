@@ -10,11 +10,11 @@ import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { Database } from '../db/client';
-import { applySmsStatus } from '../notifications/sms-status';
-import { notificationFailedSignal, type EscalationPhase } from '../workflows/definitions';
+import { applySmsStatus, SMS_STATUS_PATH } from '../notifications/sms-status';
+import { notificationFailedSignal, type EscalationPhase } from '../journey/definitions';
 import { Problem, sendProblem } from './problems';
 
-export const SMS_STATUS_PATH = '/webhooks/sms-status';
+export { SMS_STATUS_PATH };
 
 export interface SmsStatusDeps {
   temporal: Client;

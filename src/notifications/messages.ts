@@ -4,6 +4,7 @@
  * anything about the person. Times are shown in Vietnam time (Asia/Ho_Chi_Minh).
  */
 import { z } from 'zod';
+import { FailureReason } from '../transports/failure-reasons';
 import { countSmsSegments, type SmsSegments } from '../transports/twilio';
 
 export const Language = z.enum(['vi', 'en']);
@@ -24,7 +25,8 @@ const Templates = z.object({
     relay: PerLanguage(z.string()),
     phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
   }),
-  reasons: z.record(z.string(), PerLanguage(z.string())),
+  /** Every failure reason has its wording. */
+  reasons: z.record(FailureReason, PerLanguage(z.string())),
   /** Email only (an SMS has no room for a signed link): acknowledge with one click. */
   actionLine: PerLanguage(z.string()),
   digest: z.object({
@@ -154,7 +156,7 @@ export const messageTemplates = Templates.parse({
   },
 });
 
-export type FailureReason = keyof typeof messageTemplates.reasons & string;
+export type { FailureReason } from '../transports/failure-reasons';
 
 export interface MessageFacts {
   caseCode: string;
@@ -246,7 +248,7 @@ export function foldToGsm(text: string): string {
 }
 
 export function reasonText(reasons: string[], language: Language): string {
-  const texts = reasons.map((r) => messageTemplates.reasons[r]?.[language] ?? r);
+  const texts = reasons.map((r) => messageTemplates.reasons[r as FailureReason]?.[language] ?? r);
   return [...new Set(texts)].join('; ');
 }
 

@@ -1,6 +1,6 @@
 /** One outbound SMS as the gateway keeps it, and its Twilio JSON resource shape. */
 import { randomBytes } from 'node:crypto';
-import type { SmsEncoding } from '../transports/twilio';
+import type { SmsEncoding } from '../../transports/twilio';
 
 export const API_VERSION = '2010-04-01';
 

@@ -3,7 +3,7 @@
  * Point the app's Twilio client at the printed URL with the same account SID and auth token.
  */
 import { z } from 'zod';
-import { createLogger } from '../logger';
+import { createLogger } from '../../logger';
 import { startSmsGateway } from './server';
 
 // Fixed, obviously fake local credentials, so a developer's app and gateway agree without setup.

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { toResource, type SmsMessage } from './message';
 import type { MessageStore } from './store';
-import { escapeHtml } from '../html';
+import { escapeHtml } from '../../html';
 
 export async function inbox(app: FastifyInstance, store: MessageStore): Promise<void> {
   app.get('/messages', async () => ({ messages: store.list().map(toResource) }));

@@ -22,7 +22,7 @@ import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import { PersonalDataStore } from '../personal-data/store';
 import type { JourneyPolicy } from '../policy/schema';
-import { TaskRejection } from '../workflows/definitions';
+import { TaskRejection } from '../journey/definitions';
 import { Problem, type ProblemType } from './problems';
 import type { Routes } from './routing';
 import type { SmsStatusDeps } from './sms-status';

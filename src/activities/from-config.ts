@@ -1,11 +1,11 @@
 /** The notification part of the activities' dependencies, from configuration (main.ts and worker.ts). */
-import type { ActivityDeps } from '../activities';
+import type { ActivityDeps } from '.';
 import type { ActionLinks } from '../auth/action-links';
 import type { Config } from '../config';
 import { loadPolicy } from '../policy';
 import { taskPolicyOf } from '../policy/tasks';
 import { createSmsSender } from '../transports/sms';
-import { SMS_STATUS_PATH } from '../client/sms-status';
+import { SMS_STATUS_PATH } from '../notifications/sms-status';
 
 export function notificationDeps(cfg: Config, actionLinks?: ActionLinks): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
   const n = cfg.notifications;

@@ -1,0 +1,86 @@
+/**
+ * `npm start`: the whole service on embedded defaults, in one supervised process tree. The local
+ * stand-ins the config asks for (Temporal dev server with its SQLite file under data/, mail
+ * catcher, SMS gateway) start first, then the service itself (src/main.ts). Ctrl-C stops
+ * everything in reverse order.
+ */
+import path from 'node:path';
+import { config as loadConfig, type Config } from '../config';
+import { Lifecycle } from '../lifecycle';
+import { createLogger, type Logger } from '../logger';
+import { prepareSecurity, quietSdkLogs, runService } from '../main';
+import { startMailCatcher } from './mail-catcher';
+import { assertPortFree } from './ports';
+import { startSmsGateway } from './sms-gateway';
+import { startDevServer } from './temporal-dev-server';
+
+interface LocalPeers {
+  uiUrl?: string;
+  mailUrl?: string;
+  smsUrl?: string;
+}
+
+async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promise<LocalPeers> {
+  const peers: LocalPeers = {};
+  if (cfg.temporal.embedded) {
+    // The server's own banner repeats what we print below; keep its warnings and errors.
+    const server = await startDevServer(cfg.temporal, {
+      log: (line) => (/level=(WARN|ERROR)/.test(line) ? log.warn({ temporal: line }, 'temporal server') : log.debug({ temporal: line }, 'temporal server')),
+    });
+    life.onStop('temporal', server.stop);
+    peers.uiUrl = server.uiUrl;
+    void server.exited.then((why) => life.shutdown(`Temporal dev server ${why}`, 1));
+  }
+  if (cfg.mail.embedded) {
+    const catcher = await startMailCatcher({ smtpPort: cfg.mail.port, webPort: cfg.mail.catcherWebPort, mailDirectory: path.join(cfg.dataDir, 'mail') });
+    life.onStop('mail catcher', catcher.stop);
+    peers.mailUrl = catcher.webUrl;
+  }
+  if (cfg.notifications.sms.embedded) {
+    const { accountSid, authToken, gatewayPort } = cfg.notifications.sms;
+    await assertPortFree('127.0.0.1', gatewayPort, 'SMS_GATEWAY_PORT');
+    const gateway = await startSmsGateway({ host: '127.0.0.1', port: gatewayPort, accountSid, authToken });
+    life.onStop('sms gateway', gateway.close);
+    peers.smsUrl = gateway.url;
+  }
+  return peers;
+}
+
+function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined): string {
+  const q = cfg.notifications.quietHours;
+  // Non-urgent reminders wait for the morning: say so, or a demo at night looks broken.
+  const quiet = q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
+  const lines = [
+    'Đồng Hành is running. Press Ctrl-C to stop.',
+    `  API                http://${cfg.api.host}:${cfg.api.port}  (docs: /docs, OpenAPI: /openapi.json)`,
+    devKeysFile && `  Demo API keys      ${devKeysFile}  (one per role; send as Authorization: Bearer <key>)`,
+    peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
+    `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
+    peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
+    peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON)`,
+    `  Journey policy     ${cfg.journeyPolicy}`,
+    `  Quiet hours        ${quiet}`,
+    `  Data               ${cfg.dataDir}`,
+  ];
+  return `\n${lines.filter(Boolean).join('\n')}\n\n`;
+}
+
+async function start() {
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel);
+  quietSdkLogs(cfg);
+  const life = new Lifecycle(log);
+  try {
+    // Fail before starting anything when the API's port is taken or a secret is missing.
+    await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+    const security = prepareSecurity(cfg, log);
+    const peers = await startLocalPeers(cfg, log, life);
+    const service = await runService(cfg, log, life, security);
+    process.stdout.write(banner(cfg, peers, service.devKeysFile));
+  } catch (error) {
+    log.error(error instanceof Error ? error.message : String(error));
+    await life.shutdown('start-up failed', 1);
+  }
+}
+
+void start();
