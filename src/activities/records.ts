@@ -6,8 +6,11 @@
 import type { AgencyKind } from '../domain/agencies';
 import type { ClosureReason } from '../domain/case';
 import type { Database } from '../db/client';
+import { newTaskRow, taskRowChanges } from '../db/task-rows';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
-import type { HistoryEntry, Placement, TaskDraft, TaskState } from '../journey/definitions';
+import { journeyWorkflowId, type HistoryEntry, type Placement, type TaskDraft, type TaskState } from '../journey/definitions';
+
+type Prisma = Database['prisma'];
 
 export interface CaseSummary {
   caseCode: string;
@@ -18,6 +21,8 @@ export interface CaseSummary {
   openedAt: string;
   closedAt?: string;
   closureReason?: ClosureReason;
+  /** The policy the journey follows now. */
+  policy?: { id: string; version: number };
 }
 
 export interface JourneyChanges {
@@ -37,92 +42,70 @@ export interface TaskOpening extends TaskDraft, Where {
   caseCode: string;
 }
 
-export function recordActivities({ prisma }: Database) {
-  /**
-   * The province's agency of the policy's kind (the lead agency for its own kind), and there the
-   * active staff member of `role` with the fewest open tasks. With no such agency the lead agency
-   * holds the task unassigned, and its ladder reaches the supervisors and the coordinator.
-   */
-  async function place(w: Where, role = 'caseworker'): Promise<Placement> {
-    const lead = await prisma.agency.findUnique({ where: { id: w.leadAgencyId } });
-    const agency =
-      lead?.kind === w.agencyKind && lead.province === w.province
-        ? lead
-        : await prisma.agency.findFirst({ where: { province: w.province, kind: w.agencyKind }, orderBy: { id: 'asc' } });
-    if (!agency) return { agencyId: w.leadAgencyId, assigneeId: null };
-    const candidates = await prisma.staffMember.findMany({
-      where: { agencyId: agency.id, role, active: true },
-      include: { _count: { select: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } } } } } },
-      orderBy: { id: 'asc' },
-    });
-    const least = candidates.reduce<(typeof candidates)[number] | undefined>((best, s) => (!best || s._count.tasks < best._count.tasks ? s : best), undefined);
-    return { agencyId: agency.id, assigneeId: least?.id ?? null };
-  }
+/**
+ * The province's agency of the policy's kind (the lead agency for its own kind), and there the
+ * active staff member of `role` with the fewest open tasks. With no such agency the lead agency
+ * holds the task unassigned, and its ladder reaches the supervisors and the coordinator.
+ */
+async function place(prisma: Prisma, w: Where, role = 'caseworker'): Promise<Placement> {
+  const lead = await prisma.agency.findUnique({ where: { id: w.leadAgencyId } });
+  const agency =
+    lead?.kind === w.agencyKind && lead.province === w.province
+      ? lead
+      : await prisma.agency.findFirst({ where: { province: w.province, kind: w.agencyKind }, orderBy: { id: 'asc' } });
+  if (!agency) return { agencyId: w.leadAgencyId, assigneeId: null };
+  const candidates = await prisma.staffMember.findMany({
+    where: { agencyId: agency.id, role, active: true },
+    include: { _count: { select: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } } } } } },
+    orderBy: { id: 'asc' },
+  });
+  const least = candidates.reduce<(typeof candidates)[number] | undefined>((best, s) => (!best || s._count.tasks < best._count.tasks ? s : best), undefined);
+  return { agencyId: agency.id, assigneeId: least?.id ?? null };
+}
 
+/** One transaction: the case, its tasks and its history never disagree, even after a crash. */
+async function syncJourney(prisma: Prisma, { summary: c, tasks, history }: JourneyChanges): Promise<void> {
+  const caseRow = {
+    province: c.province,
+    leadAgencyId: c.leadAgencyId,
+    stage: c.stage,
+    status: c.status,
+    closedAt: c.closedAt ? new Date(c.closedAt) : null,
+    closureReason: c.closureReason ?? null,
+    ...(c.policy ? { policyId: c.policy.id, policyVersion: c.policy.version } : {}),
+  };
+  await prisma.$transaction([
+    prisma.case.upsert({
+      where: { code: c.caseCode },
+      create: { code: c.caseCode, workflowId: journeyWorkflowId(c.caseCode), openedAt: new Date(c.openedAt), ...caseRow },
+      update: caseRow,
+    }),
+    ...tasks.map((t) => prisma.task.update({ where: { id: t.id }, data: taskRowChanges(t) })),
+    ...history.map((h) => {
+      const id = `${c.caseCode}#${h.seq}`;
+      const row = { caseCode: c.caseCode, seq: h.seq, at: new Date(h.at), action: h.action, taskId: h.taskId ?? null, actorId: h.by ?? null, detail: h.detail ?? null };
+      return prisma.journeyAction.upsert({ where: { id }, create: { id, ...row }, update: {} });
+    }),
+  ]);
+}
+
+export function recordActivities({ prisma }: Database) {
   return {
     async openTask(t: TaskOpening): Promise<Placement> {
       const existing = await prisma.task.findUnique({ where: { id: t.id } });
       if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
-      const placement = await place(t);
-      await prisma.task.create({
-        data: {
-          id: t.id,
-          caseCode: t.caseCode,
-          taskKey: t.key,
-          stage: t.stage,
-          ...placement,
-          status: 'open',
-          ackDueAt: new Date(t.acknowledgeDueAt),
-          doneDueAt: new Date(t.completeDueAt),
-          createdAt: new Date(t.createdAt),
-        },
-      });
+      const placement = await place(prisma, t);
+      await prisma.task.create({ data: newTaskRow({ ...t, ...placement }) });
       return placement;
     },
 
     /** A new home for an existing task (declined referral, accepted transfer); the sync records it. */
     async placeTask(p: Where & { taskId: string; role?: 'coordinator' }): Promise<Placement> {
-      return place(p, p.role);
+      return place(prisma, p, p.role);
     },
 
-    async syncJourney({ summary: c, tasks, history }: JourneyChanges): Promise<void> {
-      const caseRow = {
-        province: c.province,
-        leadAgencyId: c.leadAgencyId,
-        stage: c.stage,
-        status: c.status,
-        closedAt: c.closedAt ? new Date(c.closedAt) : null,
-        closureReason: c.closureReason ?? null,
-      };
-      // One transaction: the case, its tasks and its history never disagree, even after a crash.
-      await prisma.$transaction([
-        prisma.case.upsert({
-          where: { code: c.caseCode },
-          create: { code: c.caseCode, workflowId: `journey-${c.caseCode}`, openedAt: new Date(c.openedAt), ...caseRow },
-          update: caseRow,
-        }),
-        ...tasks.map((t) =>
-          prisma.task.update({
-            where: { id: t.id },
-            data: {
-              agencyId: t.agencyId,
-              assigneeId: t.assigneeId,
-              status: t.status,
-              escalationLevel: t.escalationLevel,
-              ackDueAt: new Date(t.acknowledgeDueAt),
-              doneDueAt: new Date(t.completeDueAt),
-              acknowledgedAt: t.acknowledgedAt ? new Date(t.acknowledgedAt) : null,
-              completedAt: t.completedAt ? new Date(t.completedAt) : null,
-              outcome: t.outcome ?? null,
-            },
-          }),
-        ),
-        ...history.map((h) => {
-          const id = `${c.caseCode}#${h.seq}`;
-          const row = { caseCode: c.caseCode, seq: h.seq, at: new Date(h.at), action: h.action, taskId: h.taskId ?? null, actorId: h.by ?? null, detail: h.detail ?? null };
-          return prisma.journeyAction.upsert({ where: { id }, create: { id, ...row }, update: {} });
-        }),
-      ]);
+    async syncJourney(changes: JourneyChanges): Promise<void> {
+      return syncJourney(prisma, changes);
     },
   };
 }

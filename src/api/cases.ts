@@ -132,7 +132,7 @@ export function caseRoutes(ctx: ApiContext) {
       const limit = query.limit ?? 50;
       const rows = await prisma.case.findMany({
         where: { AND: and },
-        include: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } }, select: { status: true, ackDueAt: true, doneDueAt: true } } },
+        include: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } }, select: { status: true, acknowledgeDueAt: true, completeDueAt: true } } },
         orderBy: [{ openedAt: 'desc' }, { code: 'desc' }],
         take: limit + 1,
         ...(query.cursor ? { cursor: { code: query.cursor }, skip: 1 } : {}),
@@ -140,7 +140,7 @@ export function caseRoutes(ctx: ApiContext) {
       const page = rows.slice(0, limit);
       return {
         items: page.map((c) => {
-          const due = c.tasks.map((t) => (t.status === 'open' ? t.ackDueAt : t.doneDueAt));
+          const due = c.tasks.map((t) => (t.status === 'open' ? t.acknowledgeDueAt : t.completeDueAt));
           const overdue = c.tasks.filter((t) => isOverdue(t, now)).length;
           return {
             caseCode: c.code,

@@ -139,9 +139,9 @@ export async function computeIndicators(ctx: ApiContext, provinces: string[] | n
   const tasks = await prisma.task.findMany({
     where: {
       case: inProvince,
-      OR: [{ stage: { in: [S.verificationStage, S.supportStage] } }, { taskKey: { in: [S.reintegrationTask, S.identificationTask] } }],
+      OR: [{ stage: { in: [S.verificationStage, S.supportStage] } }, { key: { in: [S.reintegrationTask, S.identificationTask] } }],
     },
-    select: { caseCode: true, stage: true, taskKey: true, status: true, completedAt: true, outcome: true },
+    select: { caseCode: true, stage: true, key: true, status: true, completedAt: true, outcome: true },
   });
   const byCase = new Map<string, typeof tasks>();
   for (const t of tasks) {
@@ -160,8 +160,8 @@ export async function computeIndicators(ctx: ApiContext, provinces: string[] | n
       return done.length ? new Date(Math.min(...done)) : null;
     };
     if (inPeriod(first(list.filter((t) => t.stage === S.supportStage)))) hit(caseCode, 'supported');
-    if (inPeriod(first(list.filter((t) => t.taskKey.replace(/\.\d+$/, '') === S.reintegrationTask)))) hit(caseCode, 'reintegrated');
-    if (inPeriod(first(list.filter((t) => t.taskKey === S.identificationTask && t.outcome === S.identifiedOutcome)))) hit(caseCode, 'identified');
+    if (inPeriod(first(list.filter((t) => t.key.replace(/\.\d+$/, '') === S.reintegrationTask)))) hit(caseCode, 'reintegrated');
+    if (inPeriod(first(list.filter((t) => t.key === S.identificationTask && t.outcome === S.identifiedOutcome)))) hit(caseCode, 'identified');
   }
   return result;
 }

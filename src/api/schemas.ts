@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ClosureReason } from '../domain/case';
+import { RecordedTask } from '../journey/task';
 
 const Iso = z.string().describe('ISO 8601 date-time');
 const Title = z.object({ vi: z.string(), en: z.string() });
@@ -15,22 +16,8 @@ export const CaseStarted = z.object({
   runId: z.string(),
 });
 
-export const TaskView = z.looseObject({
-  id: z.string().describe('<case code>/<task key>, with ".<n>" for a recurring task'),
-  key: z.string(),
-  stage: z.string(),
-  title: Title,
-  agencyId: z.string(),
-  assigneeId: z.string().nullable(),
-  status: z.enum(['open', 'acknowledged', 'done', 'cancelled']),
-  createdAt: Iso,
-  acknowledgeDueAt: Iso,
-  completeDueAt: Iso,
-  escalationLevel: z.number().int(),
-  acknowledgedAt: Iso.optional(),
-  completedAt: Iso.optional(),
-  outcome: z.string().optional(),
-});
+/** A task as the journey shows it (src/journey/task.ts); the timer bookkeeping is left out of the docs. */
+export const TaskView = RecordedTask.loose();
 
 export const HistoryView = z.looseObject({
   at: Iso,

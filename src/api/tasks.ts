@@ -284,21 +284,21 @@ export function taskRoutes(ctx: ApiContext) {
           case: { status: 'active' },
           OR: [{ assigneeId: principal.staffId }, { agencyId: principal.agencyId ?? '', assigneeId: null }],
         },
-        orderBy: [{ doneDueAt: 'asc' }, { id: 'asc' }],
+        orderBy: [{ completeDueAt: 'asc' }, { id: 'asc' }],
         take: 500,
       });
       const items = rows
         .map((t) => ({
           taskId: t.id,
           caseCode: t.caseCode,
-          taskKey: t.taskKey,
+          taskKey: t.key,
           stage: t.stage,
-          title: titleOf(ctx, t.taskKey),
+          title: titleOf(ctx, t.key),
           agencyId: t.agencyId,
           assigneeId: t.assigneeId,
           status: t.status,
-          acknowledgeDueAt: t.ackDueAt.toISOString(),
-          completeDueAt: t.doneDueAt.toISOString(),
+          acknowledgeDueAt: t.acknowledgeDueAt.toISOString(),
+          completeDueAt: t.completeDueAt.toISOString(),
           escalationLevel: t.escalationLevel,
           overdue: isOverdue(t, now),
         }))

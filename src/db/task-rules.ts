@@ -6,16 +6,16 @@ export const ACTIVE_TASK_STATUSES = ['open', 'acknowledged'];
 
 interface TaskDeadlines {
   status: string;
-  ackDueAt: Date;
-  doneDueAt: Date;
+  acknowledgeDueAt: Date;
+  completeDueAt: Date;
 }
 
 export function isOverdue(t: TaskDeadlines, now: Date): boolean {
   if (!ACTIVE_TASK_STATUSES.includes(t.status)) return false;
-  return (t.status === 'open' && t.ackDueAt < now) || t.doneDueAt < now;
+  return (t.status === 'open' && t.acknowledgeDueAt < now) || t.completeDueAt < now;
 }
 
 /** The same rule as a Prisma filter on tasks. */
 export function overdueTaskWhere(now: Date) {
-  return { OR: [{ status: 'open', ackDueAt: { lt: now } }, { status: { in: ACTIVE_TASK_STATUSES }, doneDueAt: { lt: now } }] };
+  return { OR: [{ status: 'open', acknowledgeDueAt: { lt: now } }, { status: { in: ACTIVE_TASK_STATUSES }, completeDueAt: { lt: now } }] };
 }

@@ -8,7 +8,10 @@ import { z } from 'zod';
 import { CaseCode, ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
 import { Duration } from '../policy/duration';
-import { JourneyPolicy, type TaskPolicy } from '../policy/schema';
+import { JourneyPolicy } from '../policy/schema';
+import type { TaskState } from './task';
+
+export { RecordedTask, TaskState, TaskStatus } from './task';
 
 export const JOURNEY_WORKFLOW = 'journey';
 export const journeyWorkflowId = (caseCode: string) => `journey-${caseCode}`;
@@ -35,30 +38,7 @@ export interface JourneyInput extends OpenCase {
   resume?: { state: JourneyState; position: JourneyPosition };
 }
 
-export type TaskStatus = 'open' | 'acknowledged' | 'done' | 'cancelled';
 export type EscalationPhase = 'acknowledge' | 'complete';
-
-export interface TaskState {
-  id: string;
-  key: string;
-  stage: string;
-  title: TaskPolicy['title'];
-  agencyId: string;
-  assigneeId: string | null;
-  status: TaskStatus;
-  createdAt: string;
-  acknowledgeDueAt: string;
-  completeDueAt: string;
-  /** The ladder step reached in the current phase: 0 = none yet, 1 = reminder, … */
-  escalationLevel: number;
-  /** Extensions granted so far, in ms (capped by the policy's maxExtension). */
-  extendedMs: number;
-  /** Bumped whenever deadlines or the assignee change, so the task's timers start over. */
-  revision: number;
-  acknowledgedAt?: string;
-  completedAt?: string;
-  outcome?: string;
-}
 
 /** A task as the journey drafts it, before the directory places it with an agency and a person. */
 export type TaskDraft = Pick<TaskState, 'id' | 'key' | 'stage' | 'title' | 'createdAt' | 'acknowledgeDueAt' | 'completeDueAt'>;

@@ -95,9 +95,9 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
     const phase = t.status === 'open' ? ('acknowledge' as const) : ('complete' as const);
     return {
       caseCode: t.caseCode,
-      task: deps.taskTitle(t.taskKey),
+      task: deps.taskTitle(t.key),
       phase,
-      dueAt: (phase === 'acknowledge' ? t.ackDueAt : t.doneDueAt).toISOString(),
+      dueAt: (phase === 'acknowledge' ? t.acknowledgeDueAt : t.completeDueAt).toISOString(),
       level: t.escalationLevel,
       link: link(t.id),
     };
@@ -112,12 +112,12 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
   const people = new Map<string, { caseCode: string; task: { vi: string; en: string }; unreachable: string; reasons: string[]; reached: boolean }>();
   for (const row of rows) {
     const stepKey = `${row.taskId}:${row.phase}:${row.level}`;
-    const step = steps.get(stepKey) ?? { caseCode: row.task.caseCode, task: deps.taskTitle(row.task.taskKey), level: row.level, count: 0 };
+    const step = steps.get(stepKey) ?? { caseCode: row.task.caseCode, task: deps.taskTitle(row.task.key), level: row.level, count: 0 };
     if (row.status === 'sent' || row.status === 'delivered') step.count++;
     steps.set(stepKey, step);
     if (row.purpose !== 'escalation') continue;
     const personKey = `${stepKey}:${row.recipientId}`;
-    const person = people.get(personKey) ?? { caseCode: row.task.caseCode, task: deps.taskTitle(row.task.taskKey), unreachable: row.recipient.name, reasons: [], reached: false };
+    const person = people.get(personKey) ?? { caseCode: row.task.caseCode, task: deps.taskTitle(row.task.key), unreachable: row.recipient.name, reasons: [], reached: false };
     if (row.status === 'failed') person.reasons.push((row.error ?? '').split(':')[0] as FailureReason);
     else person.reached = true;
     people.set(personKey, person);

@@ -19,7 +19,7 @@ beforeAll(async () => {
     h.openJourney({ code: C, province: 'VN-HN', leadAgencyId: 'hn-health' }),
   ]);
   // B is overdue: its medical care should have been acknowledged an hour ago.
-  await h.db.prisma.task.update({ where: { id: `${B}/medical-care` }, data: { ackDueAt: new Date(Date.now() - 3_600_000) } });
+  await h.db.prisma.task.update({ where: { id: `${B}/medical-care` }, data: { acknowledgeDueAt: new Date(Date.now() - 3_600_000) } });
 });
 afterAll(() => h?.close());
 

@@ -12,7 +12,7 @@ async function seedCase(code: string, province: string, lead: string, openedAt: 
 }
 async function seedTask(caseCode: string, key: string, stage: string, agencyId: string, completedAt: string | null) {
   await h.db.prisma.task.create({
-    data: { id: `${caseCode}/${key}`, caseCode, taskKey: key, stage, agencyId, status: completedAt ? 'done' : 'open', ackDueAt: at('2025-01-01T00:00:00Z'), doneDueAt: at('2025-12-01T00:00:00Z'), completedAt: completedAt ? at(completedAt) : null },
+    data: { id: `${caseCode}/${key}`, caseCode, key, stage, agencyId, status: completedAt ? 'done' : 'open', acknowledgeDueAt: at('2025-01-01T00:00:00Z'), completeDueAt: at('2025-12-01T00:00:00Z'), completedAt: completedAt ? at(completedAt) : null },
   });
 }
 /** The identification decision as the journey's sync records it: the task, done, with its outcome. */

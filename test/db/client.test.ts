@@ -44,7 +44,7 @@ describe.each(PROVIDERS)('openDatabase on %s', (provider) => {
   });
 
   it('stores a case with its task and reads them back through the relations', async () => {
-    const ackDueAt = new Date('2026-03-02T09:00:00.000Z');
+    const acknowledgeDueAt = new Date('2026-03-02T09:00:00.000Z');
     await db.prisma.case.create({
       data: {
         code: `DN-2026-${provider === 'sqlite' ? '0001' : '0002'}`,
@@ -56,13 +56,13 @@ describe.each(PROVIDERS)('openDatabase on %s', (provider) => {
         tasks: {
           create: {
             id: `task-${provider}`,
-            taskKey: 'initial-verification',
+            key: 'initial-verification',
             stage: 'verification',
             agencyId: 'dn-police',
             assigneeId: 'dn-police-caseworker-1',
             status: 'open',
-            ackDueAt,
-            doneDueAt: new Date(ackDueAt.getTime() + 3 * 86_400_000),
+            acknowledgeDueAt,
+            completeDueAt: new Date(acknowledgeDueAt.getTime() + 3 * 86_400_000),
           },
         },
       },
@@ -74,7 +74,7 @@ describe.each(PROVIDERS)('openDatabase on %s', (provider) => {
     });
     expect(found.leadAgency.kind).toBe('health_dept');
     expect(found.tasks).toHaveLength(1);
-    expect(found.tasks[0]).toMatchObject({ ackDueAt, escalationLevel: 0, acknowledgedAt: null });
+    expect(found.tasks[0]).toMatchObject({ acknowledgeDueAt, escalationLevel: 0, acknowledgedAt: null });
     expect(found.tasks[0]!.assignee?.name).toBe('Hoàng Văn Dũng');
     expect(found.tasks[0]!.agency.kind).toBe('police');
 

@@ -46,7 +46,7 @@ test('one email per province manager with the province’s stalled tasks and esc
   await person(rig.db, { id: 'dg-worker', name: 'Ngô Văn Chậm', phone: null, email: null });
   const open = await caseWithTask(rig.db, 'DN-DG-0001', 'dg-worker', new Date(Date.now() - 5 * HOUR));
   const acknowledged = await caseWithTask(rig.db, 'DN-DG-0002', 'dg-worker', new Date(Date.now() - 30 * HOUR));
-  await rig.db.prisma.task.update({ where: { id: acknowledged.id }, data: { status: 'acknowledged', doneDueAt: new Date(Date.now() - HOUR), escalationLevel: 2 } });
+  await rig.db.prisma.task.update({ where: { id: acknowledged.id }, data: { status: 'acknowledged', completeDueAt: new Date(Date.now() - HOUR), escalationLevel: 2 } });
   const done = await caseWithTask(rig.db, 'DN-DG-0003', 'dg-worker');
   await rig.db.prisma.task.update({ where: { id: done.id }, data: { status: 'done' } });
   // Yesterday's escalations of the open task: one person reached, one reached by nobody.
@@ -63,7 +63,7 @@ test('one email per province manager with the province’s stalled tasks and esc
   await person(rig.db, { id: 'hn-manager', agencyId: 'hn-health', role: 'manager', name: 'Manager Hà Nội', language: 'en' });
   await rig.db.prisma.case.create({ data: { code: 'HN-DG-0001', province: 'VN-HN', leadAgencyId: 'hn-health', workflowId: 'journey-HN-DG-0001', stage: 'reception', status: 'active' } });
   await rig.db.prisma.task.create({
-    data: { id: 'HN-DG-0001/reception', caseCode: 'HN-DG-0001', taskKey: 'reception', stage: 'reception', agencyId: 'hn-health', status: 'open', ackDueAt: new Date(Date.now() - HOUR), doneDueAt: new Date(Date.now() + HOUR) },
+    data: { id: 'HN-DG-0001/reception', caseCode: 'HN-DG-0001', key: 'reception', stage: 'reception', agencyId: 'hn-health', status: 'open', acknowledgeDueAt: new Date(Date.now() - HOUR), completeDueAt: new Date(Date.now() + HOUR) },
   });
 
   const options = { taskQueue, at: '07:30', timeZone: 'Asia/Ho_Chi_Minh', scheduleId };

@@ -109,13 +109,13 @@ export async function caseWithTask(db: Database, caseCode: string, assigneeId: s
     data: {
       id: task.id,
       caseCode,
-      taskKey: task.key,
+      key: task.key,
       stage: task.stage,
       agencyId: task.agencyId,
       assigneeId,
       status: 'open',
-      ackDueAt: new Date(task.acknowledgeDueAt),
-      doneDueAt: new Date(task.completeDueAt),
+      acknowledgeDueAt: new Date(task.acknowledgeDueAt),
+      completeDueAt: new Date(task.completeDueAt),
     },
   });
   return task;
