@@ -79,3 +79,56 @@ describe.each(PROVIDERS)('migrateDatabase on %s', (provider) => {
     );
   });
 });
+
+describe.each(PROVIDERS)('the task and case-policy migration on %s', (provider) => {
+  const MIGRATION = '0006_task_names_and_case_policy';
+  let db: ThrowawayDatabase;
+  let migrationsDir: string;
+  beforeEach(async () => {
+    db = await createThrowawayDatabase(provider);
+    migrationsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dh-migrations-'));
+    await fs.cp(findMigrationsDir(), migrationsDir, { recursive: true, filter: (src) => !src.includes(MIGRATION) });
+  });
+  afterEach(async () => {
+    await db.drop();
+    await fs.rm(migrationsDir, { recursive: true, force: true });
+  });
+
+  it('keeps the tasks recorded before it and gives each case the policy its history names', async () => {
+    // Rows as the service wrote them before the migration, in the columns of that time.
+    await fs.mkdir(path.join(migrationsDir, '0005_zz_rows_of_before'));
+    const at = provider === 'sqlite' ? "'2026-01-05T10:00:00.000+00:00'" : "'2026-01-05T10:00:00Z'";
+    await fs.writeFile(
+      path.join(migrationsDir, '0005_zz_rows_of_before', `${provider}.sql`),
+      `INSERT INTO "Agency" ("id", "province", "kind", "nameVi", "nameEn") VALUES ('hn-health', 'VN-HN', 'health_dept', 'Sở Y tế', 'Health Department');
+       INSERT INTO "Case" ("code", "province", "leadAgencyId", "workflowId", "stage", "status") VALUES
+         ('HN-OLD-1', 'VN-HN', 'hn-health', 'journey-HN-OLD-1', 'reception', 'active'),
+         ('HN-OLD-2', 'VN-HN', 'hn-health', 'journey-HN-OLD-2', 'support-plan', 'active'),
+         ('HN-OLD-3', 'VN-HN', 'hn-health', 'journey-HN-OLD-3', 'reception', 'active');
+       INSERT INTO "Task" ("id", "caseCode", "taskKey", "stage", "agencyId", "status", "ackDueAt", "doneDueAt") VALUES
+         ('HN-OLD-1/reception', 'HN-OLD-1', 'reception', 'reception', 'hn-health', 'open', ${at}, ${at});
+       INSERT INTO "JourneyAction" ("id", "caseCode", "seq", "at", "action", "detail") VALUES
+         ('HN-OLD-1#1', 'HN-OLD-1', 1, ${at}, 'case-opened', 'vn-default v1'),
+         ('HN-OLD-2#1', 'HN-OLD-2', 1, ${at}, 'case-opened', 'vn-default v1'),
+         ('HN-OLD-2#2', 'HN-OLD-2', 2, ${at}, 'policy-changed', 'v1→v2'),
+         ('HN-OLD-2#3', 'HN-OLD-2', 3, ${at}, 'policy-changed', 'v2→v3');`,
+    );
+    await migrateDatabase(db.url, { migrationsDir });
+    await fs.cp(path.join(findMigrationsDir(), MIGRATION), path.join(migrationsDir, MIGRATION), { recursive: true });
+    await expect(migrateDatabase(db.url, { migrationsDir })).resolves.toEqual({ applied: [MIGRATION] });
+
+    const { prisma, close } = openDatabase(db.url);
+    try {
+      const task = await prisma.task.findUniqueOrThrow({ where: { id: 'HN-OLD-1/reception' } });
+      expect(task).toMatchObject({ key: 'reception', acknowledgeDueAt: new Date('2026-01-05T10:00:00Z'), completeDueAt: new Date('2026-01-05T10:00:00Z') });
+      const cases = await prisma.case.findMany({ orderBy: { code: 'asc' }, select: { code: true, policyId: true, policyVersion: true } });
+      expect(cases).toEqual([
+        { code: 'HN-OLD-1', policyId: 'vn-default', policyVersion: 1 },
+        { code: 'HN-OLD-2', policyId: 'vn-default', policyVersion: 3 },
+        { code: 'HN-OLD-3', policyId: null, policyVersion: null },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+});
