@@ -5,14 +5,10 @@
  *
  * - received      the case was opened: the provincial health department was notified and
  *                 received the person (DOMAIN.md steps 1–2). Time: Case.openedAt.
- * - verified      initial verification finished: every task of the `initial-verification` stage
- *                 is done (step 3). Time: when the last of them was completed.
- * - identified    identified as a victim: the `identification-decision` task was completed with
- *                 the outcome `victim` (step 4). Time: that completion.
- * - supported     support delivered: the first task of the `support-services` stage completed
- *                 (step 6; the services the support plan chose). Time: that first completion.
- * - reintegrated  returned to family and community: the `community-reintegration` task was
- *                 completed (step 7). Time: that completion.
+ * - verified, identified, supported, reintegrated: read from the tasks the policy tags with that
+ *                 indicator (src/policy/indicators.ts): `verified` when every tagged task of the
+ *                 case is done (time: the last completion), the others at the first tagged
+ *                 completion (an outcome tag counts only a completion with that outcome).
  *
  * Periods are calendar periods in Vietnam time (UTC+7): `2025`, `2025-Q2`, `2025-06`, or `from`
  * and `to` dates (to exclusive).
@@ -20,25 +16,23 @@
 import { z } from 'zod';
 import { provincesOf } from '../auth/matrix';
 import { ProvinceCode } from '../domain/provinces';
+import { INDICATOR_RULE, indicatorSources, TaskIndicator } from '../policy/indicators';
+import type { JourneyPolicy } from '../policy/schema';
 import type { ApiContext } from './context';
 import { Problem } from './problems';
 
-/** Where each indicator is read from: stage and task keys of the default policy. */
-export const INDICATOR_SOURCES = {
-  verificationStage: 'initial-verification',
-  identificationTask: 'identification-decision',
-  identifiedOutcome: 'victim',
-  supportStage: 'support-services',
-  reintegrationTask: 'community-reintegration',
-} as const;
-
-export const INDICATOR_DEFINITIONS = {
-  received: 'Cases opened in the period: the provincial health department was notified and received the person.',
-  verified: `Cases whose initial verification finished in the period: the last task of stage "${INDICATOR_SOURCES.verificationStage}" completed, all of its tasks done.`,
-  identified: `Cases identified as victims in the period: task "${INDICATOR_SOURCES.identificationTask}" completed with outcome "${INDICATOR_SOURCES.identifiedOutcome}".`,
-  supported: `Cases whose first support service was delivered in the period: first completed task of stage "${INDICATOR_SOURCES.supportStage}".`,
-  reintegrated: `Cases reintegrated in the period: task "${INDICATOR_SOURCES.reintegrationTask}" completed (returned to family and community).`,
-} as const;
+/** What each indicator counts, in the words of the policy in force. */
+export function indicatorDefinitions(policy: JourneyPolicy): Record<Indicator, string> {
+  const sources = indicatorSources(policy.stages);
+  const named = (i: TaskIndicator) => sources[i].map((x) => (x.outcome ? `"${x.taskKey}" with outcome "${x.outcome}"` : `"${x.taskKey}"`)).join(', ') || 'no task';
+  return {
+    received: 'Cases opened in the period: the provincial health department was notified and received the person.',
+    verified: `Cases whose initial verification finished in the period: the last of their tasks ${named('verified')} completed, all of them done.`,
+    identified: `Cases identified as victims in the period: ${named('identified')} completed.`,
+    supported: `Cases whose first support service was delivered in the period: first of ${named('supported')} completed.`,
+    reintegrated: `Cases reintegrated in the period: first of ${named('reintegrated')} completed (returned to family and community).`,
+  };
+}
 
 const Period = z.string().regex(/^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/, 'a year ("2025"), quarter ("2025-Q2") or month ("2025-06")');
 const Day = z.iso.date('a date such as "2025-01-01"');
@@ -64,10 +58,11 @@ const IndicatorReport = z.object({
   definitions: z.object({ received: z.string(), verified: z.string(), identified: z.string(), supported: z.string(), reintegrated: z.string() }),
 });
 
-type Indicator = keyof typeof INDICATOR_DEFINITIONS;
-const INDICATORS = Object.keys(INDICATOR_DEFINITIONS) as Indicator[];
+type Indicator = 'received' | TaskIndicator;
+const INDICATORS: Indicator[] = ['received', ...TaskIndicator.options];
 
 export function indicatorRoutes(ctx: ApiContext) {
+  const definitions = indicatorDefinitions(ctx.policy);
   ctx.routes.add(
     {
       method: 'GET',
@@ -75,7 +70,7 @@ export function indicatorRoutes(ctx: ApiContext) {
       operationId: 'programmeIndicators',
       tag: 'Reporting',
       summary: 'Programme indicators (received, verified, identified, supported, reintegrated) per province and period',
-      description: Object.entries(INDICATOR_DEFINITIONS).map(([k, v]) => `- **${k}**: ${v}`).join('\n'),
+      description: Object.entries(definitions).map(([k, v]) => `- **${k}**: ${v}`).join('\n'),
       access: 'indicators.read',
       query: IndicatorQuery,
       responses: { 200: { description: 'Counts of distinct cases', schema: IndicatorReport } },
@@ -92,7 +87,7 @@ export function indicatorRoutes(ctx: ApiContext) {
       if (query.province && rows.length === 0) rows.push({ province: query.province, ...zero() });
       const total = zero();
       for (const r of rows) for (const k of INDICATORS) total[k] += r[k];
-      return { period: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' as const }, rows, total, definitions: INDICATOR_DEFINITIONS };
+      return { period: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' as const }, rows, total, definitions };
     },
   );
 }
@@ -120,7 +115,6 @@ export function periodBounds(period: string): [Date, Date] {
 /** Distinct cases per province for each indicator; `provinces` null means all. */
 export async function computeIndicators(ctx: ApiContext, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, Record<Indicator, number>>> {
   const { prisma } = ctx.db;
-  const S = INDICATOR_SOURCES;
   const inProvince = provinces === null ? {} : { province: { in: provinces } };
   const cases = await prisma.case.findMany({ where: inProvince, select: { code: true, province: true, openedAt: true } });
   const provinceOf = new Map(cases.map((c) => [c.code, c.province]));
@@ -136,32 +130,26 @@ export async function computeIndicators(ctx: ApiContext, provinces: string[] | n
 
   for (const c of cases) if (inPeriod(c.openedAt)) hit(c.code, 'received');
 
+  const sources = indicatorSources(ctx.policy.stages);
+  const keys = [...new Set(TaskIndicator.options.flatMap((i) => sources[i].map((x) => x.taskKey)))];
   const tasks = await prisma.task.findMany({
-    where: {
-      case: inProvince,
-      OR: [{ stage: { in: [S.verificationStage, S.supportStage] } }, { key: { in: [S.reintegrationTask, S.identificationTask] } }],
-    },
-    select: { caseCode: true, stage: true, key: true, status: true, completedAt: true, outcome: true },
+    where: { case: inProvince, key: { in: keys }, status: { not: 'cancelled' } },
+    select: { caseCode: true, key: true, status: true, completedAt: true, outcome: true },
   });
   const byCase = new Map<string, typeof tasks>();
-  for (const t of tasks) {
-    const list = byCase.get(t.caseCode);
-    if (list) list.push(t);
-    else byCase.set(t.caseCode, [t]);
-  }
+  for (const t of tasks) byCase.set(t.caseCode, [...(byCase.get(t.caseCode) ?? []), t]);
   for (const [caseCode, list] of byCase) {
-    const verification = list.filter((t) => t.stage === S.verificationStage && t.status !== 'cancelled');
-    if (verification.length > 0 && verification.every((t) => t.status === 'done' && t.completedAt)) {
-      const last = new Date(Math.max(...verification.map((t) => t.completedAt!.getTime())));
-      if (inPeriod(last)) hit(caseCode, 'verified');
+    for (const indicator of TaskIndicator.options) {
+      const tagged = list.filter((t) => sources[indicator].some((x) => x.taskKey === t.key && (x.outcome === undefined || x.outcome === t.outcome)));
+      if (inPeriod(countedAt(tagged, INDICATOR_RULE[indicator]))) hit(caseCode, indicator);
     }
-    const first = (ts: typeof tasks) => {
-      const done = ts.filter((t) => t.status === 'done' && t.completedAt).map((t) => t.completedAt!.getTime());
-      return done.length ? new Date(Math.min(...done)) : null;
-    };
-    if (inPeriod(first(list.filter((t) => t.stage === S.supportStage)))) hit(caseCode, 'supported');
-    if (inPeriod(first(list.filter((t) => t.key.replace(/\.\d+$/, '') === S.reintegrationTask)))) hit(caseCode, 'reintegrated');
-    if (inPeriod(first(list.filter((t) => t.key === S.identificationTask && t.outcome === S.identifiedOutcome)))) hit(caseCode, 'identified');
   }
   return result;
+}
+
+/** When a case's tagged tasks make it count, by the indicator's rule; null: not (yet). */
+function countedAt(tasks: { status: string; completedAt: Date | null }[], rule: 'all' | 'first'): Date | null {
+  const done = tasks.filter((t) => t.status === 'done' && t.completedAt).map((t) => t.completedAt!.getTime());
+  if (done.length === 0 || (rule === 'all' && done.length < tasks.length)) return null;
+  return new Date(rule === 'all' ? Math.max(...done) : Math.min(...done));
 }

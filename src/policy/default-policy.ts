@@ -31,7 +31,7 @@ type TaskInput = z.input<typeof TaskPolicy>;
 
 /** A support service: opened when the plan chooses it; referrals to NGOs need consent. */
 function service(key: string, agency: TaskInput['agency'], title: TaskInput['title'], completeWithin: string, requiresConsent = false): TaskInput {
-  return { key, title, agency, acknowledgeWithin: '1d', completeWithin, maxExtension: completeWithin, ladder: 'standard', onlyIfPlanned: true, requiresConsent };
+  return { key, title, agency, acknowledgeWithin: '1d', completeWithin, maxExtension: completeWithin, ladder: 'standard', onlyIfPlanned: true, requiresConsent, counts: ['supported'] };
 }
 
 export const defaultPolicy = {
@@ -76,6 +76,7 @@ export const defaultPolicy = {
           completeWithin: '3d',
           clock: 'case',
           ladder: 'urgent',
+          counts: ['verified'],
         },
         {
           key: 'police-verification',
@@ -85,6 +86,7 @@ export const defaultPolicy = {
           completeWithin: '3d',
           clock: 'case',
           ladder: 'urgent',
+          counts: ['verified'],
         },
       ],
     },
@@ -101,7 +103,7 @@ export const defaultPolicy = {
           maxExtension: '7d',
           ladder: 'standard',
           outcomes: {
-            victim: {},
+            victim: { counts: ['identified'] },
             not_victim: { closesCase: 'not_a_victim' },
           },
         },
@@ -150,6 +152,7 @@ export const defaultPolicy = {
           completeWithin: '30d',
           maxExtension: '30d',
           ladder: 'standard',
+          counts: ['reintegrated'],
         },
         {
           key: 'social-worker-handover',

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AgencyKind } from '../domain/agencies';
 import { ClosureReason } from '../domain/case';
 import { Duration, PositiveDuration, durationMs } from './duration';
+import { TaskIndicator } from './indicators';
 
 /** Who a ladder step reaches, resolved against the directory at send time. */
 export const RecipientRole = z.enum(['assignee', 'supervisor', 'focal_point', 'coordinator', 'manager']);
@@ -45,6 +46,8 @@ export const Outcome = z.object({
   closesCase: ClosureReason.optional(),
   /** These stages run again (e.g. a failed follow-up check-in reopens support), then the journey goes on. */
   reopens: z.array(Key).min(1).optional(),
+  /** Completing the task with this outcome counts toward these programme indicators. */
+  counts: z.array(TaskIndicator).optional(),
 });
 
 /** SLAs and ladder of a task: shared by stage tasks and the transfer acceptance. */
@@ -71,6 +74,8 @@ export const TaskPolicy = Deadlines.extend({
   plans: Key.optional(),
   /** When present, completing the task requires one of these outcomes. */
   outcomes: z.record(z.string(), Outcome).optional(),
+  /** Completing the task counts toward these programme indicators (src/policy/indicators.ts). */
+  counts: z.array(TaskIndicator).optional(),
 });
 export type TaskPolicy = z.infer<typeof TaskPolicy>;
 

@@ -1,7 +1,10 @@
 /**
  * Programme indicators from the journey's records, per province and Vietnam-time period, with
- * each definition exercised at its edges (src/client/indicators.ts documents them).
+ * each definition exercised at its edges (src/api/indicators.ts documents them).
  */
+import { computeIndicators, indicatorDefinitions, periodBounds } from '../../src/api/indicators';
+import type { ApiContext } from '../../src/api/context';
+import { loadPolicy, type JourneyPolicy } from '../../src/policy';
 import { createApiHarness, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;
@@ -94,4 +97,24 @@ test.each([
   const res = await h.call('coordinator', 'GET', `/indicators?${query}`);
   expect(res.status).toBe(400);
   expect((res.body as { errors: { path: string }[] }).errors.map((e) => e.path).join(' ')).toContain(field);
+});
+
+test('the figures follow the tags of the policy, so a changed procedure keeps correct counts', async () => {
+  const policy: JourneyPolicy = structuredClone(loadPolicy('default'));
+  const tasks = policy.stages.flatMap((s) => s.tasks);
+  // This procedure finishes verification with the health department's task alone.
+  delete tasks.find((t) => t.key === 'police-verification')!.counts;
+  // ... and counts every identification decision as identified, whatever its outcome.
+  const decision = tasks.find((t) => t.key === 'identification-decision')!;
+  decision.counts = ['identified'];
+  delete decision.outcomes!.victim!.counts;
+  // ... and the medical care, not the shelter, as the support delivered.
+  for (const t of tasks) if (t.counts?.includes('supported')) t.counts = t.key === 'medical-care' ? ['supported'] : undefined;
+
+  const [from, to] = periodBounds('2025-04');
+  const counts = await computeIndicators({ db: h.db, policy } as ApiContext, ['VN-DN'], from, to);
+  // April: A and B verified (B by its health-department task alone), A, B and E identified; A's medical care was in June.
+  expect(counts.get('VN-DN')).toEqual({ received: 2, verified: 2, identified: 3, supported: 0, reintegrated: 0 });
+  expect(indicatorDefinitions(policy).supported).toContain('"medical-care"');
+  expect(indicatorDefinitions(policy).verified).not.toContain('police-verification');
 });
