@@ -37,7 +37,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Đồng Hành <no-reply@donghanh.local>'),
   MAILDEV_WEB_PORT: port.default(1080),
 
-  // Notifications (issue 4): SMS through Twilio or the local gateway, quiet hours, daily digest.
+  // Notifications: SMS through Twilio or the local gateway, quiet hours, daily digest.
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'AC followed by 32 hex digits').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   /** E.164 number or alphanumeric sender ID. */
@@ -54,7 +54,7 @@ const EnvSchema = z.object({
   /** Local time of the daily digest to province managers, in QUIET_HOURS_TIME_ZONE; "off" disables. */
   DIGEST_AT: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, '"07:30" or "off"').default('07:30'),
 
-  // API access (issue 5): rate limit, demo keys, JWT bearer tokens, action links, personal data keys.
+  // API access: rate limit, demo keys, JWT bearer tokens, action links, personal data keys.
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Write one demo key per role to DATA_DIR/dev-keys.json; default: on for the local (embedded) setup. */
   API_DEV_KEYS: flag.optional(),
@@ -161,7 +161,7 @@ function notificationConfig(e: z.infer<typeof EnvSchema>) {
 
 /**
  * API access. Secrets left unset are generated into DATA_DIR/local-secrets.json only for the local
- * (embedded) setup; anywhere else start-up refuses to run without them (src/auth/secrets.ts).
+ * (embedded) setup; anywhere else start-up refuses to run without them (src/auth/security.ts).
  */
 function accessConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
   const jwt = [e.AUTH_JWT_ISSUER, e.AUTH_JWT_AUDIENCE, e.AUTH_JWKS];

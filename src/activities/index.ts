@@ -11,7 +11,7 @@ export interface ActivityDeps {
   db: Database;
   mailer: Mailer;
   publicBaseUrl: string;
-  /** Notifications (issue 4); all optional: without `sms` the SMS channel falls back to email. */
+  /** Notifications; all optional: without `sms` the SMS channel falls back to email. */
   sms?: SmsSender;
   mailFrom?: string;
   /** Absolute URL of POST /webhooks/sms-status, which Twilio must be able to reach. */
@@ -21,7 +21,7 @@ export interface ActivityDeps {
   smsMaxSegments?: number;
   /** Digest task titles by task key. */
   taskTitle?: (key: string) => { vi: string; en: string };
-  /** Signs one-click acknowledge links for emails (issue 5's ActionLinks); none when absent. */
+  /** Signs one-click acknowledge links for emails (src/auth/action-links.ts); none when absent. */
   actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
   /** Test hook only: runs between a provider's acceptance and the record of it. */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
