@@ -89,9 +89,22 @@ async function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: 
   });
 }
 
-/** The SDK's own info lines (bundling, worker states) would bury what a person needs to read. */
-export function quietSdkLogs(cfg: Config): void {
+/**
+ * Runs a process's start-up with the config read and validated once; a failure is logged in plain
+ * words and stops whatever had started. The SDK's own info lines (bundling, worker states) are
+ * kept below warnings: they would bury what a person needs to read.
+ */
+export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle) => Promise<void>): Promise<void> {
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel);
   Runtime.install({ logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  const life = new Lifecycle(log);
+  try {
+    await startUp(cfg, log, life);
+  } catch (error) {
+    log.error(error instanceof Error ? error.message : String(error));
+    await life.shutdown('start-up failed', 1);
+  }
 }
 
 /** Production has its own Temporal cluster, SMTP relay and SMS provider: no local stand-in runs here. */
@@ -103,20 +116,11 @@ function localPeersConfigured(cfg: Config): string[] {
   ].filter((name): name is string => Boolean(name));
 }
 
-async function main() {
-  const cfg = loadConfig();
-  const log = createLogger(cfg.logLevel);
-  quietSdkLogs(cfg);
-  const life = new Lifecycle(log);
-  try {
+if (require.main === module) {
+  void launch(async (cfg, log, life) => {
     const missing = localPeersConfigured(cfg);
     if (missing.length) throw new Error(`set ${missing.join(', ')} to run the service (npm start runs local stand-ins for them)`);
     await runService(cfg, log, life, prepareSecurity(cfg, log));
     log.info({ api: `http://${cfg.api.host}:${cfg.api.port}`, temporal: cfg.temporal.address }, 'Đồng Hành is running');
-  } catch (error) {
-    log.error(error instanceof Error ? error.message : String(error));
-    await life.shutdown('start-up failed', 1);
-  }
+  });
 }
-
-if (require.main === module) void main();

@@ -5,10 +5,10 @@
  * everything in reverse order.
  */
 import path from 'node:path';
-import { config as loadConfig, type Config } from '../config';
-import { Lifecycle } from '../lifecycle';
-import { createLogger, type Logger } from '../logger';
-import { prepareSecurity, quietSdkLogs, runService } from '../main';
+import type { Config } from '../config';
+import type { Lifecycle } from '../lifecycle';
+import type { Logger } from '../logger';
+import { launch, prepareSecurity, runService } from '../main';
 import { startMailCatcher } from './mail-catcher';
 import { assertPortFree } from './ports';
 import { startSmsGateway } from './sms-gateway';
@@ -65,22 +65,11 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined)
   return `\n${lines.filter(Boolean).join('\n')}\n\n`;
 }
 
-async function start() {
-  const cfg = loadConfig();
-  const log = createLogger(cfg.logLevel);
-  quietSdkLogs(cfg);
-  const life = new Lifecycle(log);
-  try {
-    // Fail before starting anything when the API's port is taken or a secret is missing.
-    await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
-    const security = prepareSecurity(cfg, log);
-    const peers = await startLocalPeers(cfg, log, life);
-    const service = await runService(cfg, log, life, security);
-    process.stdout.write(banner(cfg, peers, service.devKeysFile));
-  } catch (error) {
-    log.error(error instanceof Error ? error.message : String(error));
-    await life.shutdown('start-up failed', 1);
-  }
-}
-
-void start();
+void launch(async (cfg, log, life) => {
+  // Fail before starting anything when the API's port is taken or a secret is missing.
+  await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+  const security = prepareSecurity(cfg, log);
+  const peers = await startLocalPeers(cfg, log, life);
+  const service = await runService(cfg, log, life, security);
+  process.stdout.write(banner(cfg, peers, service.devKeysFile));
+});
