@@ -70,17 +70,22 @@ async function sendDigest(deps: DigestDeps, report: DigestReport, to: { province
   if (outcome.kind === 'failed') report.refused.push({ recipientId: manager.id, reason: outcome.detail });
 }
 
-async function provinceFacts(deps: DigestDeps, province: string, start: Date, end: Date): Promise<Omit<DigestFacts, 'recipient' | 'day' | 'until'>> {
-  const { prisma } = deps.db;
-  const link = (taskId: string) => `${deps.publicBaseUrl}/tasks/${encodeURIComponent(taskId)}`;
-  const tasks = await prisma.task.findMany({
-    where: {
-      case: { province, status: 'active' },
-      ...overdueTaskWhere(end),
-    },
+type ProvinceFacts = Omit<DigestFacts, 'recipient' | 'day' | 'until'>;
+
+async function provinceFacts(deps: DigestDeps, province: string, start: Date, end: Date): Promise<ProvinceFacts> {
+  return {
+    province: PROVINCES[province as keyof typeof PROVINCES] ?? province,
+    stalled: await stalledTasks(deps, province, end),
+    ...(await escalationsOf(deps, province, start, end)),
+  };
+}
+
+async function stalledTasks(deps: DigestDeps, province: string, end: Date): Promise<ProvinceFacts['stalled']> {
+  const tasks = await deps.db.prisma.task.findMany({
+    where: { case: { province, status: 'active' }, ...overdueTaskWhere(end) },
     orderBy: [{ caseCode: 'asc' }, { id: 'asc' }],
   });
-  const stalled = tasks.map((t) => {
+  return tasks.map((t) => {
     const phase = t.status === 'open' ? ('acknowledge' as const) : ('complete' as const);
     return {
       caseCode: t.caseCode,
@@ -88,17 +93,20 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
       phase,
       dueAt: (phase === 'acknowledge' ? t.acknowledgeDueAt : t.completeDueAt).toISOString(),
       level: t.escalationLevel,
-      link: link(t.id),
+      link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(t.id)}`,
     };
   });
+}
 
-  const rows = await prisma.notification.findMany({
+/** Messages sent per ladder step, and the people of an escalation that none of its messages reached. */
+async function escalationsOf(deps: DigestDeps, province: string, start: Date, end: Date): Promise<Pick<ProvinceFacts, 'escalations' | 'unreached'>> {
+  const rows = await deps.db.prisma.notification.findMany({
     where: { createdAt: { gte: start, lt: end }, task: { case: { province } } },
     include: { task: true, recipient: true },
     orderBy: [{ taskId: 'asc' }, { level: 'asc' }, { id: 'asc' }],
   });
-  const steps = new Map<string, { caseCode: string; task: { vi: string; en: string }; level: number; count: number }>();
-  const people = new Map<string, { caseCode: string; task: { vi: string; en: string }; unreachable: string; reasons: string[]; reached: boolean }>();
+  const steps = new Map<string, ProvinceFacts['escalations'][number]>();
+  const people = new Map<string, ProvinceFacts['unreached'][number] & { reached: boolean }>();
   for (const row of rows) {
     const stepKey = `${row.taskId}:${row.phase}:${row.level}`;
     const step = steps.get(stepKey) ?? { caseCode: row.task.caseCode, task: deps.taskTitle(row.task.key), level: row.level, count: 0 };
@@ -112,8 +120,6 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
     people.set(personKey, person);
   }
   return {
-    province: PROVINCES[province as keyof typeof PROVINCES] ?? province,
-    stalled,
     escalations: [...steps.values()],
     unreached: [...people.values()].filter((p) => !p.reached).map(({ reached: _, ...p }) => p),
   };
