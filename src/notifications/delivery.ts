@@ -4,13 +4,12 @@
  * channel is tried; when that fails too, the next ladder step's people are told who could not be
  * reached and why. Each message goes through the outbox, so a re-run sends only what is missing.
  */
-import type { StaffMember } from '../db/client';
+import type { Database, StaffMember } from '../db/client';
 import { notificationId, type EscalationNotice, type EscalationReport } from '../journey/notices';
 import type { Channel } from '../policy/schema';
 import type { Mailer } from '../transports/email';
 import type { FailureReason } from '../transports/failure-reasons';
 import type { SmsSender } from '../transports/sms';
-import type { Database } from '../db/client';
 import { CHANNELS, emailMessage, smsMessage } from './channels';
 import { Language, messageKind, renderMessage, renderSms, type MessageFacts, type RelayFacts } from './messages';
 import { fail, notificationEntry, recorded, sendOnce, TransientSendError, type ChannelMessage, type SendOutcome } from './outbox';
