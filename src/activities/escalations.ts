@@ -5,10 +5,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { deliverEscalation, TransientSendError, type DeliveryDeps, type EscalationNotice, type EscalationReport } from '../notifications/delivery';
+import type { EscalationNotice, EscalationReport } from '../journey/notices';
+import { deliverEscalation, type DeliveryDeps } from '../notifications/delivery';
 import { sendDailyDigests, type DigestDeps, type DigestReport } from '../notifications/digest';
+import { TransientSendError } from '../notifications/outbox';
 
-export type { EscalationNotice, EscalationReport } from '../notifications/delivery';
+export type { EscalationNotice, EscalationReport } from '../journey/notices';
 export type { DigestReport } from '../notifications/digest';
 
 /** The failure type a transient send error becomes (retried with backoff, never given up on). */
@@ -21,7 +23,7 @@ export function escalationActivities(deps: DeliveryDeps & Omit<DigestDeps, 'task
     },
 
     async sendDailyDigests(input: { until: string }): Promise<DigestReport> {
-      return sendDailyDigests({ ...deps, taskTitle: deps.taskTitle ?? ((key) => ({ vi: key, en: key })) }, input);
+      return retryable(() => sendDailyDigests({ ...deps, taskTitle: deps.taskTitle ?? ((key) => ({ vi: key, en: key })) }, input));
     },
   };
 }

@@ -1,34 +1,20 @@
 /**
- * Delivering one escalation step: who it reaches, on which channels, in which language, when
- * (quiet hours), and what happens when a channel fails (fallback to the other channel, then the
- * next person on the ladder is told who could not be reached and why).
- *
- * Exactly once. Every message has a deterministic key (task, phase[@revision], level, channel,
- * recipient[, relay:about]) and a Notification row. The row is written as `sending` *before* the
- * provider is called and becomes `sent` (with the provider's id) after it accepted, so:
- * - a retry after a recorded send never sends again (the row says `sent`, `delivered` or `failed`);
- * - a retry after a failure the provider answered (4xx/5xx/429) sends again: nothing went out (`pending`);
- * - a crash between the provider's acceptance and the record (the row still says `sending`):
- *   SMS: the retry asks the provider for the recent messages to that number and adopts the one
- *   whose text has the recorded hash, else sends; the status callback, which names the row in its
- *   URL, also attaches the provider's id. Only a provider that accepted a message but does not
- *   list it yet could lead to a second SMS.
- *   Email: SMTP cannot be asked what it accepted, so the retry sends again with the same
- *   deterministic Message-ID (at least once in that window only; mail clients and servers that
- *   deduplicate by Message-ID show it once).
+ * Delivering one escalation step: its people, on the step's channels, each in their own language
+ * and outside their quiet hours unless urgent. When every channel failed for a person, the other
+ * channel is tried; when that fails too, the next ladder step's people are told who could not be
+ * reached and why. Each message goes through the outbox, so a re-run sends only what is missing.
  */
-import { createHash } from 'node:crypto';
 import type { Database, StaffMember } from '../db/client';
-import { Language, messageKind, renderMessage, renderSms, type FailureReason, type MessageFacts, type RelayFacts } from './messages';
-import type { Channel, EscalationStep, RecipientRole } from '../policy/schema';
-import { classifyEmailError, senderDomain, type Mailer } from '../transports/email';
-import { classifySmsError, type SmsSender } from '../transports/sms';
-import type { EscalationPhase, TaskState } from '../journey/definitions';
-import { textToHtml } from './html';
 import { notificationId, type EscalationNotice, type EscalationReport } from '../journey/notices';
-
-export type { EscalationNotice, EscalationReport } from '../journey/notices';
+import type { Channel } from '../policy/schema';
+import type { Mailer } from '../transports/email';
+import type { FailureReason } from '../transports/failure-reasons';
+import type { SmsSender } from '../transports/sms';
+import { CHANNELS, emailMessage, smsMessage } from './channels';
+import { Language, messageKind, renderMessage, renderSms, type MessageFacts, type RelayFacts } from './messages';
+import { fail, notificationEntry, recorded, sendOnce, TransientSendError, type ChannelMessage, type SendOutcome } from './outbox';
 import { quietHoursOf, quietUntil, type QuietHours } from './quiet-hours';
+import { stepRecipients, type StepRecipients } from './recipients';
 
 export interface DeliveryDeps {
   db: Database;
@@ -37,7 +23,7 @@ export interface DeliveryDeps {
   publicBaseUrl: string;
   /** The From address, for deterministic Message-IDs. */
   mailFrom?: string;
-  /** Absolute URL of the SMS status webhook (src/client/sms-status.ts); no callbacks when absent. */
+  /** Absolute URL of the SMS status webhook (src/api/sms-status.ts); no callbacks when absent. */
   smsStatusCallbackUrl?: string;
   /** Default quiet hours of recipients without their own; undefined = no quiet hours. */
   quietHours?: QuietHours;
@@ -50,253 +36,162 @@ export interface DeliveryDeps {
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }
 
-/** A failure worth retrying; the activity turns it into a retryable ApplicationFailure. */
-export class TransientSendError extends Error {
-  override name = 'TransientSendError';
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
+/** One delivery of one step, shared by its steps below. */
+interface Delivery {
+  deps: DeliveryDeps;
+  notice: EscalationNotice;
+  attempt: number;
+  /** Quiet hours are judged at the workflow's clock. */
+  at: Date;
+  urgent: boolean;
+  recipients: StepRecipients;
+  report: EscalationReport;
 }
 
-export const CHANNELS: readonly Channel[] = ['email', 'sms'];
-export { notificationId } from '../journey/notices';
-
-/** RFC 5322 Message-ID from the notification key: the same key always gives the same id. */
-export function messageIdFor(key: string, from: string | undefined): string {
-  return `<${sha256(key).slice(0, 32)}@${senderDomain(from ?? '')}>`;
-}
-
-export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-type SendOutcome = { kind: 'sent' | 'already' } | { kind: 'failed'; reason: FailureReason } | { kind: 'deferred'; until: Date };
-type PersonOutcome = { kind: 'reached' } | { kind: 'deferred'; until: Date } | { kind: 'unreachable'; reasons: FailureReason[] };
+/** A relay's subject: the person nobody could reach, and why. */
 interface About {
   person: StaffMember;
   reasons: FailureReason[];
 }
 
-/** Any provider that lists its messages may report date_created a little off our clock. */
-const RECONCILE_WINDOW_MS = 10 * 60_000;
-const RECONCILE_LIMIT = 50;
+type PersonOutcome = { kind: 'reached' } | { kind: 'deferred'; until: Date } | { kind: 'unreachable'; reasons: FailureReason[] };
 
 export async function deliverEscalation(deps: DeliveryDeps, notice: EscalationNotice, attempt = 1): Promise<EscalationReport> {
-  const { prisma } = deps.db;
-  const at = notice.at ? new Date(notice.at) : new Date();
-  const urgent = notice.urgent ?? notice.step.urgent;
-  const report: EscalationReport = { sent: 0, alreadySent: 0, failed: [], deferred: [], relayed: [], unreached: [] };
-  const theCase = await prisma.case.findUniqueOrThrow({ where: { code: notice.caseCode } });
-  const assignee = notice.task.assigneeId ? await prisma.staffMember.findUnique({ where: { id: notice.task.assigneeId } }) : null;
+  const d: Delivery = {
+    deps,
+    notice,
+    attempt,
+    at: notice.at ? new Date(notice.at) : new Date(),
+    urgent: notice.urgent ?? notice.step.urgent,
+    recipients: await stepRecipients(deps.db, notice),
+    report: { sent: 0, alreadySent: 0, failed: [], deferred: [], relayed: [], unreached: [] },
+  };
+  await forEveryone(await d.recipients.of(notice.step.notify), async (person) => {
+    const outcome = await reach(d, person);
+    if (outcome.kind === 'unreachable') await relay(d, person, outcome.reasons);
+  });
+  return withDeferUntil(d.report);
+}
 
-  async function resolve(roles: readonly RecipientRole[]): Promise<StaffMember[]> {
-    const { task } = notice;
-    const byRole = (agencyId: string, role: string) => prisma.staffMember.findMany({ where: { agencyId, role, active: true }, orderBy: { id: 'asc' } });
-    const by: Record<RecipientRole, () => Promise<StaffMember[]>> = {
-      // An unassigned task is the supervisors' to hand out.
-      assignee: async () => (assignee ? [assignee] : byRole(task.agencyId, 'supervisor')),
-      supervisor: async () =>
-        assignee?.supervisorId ? [await prisma.staffMember.findUniqueOrThrow({ where: { id: assignee.supervisorId } })] : byRole(task.agencyId, 'supervisor'),
-      focal_point: () => byRole(task.agencyId, 'focal_point'),
-      coordinator: () => byRole(theCase.leadAgencyId, 'coordinator'),
-      manager: () => byRole(theCase.leadAgencyId, 'manager'),
-    };
-    const found: StaffMember[] = [];
-    for (const role of roles) found.push(...(await by[role]()));
-    return [...new Map(found.map((s) => [s.id, s])).values()];
-  }
-
-  function facts(person: StaffMember, about: About | undefined, channel: Channel): MessageFacts | RelayFacts {
-    const { task } = notice;
-    const base: MessageFacts = {
-      caseCode: notice.caseCode,
-      task: task.title,
-      phase: notice.phase,
-      level: notice.level,
-      dueAt: notice.phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt,
-      link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(task.id)}`,
-      recipient: person.name,
-      // Only someone of the task's agency may acknowledge it, and only while it waits for that.
-      ...(channel === 'email' && deps.actionLink && notice.phase === 'acknowledge' && person.agencyId === task.agencyId
-        ? { actionLink: deps.actionLink({ action: 'acknowledge', taskId: task.id, staffId: person.id, agencyId: person.agencyId }) }
-        : {}),
-    };
-    return about ? { ...base, unreachable: about.person.name, reasons: about.reasons } : base;
-  }
-
-  async function sendOnce(person: StaffMember, channel: Channel, about: About | undefined): Promise<SendOutcome> {
-    const id = notificationId(notice, channel, person.id, about?.person.id);
-    const row = await prisma.notification.findUnique({ where: { id } });
-    if (row && (row.status === 'sent' || row.status === 'delivered')) return { kind: 'already' };
-    if (row?.status === 'failed') return { kind: 'failed', reason: reasonOf(row.error) };
-
-    const now = () => new Date();
-    const entry = {
-      taskId: notice.task.id,
-      recipientId: person.id,
-      level: notice.level,
-      channel,
-      phase: notice.phase,
-      purpose: about ? 'relay' : 'escalation',
-      aboutRecipientId: about?.person.id ?? null,
-    };
-    const fail = async (reason: FailureReason, detail: string, errorCode?: number | string) => {
-      await prisma.notification.upsert({
-        where: { id },
-        create: { id, ...entry, status: 'failed', error: `${reason}: ${detail}`, errorCode: errorCode === undefined ? null : String(errorCode), updatedAt: now() },
-        update: { status: 'failed', error: `${reason}: ${detail}`, errorCode: errorCode === undefined ? null : String(errorCode), updatedAt: now() },
-      });
-      return { kind: 'failed', reason } as const;
-    };
-
-    const address = channel === 'email' ? person.email : person.phone;
-    if (!address) return fail(channel === 'email' ? 'no-email' : 'no-phone', 'not in the directory');
-    if (channel === 'sms' && !deps.sms) return fail('sms-not-configured', 'no SMS transport');
-
-    const language = Language.catch('vi').parse(person.language);
-    const f = facts(person, about, channel);
-    const kind = messageKind(notice.level, about !== undefined);
-    const email = channel === 'email' ? renderMessage(f, language, kind) : undefined;
-    const sms = channel === 'sms' ? renderSms(f, language, deps.smsMaxSegments ?? 2, kind) : undefined;
-    const contentHash = sha256(sms ? sms.body : `${email!.subject}\n${email!.text}`);
-
-    if (row?.status === 'sending') {
-      // An earlier attempt stopped between "recorded" and "sent": did the provider take it?
-      if (channel === 'sms' && (await adoptFromProvider(row, address))) return { kind: 'already' };
-    } else if (!urgent) {
-      const until = quietUntil(at, quietHoursOf(person, deps.quietHours));
-      if (until) {
-        await prisma.notification.upsert({
-          where: { id },
-          create: { id, ...entry, status: 'deferred', deferredUntil: until, updatedAt: now() },
-          update: { status: 'deferred', deferredUntil: until, updatedAt: now() },
-        });
-        return { kind: 'deferred', until };
-      }
-    }
-
-    // Recorded before the provider call: a crash after it leaves `sending`, which the retry reconciles.
-    const claimed = { status: 'sending', contentHash, error: null, deferredUntil: null, updatedAt: now() };
-    await prisma.notification.upsert({
-      where: { id },
-      create: { id, ...entry, ...claimed, attempts: 1 },
-      update: { ...claimed, attempts: { increment: 1 } },
-    });
-
-    let providerId: string;
-    let providerStatus: string | null = null;
-    try {
-      if (email) {
-        const html = textToHtml(email.text);
-        ({ messageId: providerId } = await deps.mailer.send({ to: address, subject: email.subject, text: email.text, html, messageId: messageIdFor(id, deps.mailFrom) }));
-      } else {
-        const callback = deps.smsStatusCallbackUrl ? `${deps.smsStatusCallbackUrl}?n=${encodeURIComponent(id)}` : undefined;
-        const accepted = await deps.sms!.send({ to: address, body: sms!.body, statusCallback: callback });
-        providerId = accepted.sid;
-        providerStatus = accepted.status;
-      }
-    } catch (error) {
-      const failure = channel === 'email' ? classifyEmailError(error) : classifySmsError(error);
-      if (failure.kind === 'rejected') return fail('email-rejected', failure.message, failure.responseCode);
-      if (failure.kind === 'unreachable') return fail(failure.reason, failure.message, failure.code);
-      if (attempt >= (deps.fallbackAfterAttempts ?? 12)) return fail(channel === 'email' ? 'email-unavailable' : 'sms-unavailable', failure.message);
-      // An answered refusal means nothing went out; no answer at all leaves `sending` for the retry to check.
-      const answered = 'ambiguous' in failure ? !failure.ambiguous : failure.responseCode !== undefined;
-      await prisma.notification.update({ where: { id }, data: { status: answered ? 'pending' : 'sending', error: failure.message, updatedAt: now() } });
-      throw new TransientSendError(`${channel}: ${failure.message}`, 'retryAfterMs' in failure ? failure.retryAfterMs : undefined);
-    }
-
-    await deps.afterProviderAccepted?.(id, channel);
-    // A status callback may have got here first: keep the further status it recorded.
-    await prisma.notification.updateMany({ where: { id, status: 'sending' }, data: { status: 'sent', providerId, providerStatus, sentAt: now(), error: null, updatedAt: now() } });
-    return { kind: 'sent' };
-  }
-
-  /** After a crash between the provider's acceptance and our record: adopt the message if it exists. */
-  async function adoptFromProvider(row: { id: string; providerId: string | null; contentHash: string | null; updatedAt: Date | null; createdAt: Date }, to: string) {
-    if (row.providerId) {
-      // The status callback named this row and brought the provider's id: it was accepted.
-      await prisma.notification.update({ where: { id: row.id }, data: { status: 'sent', sentAt: new Date(), updatedAt: new Date() } });
-      return true;
-    }
-    const since = (row.updatedAt ?? row.createdAt).getTime() - RECONCILE_WINDOW_MS;
-    const recent = await deps.sms!.recent(to, RECONCILE_LIMIT).catch((error: unknown) => {
-      // Without the provider's answer we cannot know: ask again on the next attempt, never guess.
-      const failure = classifySmsError(error);
-      throw new TransientSendError(`sms: reconciling ${row.id}: ${failure.message}`, failure.kind === 'transient' ? failure.retryAfterMs : undefined);
-    });
-    const match = recent.find((m) => m.dateCreated.getTime() >= since && sha256(m.body) === row.contentHash);
-    if (!match) return false;
-    await prisma.notification.update({
-      where: { id: row.id },
-      data: { status: 'sent', providerId: match.sid, providerStatus: match.status, sentAt: match.dateCreated, error: null, updatedAt: new Date() },
-    });
-    return true;
-  }
-
-  /** Every channel of the step; only when all of them failed, the other channels. */
-  async function reach(person: StaffMember, about?: About): Promise<PersonOutcome> {
-    const primaries = [...new Set(notice.step.channels)];
-    const reasons: FailureReason[] = [];
-    for (const channels of [primaries, CHANNELS.filter((c) => !primaries.includes(c))]) {
-      let reached = false;
-      let deferred: Date | undefined;
-      for (const channel of channels) {
-        const outcome = await sendOnce(person, channel, about);
-        if (outcome.kind === 'sent') report.sent++;
-        if (outcome.kind === 'already') report.alreadySent++;
-        if (outcome.kind === 'sent' || outcome.kind === 'already') reached = true;
-        if (outcome.kind === 'deferred' && (!deferred || outcome.until < deferred)) deferred = outcome.until;
-        if (outcome.kind === 'failed') {
-          reasons.push(outcome.reason);
-          report.failed.push({ recipientId: person.id, channel, reason: outcome.reason });
-        }
-      }
-      if (reached) return { kind: 'reached' };
-      if (deferred) {
-        report.deferred.push({ recipientId: person.id, until: deferred.toISOString() });
-        return { kind: 'deferred', until: deferred };
-      }
-    }
-    return { kind: 'unreachable', reasons };
-  }
-
-  /** Tells the next step's people, else the lead agency's coordinators and managers, who could not be reached. */
-  async function relay(person: StaffMember, reasons: FailureReason[]) {
-    const tried = new Set([person.id]);
-    for (const roles of [notice.relayTo ?? [], ['coordinator', 'manager'] as RecipientRole[]]) {
-      let someone = false;
-      for (const next of (await resolve(roles)).filter((p) => !tried.has(p.id))) {
-        tried.add(next.id);
-        const outcome = await reach(next, { person, reasons });
-        if (outcome.kind !== 'unreachable') {
-          someone = true;
-          report.relayed.push({ aboutRecipientId: person.id, recipientId: next.id });
-        }
-      }
-      if (someone) return;
-    }
-    report.unreached.push({ recipientId: person.id, reasons });
-  }
-
+/** Finishes everyone else first; then fails the attempt (with the longest Retry-After) so the activity is retried. */
+async function forEveryone(people: StaffMember[], each: (person: StaffMember) => Promise<void>): Promise<void> {
   let transient: TransientSendError | undefined;
-  for (const person of await resolve(notice.step.notify)) {
+  for (const person of people) {
     try {
-      const outcome = await reach(person);
-      if (outcome.kind === 'unreachable') await relay(person, outcome.reasons);
+      await each(person);
     } catch (error) {
-      // Finish everyone else first; then fail the attempt so the activity is retried.
       if (!(error instanceof TransientSendError)) throw error;
       if (!transient || (error.retryAfterMs ?? 0) > (transient.retryAfterMs ?? 0)) transient = error;
     }
   }
   if (transient) throw transient;
+}
+
+function withDeferUntil(report: EscalationReport): EscalationReport {
   const firstEnd = report.deferred.map((d) => d.until).sort()[0];
   if (firstEnd) report.deferUntil = firstEnd;
   return report;
 }
 
-function reasonOf(error: string | null): FailureReason {
-  return (error?.split(':')[0] ?? 'sms-failed') as FailureReason;
+/** Every channel of the step; only when all of them failed, the other channels. */
+async function reach(d: Delivery, person: StaffMember, about?: About): Promise<PersonOutcome> {
+  const primaries = [...new Set(d.notice.step.channels)];
+  const reasons: FailureReason[] = [];
+  for (const channels of [primaries, CHANNELS.filter((c) => !primaries.includes(c))]) {
+    const tried = await sendOnChannels(d, person, channels, about);
+    reasons.push(...tried.reasons);
+    if (tried.reached) return { kind: 'reached' };
+    if (tried.deferred) {
+      d.report.deferred.push({ recipientId: person.id, until: tried.deferred.toISOString() });
+      return { kind: 'deferred', until: tried.deferred };
+    }
+  }
+  return { kind: 'unreachable', reasons };
+}
+
+async function sendOnChannels(d: Delivery, person: StaffMember, channels: readonly Channel[], about: About | undefined) {
+  let reached = false;
+  let deferred: Date | undefined;
+  const reasons: FailureReason[] = [];
+  for (const channel of channels) {
+    const outcome = await sendOn(d, person, channel, about);
+    if (outcome.kind === 'sent') d.report.sent++;
+    if (outcome.kind === 'already') d.report.alreadySent++;
+    if (outcome.kind === 'sent' || outcome.kind === 'already') reached = true;
+    if (outcome.kind === 'deferred' && (!deferred || outcome.until < deferred)) deferred = outcome.until;
+    if (outcome.kind === 'failed') {
+      reasons.push(outcome.reason);
+      d.report.failed.push({ recipientId: person.id, channel, reason: outcome.reason });
+    }
+  }
+  return { reached, deferred, reasons };
+}
+
+/** Tells the next step's people, else the lead agency's coordinators and managers, who could not be reached. */
+async function relay(d: Delivery, person: StaffMember, reasons: FailureReason[]): Promise<void> {
+  const tried = new Set([person.id]);
+  for (const roles of d.recipients.relayRounds) {
+    let someone = false;
+    for (const next of (await d.recipients.of(roles)).filter((p) => !tried.has(p.id))) {
+      tried.add(next.id);
+      if ((await reach(d, next, { person, reasons })).kind === 'unreachable') continue;
+      someone = true;
+      d.report.relayed.push({ aboutRecipientId: person.id, recipientId: next.id });
+    }
+    if (someone) return;
+  }
+  d.report.unreached.push({ recipientId: person.id, reasons });
+}
+
+/** One message to one person on one channel, once. */
+async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined): Promise<SendOutcome> {
+  const { deps, notice } = d;
+  const entry = notificationEntry(deps.db.prisma, notificationId(notice, channel, person.id, about?.person.id), {
+    taskId: notice.task.id,
+    recipientId: person.id,
+    level: notice.level,
+    channel,
+    phase: notice.phase,
+    purpose: about ? 'relay' : 'escalation',
+    aboutRecipientId: about?.person.id ?? null,
+  });
+  const { row, final } = await recorded(entry);
+  if (final) return final;
+  const address = channel === 'email' ? person.email : person.phone;
+  if (!address) return fail(entry, channel === 'email' ? 'no-email' : 'no-phone', 'not in the directory');
+  if (channel === 'sms' && !deps.sms) return fail(entry, 'sms-not-configured', 'no SMS transport');
+  return sendOnce(entry, row, {
+    ...render(d, person, channel, about, entry.id, address),
+    waitUntil: d.urgent ? undefined : () => quietUntil(d.at, quietHoursOf(person, deps.quietHours)),
+    giveUp: d.attempt >= (deps.fallbackAfterAttempts ?? 12),
+    afterAccepted: () => deps.afterProviderAccepted?.(entry.id, channel),
+  });
+}
+
+/** The message in the person's language, ready for its channel. */
+function render(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, key: string, address: string): ChannelMessage {
+  const { deps, notice } = d;
+  const language = Language.catch('vi').parse(person.language);
+  const facts = factsFor(d, person, channel, about);
+  const kind = messageKind(notice.level, about !== undefined);
+  if (channel === 'email') return emailMessage(deps.mailer, deps.mailFrom, key, address, renderMessage(facts, language, kind));
+  return smsMessage(deps.sms!, key, address, renderSms(facts, language, deps.smsMaxSegments ?? 2, kind).body, deps.smsStatusCallbackUrl);
+}
+
+function factsFor({ deps, notice }: Delivery, person: StaffMember, channel: Channel, about: About | undefined): MessageFacts | RelayFacts {
+  const { task } = notice;
+  const base: MessageFacts = {
+    caseCode: notice.caseCode,
+    task: task.title,
+    phase: notice.phase,
+    level: notice.level,
+    dueAt: notice.phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt,
+    link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(task.id)}`,
+    recipient: person.name,
+    // Only someone of the task's agency may acknowledge it, and only while it waits for that.
+    ...(channel === 'email' && deps.actionLink && notice.phase === 'acknowledge' && person.agencyId === task.agencyId
+      ? { actionLink: deps.actionLink({ action: 'acknowledge', taskId: task.id, staffId: person.id, agencyId: person.agencyId }) }
+      : {}),
+  };
+  return about ? { ...base, unreachable: about.person.name, reasons: about.reasons } : base;
 }

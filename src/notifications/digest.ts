@@ -6,10 +6,11 @@
 import { overdueTaskWhere } from '../db/task-rules';
 import type { Database } from '../db/client';
 import { PROVINCES } from '../domain/provinces';
+import type { Mailer } from '../transports/email';
+import { emailMessage } from './channels';
 import { Language, renderDigest, type DigestFacts, type FailureReason } from './messages';
-import { classifyEmailError, type Mailer } from '../transports/email';
-import { messageIdFor } from './delivery';
-import { textToHtml } from './html';
+import { digestEntry, recorded, sendOnce } from './outbox';
+import { digestAudiences, type DigestAudience } from './recipients';
 
 export interface DigestDeps {
   db: Database;
@@ -36,62 +37,55 @@ export function localDay(at: Date, timeZone = 'Asia/Ho_Chi_Minh'): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
+/**
+ * A transient failure fails the activity, which is retried (what was sent stays sent); a refused
+ * mailbox does not hold back the other managers' digests, today or on later days.
+ */
 export async function sendDailyDigests(deps: DigestDeps, { until }: { until: string }): Promise<DigestReport> {
-  const { prisma } = deps.db;
   const end = new Date(until);
   const start = new Date(end.getTime() - DAY_MS);
   const day = localDay(end);
   const report: DigestReport = { day, sent: 0, alreadySent: 0, refused: [], provinces: [] };
-
-  const managers = await prisma.staffMember.findMany({ where: { role: 'manager', active: true }, include: { agency: true }, orderBy: { id: 'asc' } });
-  const provinces = [...new Set(managers.map((m) => m.agency.province))].sort();
-  for (const province of provinces) {
+  for (const { province, managers } of await digestAudiences(deps.db)) {
     const facts = await provinceFacts(deps, province, start, end);
-    const recipients = managers.filter((m) => m.agency.province === province && m.email);
-    report.provinces.push({ province, stalled: facts.stalled.length, escalations: facts.escalations.length, recipients: recipients.length });
-    for (const manager of recipients) {
-      const id = `digest:${province}:${day}:${manager.id}`;
-      const row = await prisma.digestDelivery.findUnique({ where: { id } });
-      if (row?.status === 'sent') {
-        report.alreadySent++;
-        continue;
-      }
-      const language = Language.catch('vi').parse(manager.language);
-      const message = renderDigest({ ...facts, recipient: manager.name, day, until }, language);
-      await prisma.digestDelivery.upsert({
-        where: { id },
-        create: { id, province, day, recipientId: manager.id, status: 'sending' },
-        update: { status: 'sending' },
-      });
-      try {
-        // Same key, same Message-ID: a resend after a crash is recognisably the same email.
-        const { messageId } = await deps.mailer.send({ to: manager.email!, subject: message.subject, text: message.text, html: textToHtml(message.text), messageId: messageIdFor(id, deps.mailFrom) });
-        await prisma.digestDelivery.update({ where: { id }, data: { status: 'sent', providerId: messageId, sentAt: new Date() } });
-        report.sent++;
-      } catch (error) {
-        // A transient failure retries the activity (what was sent stays sent); a refused mailbox
-        // must not hold back the other managers' digests, today or on later days.
-        const failure = classifyEmailError(error);
-        if (failure.kind !== 'rejected') throw error;
-        await prisma.digestDelivery.update({ where: { id }, data: { status: 'failed', error: failure.message } });
-        report.refused.push({ recipientId: manager.id, reason: failure.message });
-      }
-    }
+    report.provinces.push({ province, stalled: facts.stalled.length, escalations: facts.escalations.length, recipients: managers.length });
+    for (const manager of managers) await sendDigest(deps, report, { province, day, manager }, { ...facts, recipient: manager.name, day, until });
   }
   return report;
 }
 
-async function provinceFacts(deps: DigestDeps, province: string, start: Date, end: Date): Promise<Omit<DigestFacts, 'recipient' | 'day' | 'until'>> {
-  const { prisma } = deps.db;
-  const link = (taskId: string) => `${deps.publicBaseUrl}/tasks/${encodeURIComponent(taskId)}`;
-  const tasks = await prisma.task.findMany({
-    where: {
-      case: { province, status: 'active' },
-      ...overdueTaskWhere(end),
-    },
+async function sendDigest(deps: DigestDeps, report: DigestReport, to: { province: string; day: string; manager: DigestAudience['managers'][number] }, facts: DigestFacts) {
+  const { province, day, manager } = to;
+  const id = `digest:${province}:${day}:${manager.id}`;
+  const entry = digestEntry(deps.db.prisma, id, { province, day, recipientId: manager.id });
+  const { row, final } = await recorded(entry);
+  // Only a sent digest is final: a refused one is tried again on a rerun, in case the mailbox works now.
+  if (final?.kind === 'already') {
+    report.alreadySent++;
+    return;
+  }
+  const message = renderDigest(facts, Language.catch('vi').parse(manager.language));
+  const outcome = await sendOnce(entry, row, emailMessage(deps.mailer, deps.mailFrom, id, manager.email, message));
+  if (outcome.kind === 'sent') report.sent++;
+  if (outcome.kind === 'failed') report.refused.push({ recipientId: manager.id, reason: outcome.detail });
+}
+
+type ProvinceFacts = Omit<DigestFacts, 'recipient' | 'day' | 'until'>;
+
+async function provinceFacts(deps: DigestDeps, province: string, start: Date, end: Date): Promise<ProvinceFacts> {
+  return {
+    province: PROVINCES[province as keyof typeof PROVINCES] ?? province,
+    stalled: await stalledTasks(deps, province, end),
+    ...(await escalationsOf(deps, province, start, end)),
+  };
+}
+
+async function stalledTasks(deps: DigestDeps, province: string, end: Date): Promise<ProvinceFacts['stalled']> {
+  const tasks = await deps.db.prisma.task.findMany({
+    where: { case: { province, status: 'active' }, ...overdueTaskWhere(end) },
     orderBy: [{ caseCode: 'asc' }, { id: 'asc' }],
   });
-  const stalled = tasks.map((t) => {
+  return tasks.map((t) => {
     const phase = t.status === 'open' ? ('acknowledge' as const) : ('complete' as const);
     return {
       caseCode: t.caseCode,
@@ -99,17 +93,20 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
       phase,
       dueAt: (phase === 'acknowledge' ? t.acknowledgeDueAt : t.completeDueAt).toISOString(),
       level: t.escalationLevel,
-      link: link(t.id),
+      link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(t.id)}`,
     };
   });
+}
 
-  const rows = await prisma.notification.findMany({
+/** Messages sent per ladder step, and the people of an escalation that none of its messages reached. */
+async function escalationsOf(deps: DigestDeps, province: string, start: Date, end: Date): Promise<Pick<ProvinceFacts, 'escalations' | 'unreached'>> {
+  const rows = await deps.db.prisma.notification.findMany({
     where: { createdAt: { gte: start, lt: end }, task: { case: { province } } },
     include: { task: true, recipient: true },
     orderBy: [{ taskId: 'asc' }, { level: 'asc' }, { id: 'asc' }],
   });
-  const steps = new Map<string, { caseCode: string; task: { vi: string; en: string }; level: number; count: number }>();
-  const people = new Map<string, { caseCode: string; task: { vi: string; en: string }; unreachable: string; reasons: string[]; reached: boolean }>();
+  const steps = new Map<string, ProvinceFacts['escalations'][number]>();
+  const people = new Map<string, ProvinceFacts['unreached'][number] & { reached: boolean }>();
   for (const row of rows) {
     const stepKey = `${row.taskId}:${row.phase}:${row.level}`;
     const step = steps.get(stepKey) ?? { caseCode: row.task.caseCode, task: deps.taskTitle(row.task.key), level: row.level, count: 0 };
@@ -123,8 +120,6 @@ async function provinceFacts(deps: DigestDeps, province: string, start: Date, en
     people.set(personKey, person);
   }
   return {
-    province: PROVINCES[province as keyof typeof PROVINCES] ?? province,
-    stalled,
     escalations: [...steps.values()],
     unreached: [...people.values()].filter((p) => !p.reached).map(({ reached: _, ...p }) => p),
   };

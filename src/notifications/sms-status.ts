@@ -40,15 +40,7 @@ export async function applySmsStatus(db: Database, report: SmsStatusReport): Pro
       ? await prisma.notification.findUnique({ where: { id: report.notificationId }, include: { task: { include: { case: true } } } })
       : await prisma.notification.findFirst({ where: { providerId: report.sid }, include: { task: { include: { case: true } } } });
     if (!row || row.channel !== 'sms' || (row.providerId !== null && row.providerId !== report.sid)) return { changed: false, failed: false };
-    const notification = {
-      id: row.id,
-      taskId: row.taskId,
-      phase: row.phase,
-      level: row.level,
-      channel: row.channel,
-      recipientId: row.recipientId,
-      workflowId: row.task.case.workflowId,
-    };
+    const notification = { id: row.id, taskId: row.taskId, phase: row.phase, level: row.level, channel: row.channel, recipientId: row.recipientId, workflowId: row.task.case.workflowId };
 
     const failed = report.status === 'undelivered' || report.status === 'failed';
     const reason = failed ? undeliveredReason(report.status, report.errorCode) : undefined;

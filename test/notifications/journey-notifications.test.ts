@@ -15,7 +15,7 @@ import twilio from 'twilio';
 import { createActivities } from '../../src/activities';
 import { smsStatusRoutes, SMS_STATUS_PATH } from '../../src/api/sms-status';
 import { startJourney } from '../../src/client/journeys';
-import { notificationId } from '../../src/notifications/delivery';
+import { notificationId } from '../../src/journey/notices';
 import { loadPolicy } from '../../src/policy';
 import { foldToGsm, messageTemplates } from '../../src/notifications/messages';
 import { JourneyPolicy } from '../../src/policy/schema';

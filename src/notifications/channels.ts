@@ -1,0 +1,64 @@
+/**
+ * One rendered message on email or SMS, as the outbox sends it: the provider call, what the
+ * provider's errors mean, the content hash, and (SMS only) the provider's list of what it sent.
+ */
+import type { Channel } from '../policy/schema';
+import { classifyEmailError, type Mailer } from '../transports/email';
+import { classifySmsError, type SmsSender } from '../transports/sms';
+import { textToHtml } from './html';
+import { messageIdFor, sha256, TransientSendError, type ChannelMessage, type SendFailure } from './outbox';
+
+export const CHANNELS: readonly Channel[] = ['email', 'sms'];
+
+/** How many of the provider's recent messages to a number are searched after a crash. */
+const ADOPT_LIMIT = 50;
+
+export function emailMessage(mailer: Mailer, mailFrom: string | undefined, key: string, to: string, email: { subject: string; text: string }): ChannelMessage {
+  return {
+    channel: 'email',
+    contentHash: sha256(`${email.subject}\n${email.text}`),
+    unavailable: 'email-unavailable',
+    async send() {
+      // Same key, same Message-ID: a resend after a crash is recognisably the same email.
+      const html = textToHtml(email.text);
+      const { messageId } = await mailer.send({ to, subject: email.subject, text: email.text, html, messageId: messageIdFor(key, mailFrom) });
+      return { providerId: messageId, providerStatus: null };
+    },
+    classify: classifyEmail,
+  };
+}
+
+/** `statusCallbackUrl` names the key in `?n=`, so a delivery report finds its row even before the send is recorded. */
+export function smsMessage(sms: SmsSender, key: string, to: string, body: string, statusCallbackUrl: string | undefined): ChannelMessage {
+  return {
+    channel: 'sms',
+    contentHash: sha256(body),
+    unavailable: 'sms-unavailable',
+    async send() {
+      const statusCallback = statusCallbackUrl ? `${statusCallbackUrl}?n=${encodeURIComponent(key)}` : undefined;
+      const accepted = await sms.send({ to, body, statusCallback });
+      return { providerId: accepted.sid, providerStatus: accepted.status };
+    },
+    classify: classifySms,
+    async listSent() {
+      const recent = await sms.recent(to, ADOPT_LIMIT).catch((error: unknown) => {
+        // Without the provider's answer we cannot know: ask again on the next attempt, never guess.
+        const failure = classifySmsError(error);
+        throw new TransientSendError(`sms: reconciling ${key}: ${failure.message}`, failure.kind === 'transient' ? failure.retryAfterMs : undefined);
+      });
+      return recent.map((m) => ({ providerId: m.sid, providerStatus: m.status, body: m.body, createdAt: m.dateCreated }));
+    },
+  };
+}
+
+function classifyEmail(error: unknown): SendFailure {
+  const failure = classifyEmailError(error);
+  if (failure.kind === 'rejected') return { kind: 'refused', reason: 'email-rejected', message: failure.message, code: failure.responseCode };
+  return { kind: 'transient', message: failure.message, answered: failure.responseCode !== undefined };
+}
+
+function classifySms(error: unknown): SendFailure {
+  const failure = classifySmsError(error);
+  if (failure.kind === 'unreachable') return { kind: 'refused', reason: failure.reason, message: failure.message, code: failure.code };
+  return { kind: 'transient', message: failure.message, answered: !failure.ambiguous, retryAfterMs: failure.retryAfterMs };
+}
