@@ -50,7 +50,7 @@ export const Outcome = z.object({
   counts: z.array(TaskIndicator).optional(),
 });
 
-/** SLAs and ladder of a task: shared by stage tasks and the transfer acceptance. */
+/** SLAs and ladder of a task. */
 const Deadlines = z.object({
   title: Text,
   /** Time from the task's creation to acknowledgement, and to completion. */
@@ -79,6 +79,22 @@ export const TaskPolicy = Deadlines.extend({
 });
 export type TaskPolicy = z.infer<typeof TaskPolicy>;
 
+/**
+ * The task with which the receiving province's health department accepts or refuses a transferred
+ * case. Its deadlines and ladder are choices; the rest is fixed, because on acceptance that agency
+ * becomes the case's lead agency and the workflow reads exactly these two outcomes. The defaults
+ * let policies written before these fields existed (running journeys carry them) parse unchanged.
+ */
+export const TransferAcceptancePolicy = TaskPolicy.extend({
+  agency: z.literal('health_dept').default('health_dept'),
+  clock: z.literal('task').default('task'),
+  onlyIfPlanned: z.literal(false).default(false),
+  requiresConsent: z.literal(false).default(false),
+  plans: z.never().optional(),
+  outcomes: z.strictObject({ accepted: z.strictObject({}), refused: z.strictObject({}) }).default({ accepted: {}, refused: {} }),
+});
+export type TransferAcceptancePolicy = z.infer<typeof TransferAcceptancePolicy>;
+
 export const StagePolicy = z.object({
   key: Key,
   title: Text,
@@ -94,8 +110,7 @@ export const JourneyPolicy = z
     version: z.number().int().positive(),
     stages: z.array(StagePolicy).min(1),
     ladders: z.record(z.string(), EscalationLadder),
-    /** The receiving province's health department accepts a transferred case with this task. */
-    transferAcceptance: Deadlines.extend({ key: Key }),
+    transferAcceptance: TransferAcceptancePolicy,
   })
   .superRefine((p, ctx) => {
     const stageKeys = new Set(p.stages.map((s) => s.key));

@@ -1,17 +1,12 @@
 import type { JourneyPolicy, TaskPolicy } from './schema';
 
-/** A transfer is accepted or refused by the receiving province's health department. */
-export const TRANSFER_OUTCOMES = { accepted: {}, refused: {} };
-
 /**
  * The policy of a task by its key, the transfer acceptance included. A numbered key
  * ("follow-up-check-in.3", from a task id) is a later round of the same task.
  */
 export function taskPolicyOf(policy: JourneyPolicy, taskKey: string): TaskPolicy | undefined {
   const key = taskKey.replace(/\.\d+$/, '');
-  if (key === policy.transferAcceptance.key) {
-    return { ...policy.transferAcceptance, agency: 'health_dept', clock: 'task', onlyIfPlanned: false, requiresConsent: false, outcomes: TRANSFER_OUTCOMES };
-  }
+  if (key === policy.transferAcceptance.key) return policy.transferAcceptance;
   for (const stage of policy.stages) for (const t of stage.tasks) if (t.key === key) return t;
   return undefined;
 }

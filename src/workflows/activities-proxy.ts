@@ -1,8 +1,25 @@
-/** The activities as the workflow calls them, with one retry policy: retried until they succeed. */
+/**
+ * Every activity as the workflows call it, with its timeout and retry policy. Changing an option
+ * here changes the commands running journeys replay, so keep them as they are unless you mean it.
+ */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-export const activities = proxyActivities<Activities>({
+/** Database writes and directory look-ups: idempotent, so retried until they succeed. */
+export const activities = proxyActivities<Pick<Activities, 'openTask' | 'placeTask' | 'syncJourney'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export const { notifyEscalation } = proxyActivities<Pick<Activities, 'notifyEscalation'>>({
+  startToCloseTimeout: '2 minutes',
+  // Transient send failures retry for as long as it takes; the provider's Retry-After overrides the backoff.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+export const { sendDailyDigests } = proxyActivities<Pick<Activities, 'sendDailyDigests'>>({
+  // One run emails every province's managers: slower than one write, and a mail server that is down
+  // for a while must not lose the day's digest (each email is keyed, so a retry sends only what is missing).
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });

@@ -5,7 +5,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
-import type { StagePolicy } from '../policy/schema';
+import { JourneyPolicy, type StagePolicy } from '../policy/schema';
 import { EscalationLevel, LeadAgency, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
 import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from '../journey/definitions';
 import { activities } from './activities-proxy';
@@ -14,9 +14,9 @@ import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
 import { watchTask } from './task-watch';
 
-
 export async function journey(input: JourneyInput): Promise<JourneyState> {
-  const j = new Journey(input, new Date(Date.now()).toISOString());
+  // Parsing fills in policy fields added since the journey started (it carries its own copy); pure and deterministic.
+  const j = new Journey({ ...input, policy: JourneyPolicy.parse(input.policy) }, new Date(Date.now()).toISOString());
   const sync = serialSync(j);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
@@ -81,7 +81,7 @@ function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>,
 /** One database write at a time, each carrying everything changed so far, so rows never go back in time. */
 function serialSync(j: Journey) {
   let last = Promise.resolve();
-  return () => (last = last.then(() => activities.syncJourney(j.takeChanges())));
+  return () => (last = last.then(() => activities.syncJourney(j.changes.take())));
 }
 
 function stageOf(j: Journey, key: string): StagePolicy {

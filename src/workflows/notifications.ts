@@ -5,19 +5,13 @@
  * is safe: every message has its own key and is sent once (src/notifications/delivery.ts), so the
  * activity only sends what is still missing. Deterministic: timers and activities only.
  */
-import { ActivityFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { EscalationNotice, EscalationReport } from '../journey/notices';
 import { stepKeyPrefix } from '../journey/notices';
+import { escalationStep, isUrgentStep } from '../policy/ladder';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from '../journey/definitions';
-import { escalationStep } from './journey-state';
-
-const { notifyEscalation } = proxyActivities<Pick<Activities, 'notifyEscalation'>>({
-  startToCloseTimeout: '2 minutes',
-  // Transient send failures retry for as long as it takes; the provider's Retry-After overrides the backoff.
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+import { notifyEscalation } from './activities-proxy';
 
 /** What the notifier needs from the journey (Journey in journey-state.ts has it). */
 export interface NotifierJourney {
@@ -63,8 +57,7 @@ export class Notifier {
       level,
       step,
       relayTo: escalationStep(ladder, level + 1).notify,
-      // Urgent steps and the top of the ladder ignore quiet hours.
-      urgent: step.urgent || level >= ladder.steps.length,
+      urgent: isUrgentStep(ladder, level, step),
     };
   }
 

@@ -8,7 +8,10 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import * as d from '../journey/definitions';
 import { activities } from './activities-proxy';
-import { TRANSFER_STAGE, type Journey } from './journey-state';
+import type { Journey } from './journey-state';
+import { assertCanChangePolicy, changePolicy } from './policy-change';
+import * as rules from './staff-rules';
+import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } from './transfer';
 
 interface Deps {
   sync(): Promise<void>;
@@ -20,44 +23,36 @@ export function registerStaffActions(j: Journey, deps: Deps) {
   function action<S extends z.ZodType, R>(
     update: UpdateDefinition<R, [z.input<S>]>,
     schema: S,
-    assert: (u: z.output<S>) => void,
-    apply: (u: z.output<S>) => R | Promise<R>,
+    assert: (j: Journey, u: z.output<S>) => void,
+    apply: (j: Journey, u: z.output<S>) => R | Promise<R>,
   ) {
     setHandler(
       update,
       async (raw: z.input<S>) => {
-        const result = await apply(schema.parse(raw));
+        const result = await apply(j, schema.parse(raw));
         deps.publish();
         await deps.sync();
         return result;
       },
-      { validator: (raw: z.input<S>) => assert(parse(schema, raw)) },
+      { validator: (raw: z.input<S>) => assert(j, parse(schema, raw)) },
     );
   }
-  const place = (task: d.TaskState) =>
-    activities.placeTask({ taskId: task.id, province: j.state.province, agencyKind: j.policyOf(task).agency, leadAgencyId: j.state.leadAgencyId });
 
   setHandler(d.journeyStateQuery, () => j.state);
 
-  action(d.acknowledgeTaskUpdate, d.AcknowledgeTask, (u) => j.assertCanAcknowledge(u), (u) => j.acknowledge(u));
+  action(d.acknowledgeTaskUpdate, d.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
 
-  action(d.completeTaskUpdate, d.CompleteTask, (u) => j.assertCanComplete(u), async (u) => {
-    const task = j.complete(u);
-    if (task.stage === TRANSFER_STAGE && j.settleTransfer(task) === 'accepted') {
-      for (const open of j.openTasks()) {
-        j.movePlacement(open, await place(open));
-      }
-    }
+  action(d.completeTaskUpdate, d.CompleteTask, rules.assertCanComplete, async (j, u) => {
+    const task = rules.complete(j, u);
+    if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
     return task;
   });
 
-  action(d.addNoteUpdate, d.AddNote, (u) => j.assertCanAddNote(u), (u) => j.addNote(u));
+  action(d.addNoteUpdate, d.AddNote, rules.assertCanAddNote, rules.addNote);
+  action(d.extendDeadlineUpdate, d.ExtendDeadline, rules.assertCanExtend, rules.extend);
+  action(d.reassignTaskUpdate, d.ReassignTask, rules.assertCanReassign, rules.reassign);
 
-  action(d.extendDeadlineUpdate, d.ExtendDeadline, (u) => j.assertCanExtend(u), (u) => j.extend(u));
-
-  action(d.reassignTaskUpdate, d.ReassignTask, (u) => j.assertCanReassign(u), (u) => j.reassign(u));
-
-  action(d.declineReferralUpdate, d.DeclineReferral, (u) => j.assertCanDecline(u), async (u) => {
+  action(d.declineReferralUpdate, d.DeclineReferral, rules.assertCanDecline, async (j, u) => {
     const coordinator = await activities.placeTask({
       taskId: u.taskId,
       province: j.state.province,
@@ -65,33 +60,19 @@ export function registerStaffActions(j: Journey, deps: Deps) {
       leadAgencyId: j.state.leadAgencyId,
       role: 'coordinator',
     });
-    return j.decline(u, coordinator);
+    return rules.decline(j, u, coordinator);
   });
 
-  action(d.transferCaseUpdate, d.TransferCase, (u) => j.assertCanTransfer(u), async (u) => {
-    const draft = j.draftTask(TRANSFER_STAGE, j.policy.transferAcceptance);
-    j.requestTransfer(u, draft.id); // first, so a second request is refused while this one waits
-    const placement = await activities.openTask({
-      ...draft,
-      caseCode: j.state.caseCode,
-      province: u.toProvince,
-      agencyKind: 'health_dept',
-      leadAgencyId: j.state.leadAgencyId,
-    });
-    const task = j.addTask(draft, placement);
+  action(d.transferCaseUpdate, d.TransferCase, assertCanTransfer, async (j, u) => {
+    const task = await requestTransfer(j, u, activities);
     void deps.watch(task);
     return task;
   });
 
-  action(d.recordConsentUpdate, d.RecordConsent, (u) => j.assertCanRecordConsent(u), (u) => j.recordConsent(u));
-  action(d.withdrawConsentUpdate, d.WithdrawConsent, (u) => j.assertCanRecordConsent(u), (u) => j.withdrawConsent(u));
-
-  action(d.closeCaseUpdate, d.CloseCase, (u) => j.assertCanClose(u), (u) => {
-    j.close(u.reason, u.staffId);
-    return { status: j.state.status, closureReason: j.state.closureReason };
-  });
-
-  action(d.changePolicyUpdate, d.ChangePolicy, (u) => j.assertCanChangePolicy(u), (u) => j.changePolicy(u));
+  action(d.recordConsentUpdate, d.RecordConsent, rules.assertCanRecordConsent, rules.recordConsent);
+  action(d.withdrawConsentUpdate, d.WithdrawConsent, rules.assertCanRecordConsent, rules.withdrawConsent);
+  action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, rules.closeCase);
+  action(d.changePolicyUpdate, d.ChangePolicy, assertCanChangePolicy, changePolicy);
 }
 
 /** Validators see raw update arguments: check their shape before anything else. */

@@ -6,7 +6,7 @@
 import { condition } from '@temporalio/workflow';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import type { EscalationPhase, TaskState } from '../journey/definitions';
-import { escalationOffsetMs, escalationStep } from './journey-state';
+import { escalationOffsetMs, escalationStep } from '../policy/ladder';
 
 export interface WatchHooks {
   escalate(phase: EscalationPhase, level: number, step: EscalationStep): Promise<void>;

@@ -103,3 +103,28 @@ describe('opening a case', () => {
     expect(r.success).toBe(false);
   });
 });
+
+describe('transfer acceptance', () => {
+  const policy = loadPolicy('default');
+
+  test('is a task of the health department with the outcomes accepted and refused', () => {
+    expect(policy.transferAcceptance).toMatchObject({ key: 'transfer-acceptance', agency: 'health_dept', clock: 'task', onlyIfPlanned: false, outcomes: { accepted: {}, refused: {} } });
+  });
+
+  test('a policy written before those fields existed (as running journeys carry it) parses to the same', () => {
+    const old = structuredClone(policy) as unknown as { transferAcceptance: Record<string, unknown> };
+    for (const field of ['agency', 'clock', 'onlyIfPlanned', 'requiresConsent', 'outcomes']) delete old.transferAcceptance[field];
+    expect(JourneyPolicy.parse(old)).toEqual(policy);
+  });
+
+  test.each([
+    ['another agency kind', { agency: 'police' }, 'transferAcceptance.agency'],
+    ['another outcome', { outcomes: { accepted: {}, refused: {}, maybe: {} } }, 'transferAcceptance.outcomes'],
+    ['an outcome that closes the case', { outcomes: { accepted: {}, refused: { closesCase: 'deceased' } } }, 'transferAcceptance.outcomes.refused'],
+    ['a plan', { plans: 'support-services' }, 'transferAcceptance.plans'],
+  ])('rejects %s: the workflow reads exactly these', (_what, change, path) => {
+    const broken = structuredClone(policy);
+    Object.assign(broken.transferAcceptance, change);
+    expect(issues(broken).join('\n')).toContain(path);
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * The rules of staff actions on tasks and consent. Each `assertCan*` validates an action against
+ * the journey and changes nothing (Temporal runs it as the update's validator, so a refused action
+ * leaves no trace in history); its partner applies the change. Pure: no timers, no activities.
+ */
+import { durationMs } from '../policy/duration';
+import {
+  TaskRejection,
+  type AcknowledgeTask,
+  type AddNote,
+  type CloseCase,
+  type CompleteTask,
+  type DeclineReferral,
+  type ExtendDeadline,
+  type Placement,
+  type ReassignTask,
+  type TaskState,
+} from '../journey/definitions';
+import { actionableTask, assertLeadAgency, reject, type Actor } from './guards';
+import { iso, type Journey } from './journey-state';
+import { assertAcceptanceStays, assertCanSettle } from './transfer';
+
+export function assertCanAcknowledge(j: Journey, u: AcknowledgeTask) {
+  const task = actionableTask(j, u);
+  if (task.status !== 'open') reject(TaskRejection.alreadyAcknowledged, `task ${task.id} was already acknowledged`);
+}
+
+export function acknowledge(j: Journey, u: AcknowledgeTask): TaskState {
+  const task = j.task(u.taskId)!;
+  j.markAcknowledged(task);
+  j.log({ action: 'acknowledged', taskId: task.id, by: u.staffId });
+  return task;
+}
+
+export function assertCanComplete(j: Journey, u: CompleteTask) {
+  const task = actionableTask(j, u);
+  const policy = j.policyOf(task);
+  const outcomes = policy.outcomes;
+  if (outcomes && (u.outcome === undefined || !(u.outcome in outcomes))) {
+    reject(TaskRejection.invalidOutcome, `task ${task.id} needs an outcome, one of: ${Object.keys(outcomes).join(', ')}`);
+  }
+  if (!outcomes && u.outcome !== undefined) reject(TaskRejection.invalidOutcome, `task ${task.id} takes no outcome`);
+  assertCanSettle(j, task, u.outcome);
+  if (policy.plans) assertValidPlan(j, policy.plans, u.plan ?? []);
+  else if (u.plan !== undefined) reject(TaskRejection.invalidPlan, `task ${task.id} does not make a support plan`);
+}
+
+/** Completing also acknowledges: a person who did the work has seen the task. */
+export function complete(j: Journey, u: CompleteTask): TaskState {
+  const task = j.task(u.taskId)!;
+  j.markAcknowledged(task);
+  task.status = 'done';
+  task.completedAt = iso(Date.now());
+  task.outcome = u.outcome;
+  j.changes.touch(task);
+  j.log({ action: 'completed', taskId: task.id, by: u.staffId, detail: [u.outcome, u.plan?.join('+')].filter(Boolean).join(' ') || undefined });
+  const policy = j.policyOf(task);
+  if (policy.plans) j.state.plan = [...(u.plan ?? [])];
+  const outcome = u.outcome === undefined ? undefined : policy.outcomes?.[u.outcome];
+  if (outcome?.reopens) j.requestReopen(outcome.reopens);
+  if (outcome?.closesCase) j.close(outcome.closesCase, u.staffId);
+  return task;
+}
+
+/** A plan chooses services of the planned stage, each once; referrals outside the state need consent. */
+function assertValidPlan(j: Journey, stageKey: string, plan: string[]) {
+  const stage = j.policy.stages.find((s) => s.key === stageKey)!;
+  const offered = stage.tasks.filter((t) => t.onlyIfPlanned);
+  for (const key of plan) {
+    const task = offered.find((t) => t.key === key);
+    if (!task) reject(TaskRejection.invalidPlan, `"${key}" is not a service of the plan; choose from: ${offered.map((t) => t.key).join(', ')}`);
+    if (task.requiresConsent && !j.state.consent.given) {
+      reject(TaskRejection.consentRequired, `record the person's consent before referring "${key}" to ${task.agency === 'ngo' ? 'IOM/an NGO' : task.agency}`);
+    }
+  }
+  if (new Set(plan).size !== plan.length) reject(TaskRejection.invalidPlan, 'the plan names a service twice');
+}
+
+export function assertCanAddNote(j: Journey, u: AddNote) {
+  actionableTask(j, u, { allowDone: true });
+}
+
+export function addNote(j: Journey, u: AddNote): TaskState {
+  const task = j.task(u.taskId)!;
+  j.log({ action: 'note-added', taskId: task.id, by: u.staffId, detail: u.noteId });
+  return task;
+}
+
+export function assertCanExtend(j: Journey, u: ExtendDeadline) {
+  const task = actionableTask(j, u);
+  const { maxExtension } = j.policyOf(task);
+  const cap = durationMs(maxExtension);
+  const asked = durationMs(u.extendBy);
+  if (asked <= 0) reject(TaskRejection.invalidInput, 'extendBy must be longer than zero');
+  if (task.extendedMs + asked > cap) {
+    reject(
+      TaskRejection.extensionTooLong,
+      cap === 0
+        ? `the deadline of task ${task.id} cannot be extended`
+        : `task ${task.id} may be extended by at most ${maxExtension} in all; ${fmtHours(cap - task.extendedMs)} remain`,
+    );
+  }
+}
+
+/** Asking for more time acknowledges the task and moves its completion deadline. */
+export function extend(j: Journey, u: ExtendDeadline): TaskState {
+  const task = j.task(u.taskId)!;
+  const by = durationMs(u.extendBy);
+  j.markAcknowledged(task);
+  task.extendedMs += by;
+  task.completeDueAt = iso(Date.parse(task.completeDueAt) + by);
+  j.restartTimers(task);
+  j.log({ action: 'deadline-extended', taskId: task.id, by: u.staffId, detail: `${u.extendBy} ${u.reason}` });
+  return task;
+}
+
+export function assertCanReassign(j: Journey, u: ReassignTask) {
+  const task = actionableTask(j, u, { leadAgencyMayAct: true });
+  assertAcceptanceStays(task, u.toAgencyId);
+  if (u.toAgencyId !== task.agencyId && u.agencyId !== j.state.leadAgencyId) {
+    reject(TaskRejection.wrongAgency, `only the lead agency can refer task ${task.id} to another agency; reassign within ${task.agencyId}`);
+  }
+}
+
+/** The new person must acknowledge again; the completion deadline stays. */
+export function reassign(j: Journey, u: ReassignTask): TaskState {
+  const task = j.task(u.taskId)!;
+  task.agencyId = u.toAgencyId;
+  task.assigneeId = u.toStaffId;
+  task.status = 'open';
+  delete task.acknowledgedAt;
+  task.acknowledgeDueAt = iso(Date.now() + durationMs(j.policyOf(task).acknowledgeWithin));
+  j.restartTimers(task);
+  j.log({ action: 'reassigned', taskId: task.id, by: u.staffId, detail: `${u.toAgencyId}/${u.toStaffId}` });
+  return task;
+}
+
+export function assertCanDecline(j: Journey, u: DeclineReferral) {
+  const task = actionableTask(j, u);
+  if (task.agencyId === j.state.leadAgencyId) reject(TaskRejection.notAReferral, `task ${task.id} is the lead agency's own, not a referral`);
+}
+
+/** A declined referral goes back to the lead agency's coordinator, with fresh deadlines. */
+export function decline(j: Journey, u: DeclineReferral, coordinator: Placement): TaskState {
+  assertCanDecline(j, u); // again: the task may have been done while the coordinator was looked up
+  const task = j.task(u.taskId)!;
+  const policy = j.policyOf(task);
+  Object.assign(task, coordinator, {
+    status: 'open',
+    acknowledgeDueAt: iso(Date.now() + durationMs(policy.acknowledgeWithin)),
+    completeDueAt: iso(Date.now() + durationMs(policy.completeWithin)),
+  });
+  delete task.acknowledgedAt;
+  j.restartTimers(task);
+  j.log({ action: 'referral-declined', taskId: task.id, by: u.staffId, detail: u.reason });
+  return task;
+}
+
+/** Consent is the lead agency's to record, and to record withdrawn. */
+export function assertCanRecordConsent(j: Journey, u: Actor) {
+  assertLeadAgency(j, u);
+}
+
+export function recordConsent(j: Journey, u: Actor) {
+  j.state.consent = { given: true, at: iso(Date.now()), by: u.staffId };
+  j.log({ action: 'consent-recorded', by: u.staffId });
+  return j.state.consent;
+}
+
+/** Without consent there is no support to give: the case closes. */
+export function withdrawConsent(j: Journey, u: Actor) {
+  j.state.consent = { given: false, at: iso(Date.now()), by: u.staffId };
+  j.log({ action: 'consent-withdrawn', by: u.staffId });
+  j.close('consent_withdrawn', u.staffId);
+  return j.state.consent;
+}
+
+export function assertCanClose(j: Journey, u: CloseCase) {
+  assertLeadAgency(j, u);
+}
+
+export function closeCase(j: Journey, u: CloseCase) {
+  j.close(u.reason, u.staffId);
+  return { status: j.state.status, closureReason: j.state.closureReason };
+}
+
+const fmtHours = (ms: number) => `${Math.round(ms / 3_600_000)}h`;

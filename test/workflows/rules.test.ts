@@ -1,0 +1,396 @@
+/**
+ * The journey's rules as plain functions, without a Temporal server or a database: staff actions,
+ * transfers, policy change and the change tracker. The clock is Date.now, pinned per test.
+ * Run alone with `TEMPORAL_TEST_ADDRESS=none npx jest test/workflows/rules.test.ts` (no server starts).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AgencyKind } from '../../src/domain/agencies';
+import type { JourneyState, Placement, TaskState } from '../../src/journey/definitions';
+import { loadPolicy, type JourneyPolicy } from '../../src/policy';
+import { taskPolicyOf } from '../../src/policy/tasks';
+import { ChangeTracker } from '../../src/workflows/change-tracker';
+import { Journey } from '../../src/workflows/journey-state';
+import { assertCanChangePolicy, changePolicy } from '../../src/workflows/policy-change';
+import * as rules from '../../src/workflows/staff-rules';
+import { assertCanTransfer, requestTransfer, settleTransfer, TRANSFER_STAGE, type TransferDirectory } from '../../src/workflows/transfer';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.parse('2026-11-29T01:00:00.000Z');
+let now = T0;
+beforeEach(() => {
+  now = T0;
+  jest.spyOn(Date, 'now').mockImplementation(() => now);
+});
+afterEach(() => jest.restoreAllMocks());
+
+const policy = loadPolicy('default');
+const lead = { staffId: 'coordinator', agencyId: 'dn-health' };
+const agencyOf = (kind: AgencyKind) => (kind === 'health_dept' ? 'dn-health' : `dn-${kind}`);
+
+function newJourney(p: JourneyPolicy = policy) {
+  return new Journey({ caseCode: 'DN-RULES', province: 'VN-DN', leadAgencyId: 'dn-health', policy: p }, new Date(now).toISOString());
+}
+
+/** A journey in stage `key`, its tasks placed with the Đà Nẵng agency of their kind. */
+function journeyAt(key: string, setup: (j: Journey) => void = () => {}) {
+  const j = newJourney();
+  setup(j);
+  const stage = policy.stages.find((s) => s.key === key)!;
+  j.startStage(stage, 0);
+  const tasks = j.tasksToOpen(stage).map((t) => j.addTask(j.draftTask(stage.key, t), { agencyId: agencyOf(t.agency), assigneeId: `${agencyOf(t.agency)}-cw` }));
+  return { j, tasks, task: tasks[0]! };
+}
+
+const actor = (t: TaskState) => ({ taskId: t.id, staffId: 'tester', agencyId: t.agencyId });
+
+/** "Type: message" of the ApplicationFailure `fn` throws. */
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.nonRetryable) return `${error.type}: ${error.message}`;
+    throw error;
+  }
+  throw new Error('expected a refusal, but the action was allowed');
+}
+
+describe('the procedure', () => {
+  test('a new journey starts in the first stage and logs its opening with the policy version', () => {
+    const j = newJourney();
+    expect(j.state).toMatchObject({ stage: 'reception', status: 'active', policy: { id: 'vn-default', version: 1 } });
+    expect(j.state.history).toEqual([{ seq: 1, at: '2026-11-29T01:00:00.000Z', action: 'case-opened', detail: 'vn-default v1' }]);
+  });
+
+  test('verification counts its 3 days from the case opening, and a recurring task gets a numbered id', () => {
+    const j = newJourney();
+    now = T0 + 2 * DAY;
+    const verify = policy.stages[1]!.tasks[0]!;
+    const draft = j.draftTask('initial-verification', verify);
+    expect(draft).toMatchObject({ id: 'DN-RULES/verify-initial-information', completeDueAt: new Date(T0 + 3 * DAY).toISOString() });
+    j.addTask(draft, { agencyId: 'dn-health', assigneeId: null });
+    expect(j.draftTask('initial-verification', verify).id).toBe('DN-RULES/verify-initial-information.2');
+  });
+
+  test('a support stage opens only the services the plan chose', () => {
+    const { tasks } = journeyAt('support-services', (j) => (j.state.plan = ['legal-aid', 'medical-care']));
+    expect(tasks.map((t) => [t.key, t.agencyId])).toEqual([
+      ['medical-care', 'dn-health_facility'],
+      ['legal-aid', 'dn-legal_aid'],
+    ]);
+  });
+
+  test('closing cancels the open tasks, and a task placed after closing is born cancelled', () => {
+    const { j, task } = journeyAt('reception');
+    j.close('deceased', 'coordinator');
+    expect(task.status).toBe('cancelled');
+    expect(j.state.history.slice(-2).map((h) => [h.action, h.detail])).toEqual([
+      ['task-cancelled', undefined],
+      ['case-closed', 'deceased'],
+    ]);
+    const late = j.addTask(j.draftTask('reception', policy.stages[0]!.tasks[0]!), { agencyId: 'dn-health', assigneeId: null });
+    expect(late.status).toBe('cancelled');
+  });
+});
+
+describe('acknowledge', () => {
+  test('only the holding agency acknowledges an open task, once', () => {
+    const { j, task } = journeyAt('reception');
+    expect(refusal(() => rules.assertCanAcknowledge(j, { ...actor(task), agencyId: 'dn-police' }))).toBe(`TaskOfAnotherAgency: task ${task.id} belongs to another agency`);
+    expect(refusal(() => rules.assertCanAcknowledge(j, { ...actor(task), taskId: 'DN-RULES/nope' }))).toBe('TaskNotFound: case DN-RULES has no task DN-RULES/nope');
+    now = T0 + HOUR;
+    rules.assertCanAcknowledge(j, actor(task));
+    rules.acknowledge(j, actor(task));
+    expect(task).toMatchObject({ status: 'acknowledged', acknowledgedAt: new Date(T0 + HOUR).toISOString(), escalationLevel: 0 });
+    expect(refusal(() => rules.assertCanAcknowledge(j, actor(task)))).toMatch(/^TaskAlreadyAcknowledged: /);
+  });
+
+  test('nothing is acknowledged on a closed case', () => {
+    const { j, task } = journeyAt('reception');
+    j.close('deceased');
+    expect(refusal(() => rules.assertCanAcknowledge(j, actor(task)))).toBe('CaseClosed: case DN-RULES is closed');
+  });
+});
+
+describe('complete', () => {
+  test('a decision needs one of its outcomes; other tasks take none', () => {
+    const { j, task } = journeyAt('identification');
+    expect(refusal(() => rules.assertCanComplete(j, actor(task)))).toBe(`InvalidOutcome: task ${task.id} needs an outcome, one of: victim, not_victim`);
+    expect(refusal(() => rules.assertCanComplete(j, { ...actor(task), outcome: 'maybe' }))).toMatch(/^InvalidOutcome: /);
+    const reception = journeyAt('reception');
+    expect(refusal(() => rules.assertCanComplete(reception.j, { ...actor(reception.task), outcome: 'victim' }))).toBe(`InvalidOutcome: task ${reception.task.id} takes no outcome`);
+  });
+
+  test('"not a victim" closes the case with that reason; a done task cannot be completed again', () => {
+    const { j, task } = journeyAt('identification');
+    rules.complete(j, { ...actor(task), outcome: 'not_victim' });
+    expect(task).toMatchObject({ status: 'done', outcome: 'not_victim', acknowledgedAt: new Date(T0).toISOString() });
+    expect(j.state).toMatchObject({ status: 'closed', closureReason: 'not_a_victim' });
+    expect(j.state.history.at(-1)).toMatchObject({ action: 'case-closed', by: 'tester', detail: 'not_a_victim' });
+  });
+
+  test('a failed check-in asks the main loop to run support again', () => {
+    const { j, task } = journeyAt('follow-up');
+    rules.complete(j, { ...actor(task), outcome: 'needs_support' });
+    expect(j.takeReopenRequest()).toEqual(['support-plan', 'support-services']);
+    expect(j.takeReopenRequest()).toEqual([]);
+    expect(j.active).toBe(true);
+  });
+
+  test('a support plan names offered services, each once, and NGO referrals only with consent', () => {
+    const { j, task } = journeyAt('support-plan');
+    const plan = (p: string[]) => refusal(() => rules.assertCanComplete(j, { ...actor(task), plan: p }));
+    expect(plan(['massage'])).toMatch(/^InvalidPlan: "massage" is not a service of the plan; choose from: shelter-placement, /);
+    expect(plan(['legal-aid', 'legal-aid'])).toBe('InvalidPlan: the plan names a service twice');
+    expect(plan(['return-home'])).toBe('ConsentRequired: record the person\'s consent before referring "return-home" to IOM/an NGO');
+    rules.recordConsent(j, lead);
+    rules.assertCanComplete(j, { ...actor(task), plan: ['return-home', 'legal-aid'] });
+    rules.complete(j, { ...actor(task), plan: ['return-home', 'legal-aid'] });
+    expect(j.state.plan).toEqual(['return-home', 'legal-aid']);
+    expect(refusal(() => rules.assertCanComplete(j, actor(task)))).toBe(`TaskAlreadyDone: task ${task.id} is already done`);
+  });
+
+  test('a task that makes no plan takes none', () => {
+    const { j, task } = journeyAt('reception');
+    expect(refusal(() => rules.assertCanComplete(j, { ...actor(task), plan: [] }))).toBe(`InvalidPlan: task ${task.id} does not make a support plan`);
+  });
+});
+
+describe('notes', () => {
+  test('a done task still takes notes; a cancelled one does not', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const [verify, police] = tasks as [TaskState, TaskState];
+    rules.complete(j, actor(verify));
+    rules.assertCanAddNote(j, { ...actor(verify), noteId: 'n1' });
+    rules.addNote(j, { ...actor(verify), noteId: 'n1' });
+    expect(j.state.history.at(-1)).toMatchObject({ action: 'note-added', taskId: verify.id, detail: 'n1' });
+    j.close('deceased');
+    expect(refusal(() => rules.assertCanAddNote(j, { ...actor(police), noteId: 'n2' }))).toBe('CaseClosed: case DN-RULES is closed');
+  });
+});
+
+describe('extensions', () => {
+  test('all extensions of a task together stay within the policy cap', () => {
+    const { j, task } = journeyAt('identification'); // complete within 7d, at most 7d more
+    const due = Date.parse(task.completeDueAt);
+    rules.assertCanExtend(j, { ...actor(task), extendBy: '2d', reason: 'capacity' });
+    rules.extend(j, { ...actor(task), extendBy: '2d', reason: 'capacity' });
+    expect(task).toMatchObject({ status: 'acknowledged', extendedMs: 2 * DAY, revision: 1, completeDueAt: new Date(due + 2 * DAY).toISOString() });
+    expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '6d', reason: 'capacity' }))).toBe(
+      `ExtensionExceedsCap: task ${task.id} may be extended by at most 7d in all; 120h remain`,
+    );
+    rules.assertCanExtend(j, { ...actor(task), extendBy: '5d', reason: 'capacity' });
+    expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '0s', reason: 'capacity' }))).toBe('InvalidInput: extendBy must be longer than zero');
+  });
+
+  test('the law’s 3-day verification deadline has no extension at all', () => {
+    const { j, task } = journeyAt('initial-verification');
+    expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '1h', reason: 'other' }))).toBe(`ExtensionExceedsCap: the deadline of task ${task.id} cannot be extended`);
+  });
+});
+
+describe('reassignment and referral', () => {
+  test('the holding agency reassigns within itself; the new person acknowledges afresh, the completion deadline stays', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const police = tasks[1]!;
+    rules.acknowledge(j, actor(police));
+    now = T0 + 5 * HOUR;
+    const u = { ...actor(police), toAgencyId: 'dn-police', toStaffId: 'dn-police-2' };
+    rules.assertCanReassign(j, u);
+    const completeDueAt = police.completeDueAt;
+    rules.reassign(j, u);
+    expect(police).toMatchObject({ assigneeId: 'dn-police-2', status: 'open', revision: 1, completeDueAt, acknowledgeDueAt: new Date(now + DAY).toISOString() });
+    expect(police.acknowledgedAt).toBeUndefined();
+  });
+
+  test('only the lead agency refers a task to another agency, and it may act on tasks it referred', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const police = tasks[1]!;
+    expect(refusal(() => rules.assertCanReassign(j, { ...actor(police), toAgencyId: 'dn-border_guard', toStaffId: 'x' }))).toBe(
+      `TaskOfAnotherAgency: only the lead agency can refer task ${police.id} to another agency; reassign within dn-police`,
+    );
+    rules.assertCanReassign(j, { ...actor(police), ...lead, toAgencyId: 'dn-border_guard', toStaffId: 'x' });
+    expect(refusal(() => rules.assertCanReassign(j, { ...actor(police), agencyId: 'dn-shelter', toAgencyId: 'dn-police', toStaffId: 'x' }))).toMatch(/^TaskOfAnotherAgency: .*belongs to another agency/);
+  });
+
+  test('a declined referral returns to the lead agency’s coordinator with fresh deadlines; the lead’s own task is no referral', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const [own, police] = tasks as [TaskState, TaskState];
+    expect(refusal(() => rules.assertCanDecline(j, { ...actor(own), reason: 'no_capacity' }))).toBe(`NotAReferral: task ${own.id} is the lead agency's own, not a referral`);
+    now = T0 + 2 * DAY;
+    rules.decline(j, { ...actor(police), reason: 'not_competent' }, { agencyId: 'dn-health', assigneeId: 'dn-health-coordinator' });
+    expect(police).toMatchObject({
+      agencyId: 'dn-health',
+      assigneeId: 'dn-health-coordinator',
+      status: 'open',
+      revision: 1,
+      acknowledgeDueAt: new Date(now + DAY).toISOString(),
+      completeDueAt: new Date(now + 3 * DAY).toISOString(),
+    });
+  });
+
+  test('declining re-checks the rule: a referral done meanwhile is not taken back', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const police = tasks[1]!;
+    rules.complete(j, actor(police));
+    expect(refusal(() => rules.decline(j, { ...actor(police), reason: 'other' }, { agencyId: 'dn-health', assigneeId: null }))).toMatch(/^TaskAlreadyDone: /);
+    expect(police.status).toBe('done');
+  });
+});
+
+describe('consent and closing', () => {
+  test('only the lead agency records consent; withdrawing it closes the case', () => {
+    const { j, task } = journeyAt('reception');
+    expect(refusal(() => rules.assertCanRecordConsent(j, { staffId: 'x', agencyId: 'dn-police' }))).toBe('NotLeadAgency: only the lead agency (dn-health) can do this');
+    expect(rules.recordConsent(j, lead)).toEqual({ given: true, at: new Date(T0).toISOString(), by: 'coordinator' });
+    rules.withdrawConsent(j, lead);
+    expect(j.state).toMatchObject({ status: 'closed', closureReason: 'consent_withdrawn', consent: { given: false } });
+    expect(task.status).toBe('cancelled');
+  });
+
+  test('only the lead agency closes the case, with its reason', () => {
+    const { j } = journeyAt('reception');
+    expect(refusal(() => rules.assertCanClose(j, { staffId: 'x', agencyId: 'dn-police', reason: 'deceased' }))).toMatch(/^NotLeadAgency: /);
+    expect(rules.closeCase(j, { ...lead, reason: 'deceased' })).toEqual({ status: 'closed', closureReason: 'deceased' });
+  });
+});
+
+describe('transfer', () => {
+  const request = { ...lead, toProvince: 'VN-HN', reason: 'person_moved' } as const;
+
+  function directory(placement: Placement = { agencyId: 'hn-health', assigneeId: 'hn-health-cw' }) {
+    const calls: [string, Record<string, unknown>][] = [];
+    const fake = {
+      openTask: async (t: Record<string, unknown>) => (calls.push(['openTask', t]), placement),
+      placeTask: async (t: Record<string, unknown>) => (calls.push(['placeTask', t]), { agencyId: `hn-of-${t.taskId}`, assigneeId: null }),
+    };
+    return { fake: fake as unknown as TransferDirectory, calls };
+  }
+
+  test('only the lead agency asks, for another province, one transfer at a time', async () => {
+    const { j } = journeyAt('reception');
+    expect(refusal(() => assertCanTransfer(j, { ...request, agencyId: 'dn-police' }))).toMatch(/^NotLeadAgency: /);
+    expect(refusal(() => assertCanTransfer(j, { ...request, toProvince: 'VN-DN' }))).toBe('SameProvince: the case is already in VN-DN');
+    assertCanTransfer(j, request);
+    const { fake, calls } = directory();
+    const acceptance = await requestTransfer(j, request, fake);
+    expect(calls).toEqual([['openTask', expect.objectContaining({ id: 'DN-RULES/transfer-acceptance', province: 'VN-HN', agencyKind: 'health_dept', leadAgencyId: 'dn-health' })]]);
+    expect(acceptance).toMatchObject({ stage: TRANSFER_STAGE, agencyId: 'hn-health', status: 'open', completeDueAt: new Date(T0 + 3 * DAY).toISOString() });
+    expect(j.state.transfer).toEqual({ toProvince: 'VN-HN', taskId: acceptance.id, status: 'pending' });
+    expect(refusal(() => assertCanTransfer(j, { ...request, toProvince: 'VN-SG' }))).toBe('TransferPending: a transfer to VN-HN is waiting for acceptance');
+  });
+
+  test('the acceptance task takes accepted or refused, and stays in the receiving province', async () => {
+    const { j } = journeyAt('reception');
+    const acceptance = await requestTransfer(j, request, directory().fake);
+    expect(refusal(() => rules.assertCanComplete(j, actor(acceptance)))).toBe(`InvalidOutcome: task ${acceptance.id} needs an outcome, one of: accepted, refused`);
+    rules.assertCanComplete(j, { ...actor(acceptance), outcome: 'accepted' });
+    expect(refusal(() => rules.assertCanReassign(j, { ...actor(acceptance), ...lead, toAgencyId: 'dn-health', toStaffId: 'x' }))).toBe(
+      `TaskOfAnotherAgency: only the receiving province accepts a transfer; ${acceptance.id} stays with hn-health`,
+    );
+    rules.assertCanReassign(j, { ...actor(acceptance), toAgencyId: 'hn-health', toStaffId: 'hn-health-cw2' });
+  });
+
+  test('with no health department there, the sending lead agency holds the task and may only refuse', async () => {
+    const { j } = journeyAt('reception');
+    const acceptance = await requestTransfer(j, request, directory({ agencyId: 'dn-health', assigneeId: null }).fake);
+    expect(refusal(() => rules.assertCanComplete(j, { ...actor(acceptance), outcome: 'accepted' }))).toBe(
+      "TaskOfAnotherAgency: only the receiving province's health department can accept the transfer to VN-HN",
+    );
+    rules.assertCanComplete(j, { ...actor(acceptance), outcome: 'refused' });
+  });
+
+  test('an accepted transfer moves the case, its lead agency and its open tasks, one placement at a time', async () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const { fake, calls } = directory();
+    const acceptance = await requestTransfer(j, request, fake);
+    rules.complete(j, { ...actor(acceptance), outcome: 'accepted' });
+    expect(await settleTransfer(j, acceptance, fake)).toBe('accepted');
+    expect(j.state).toMatchObject({ province: 'VN-HN', leadAgencyId: 'hn-health', transfer: { status: 'accepted' } });
+    expect(calls.slice(1)).toEqual(
+      tasks.map((t) => ['placeTask', { taskId: t.id, province: 'VN-HN', agencyKind: j.policyOf(t).agency, leadAgencyId: 'hn-health' }]),
+    );
+    expect(tasks.map((t) => [t.agencyId, t.revision])).toEqual(tasks.map((t) => [`hn-of-${t.id}`, 1]));
+    expect(j.state.history.filter((h) => h.action.startsWith('transfer-')).map((h) => h.action)).toEqual(['transfer-requested', 'transfer-accepted']);
+  });
+
+  test('a refused transfer moves nothing', async () => {
+    const { j, task } = journeyAt('reception');
+    const { fake, calls } = directory();
+    const acceptance = await requestTransfer(j, request, fake);
+    rules.complete(j, { ...actor(acceptance), outcome: 'refused' });
+    expect(await settleTransfer(j, acceptance, fake)).toBe('refused');
+    expect(j.state).toMatchObject({ province: 'VN-DN', leadAgencyId: 'dn-health', transfer: { status: 'refused' } });
+    expect(calls.map(([name]) => name)).toEqual(['openTask']);
+    expect(task).toMatchObject({ agencyId: 'dn-health', revision: 0 });
+    assertCanTransfer(j, request); // no longer pending: it may be asked again
+  });
+
+  test('the acceptance task is policy data, found like any other task', () => {
+    expect(taskPolicyOf(policy, 'transfer-acceptance')).toMatchObject({ agency: 'health_dept', clock: 'task', outcomes: { accepted: {}, refused: {} }, completeWithin: '3d' });
+    expect(taskPolicyOf(policy, 'transfer-acceptance.2')).toBe(policy.transferAcceptance);
+    expect(taskPolicyOf(policy, 'follow-up-check-in.3')?.agency).toBe('commune_committee');
+    expect(taskPolicyOf(policy, 'nope')).toBeUndefined();
+  });
+});
+
+describe('policy change', () => {
+  const v2 = (change: (p: JourneyPolicy) => void = () => {}) => {
+    const p = structuredClone(policy);
+    p.version = 2;
+    change(p);
+    return p;
+  };
+
+  test('only the lead agency moves the journey, and only to a newer version of its own policy', () => {
+    const { j } = journeyAt('reception');
+    expect(refusal(() => assertCanChangePolicy(j, { staffId: 'x', agencyId: 'dn-police', policy: v2() }))).toMatch(/^NotLeadAgency: /);
+    expect(refusal(() => assertCanChangePolicy(j, { ...lead, policy }))).toBe('PolicyNotNewer: the journey follows vn-default v1; only a newer version of vn-default can replace it');
+    expect(refusal(() => assertCanChangePolicy(j, { ...lead, policy: v2((p) => (p.id = 'other')) }))).toMatch(/^PolicyNotNewer: /);
+  });
+
+  test('the new version must still have the current stage and every task the journey has', () => {
+    const { j } = journeyAt('initial-verification');
+    const withoutStage = v2((p) => (p.stages[1]!.key = 'verification'));
+    expect(refusal(() => assertCanChangePolicy(j, { ...lead, policy: withoutStage }))).toBe('PolicyNotNewer: vn-default v2 has no stage "initial-verification", where this journey is now');
+    const withoutTask = v2((p) => p.stages[1]!.tasks.pop());
+    expect(refusal(() => assertCanChangePolicy(j, { ...lead, policy: withoutTask }))).toBe('PolicyNotNewer: vn-default v2 has no task "police-verification", which this journey has');
+  });
+
+  test('a newer version takes over what comes next; deadlines already set stay', () => {
+    const { j, task } = journeyAt('reception');
+    const next = v2((p) => (p.stages[0]!.tasks[0]!.completeWithin = '2d'));
+    const due = task.completeDueAt;
+    assertCanChangePolicy(j, { ...lead, policy: next });
+    expect(changePolicy(j, { ...lead, policy: next })).toEqual({ id: 'vn-default', version: 2 });
+    expect(j.policy).toBe(next);
+    expect(task.completeDueAt).toBe(due);
+    expect(j.policyOf(task).completeWithin).toBe('2d');
+    expect(j.state.history.at(-1)).toMatchObject({ action: 'policy-changed', by: 'coordinator', detail: 'v1→v2' });
+  });
+});
+
+describe('change tracker', () => {
+  test('each take carries the tasks touched and the history added since the last one', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const first = j.changes.take();
+    expect(first.summary).toEqual({ caseCode: 'DN-RULES', province: 'VN-DN', leadAgencyId: 'dn-health', stage: 'initial-verification', status: 'active', openedAt: new Date(T0).toISOString(), closedAt: undefined, closureReason: undefined });
+    expect(first.tasks.map((t) => t.key)).toEqual(['verify-initial-information', 'police-verification']);
+    expect(first.history.map((h) => h.action)).toEqual(['case-opened', 'stage-started', 'task-opened', 'task-opened']);
+    expect(j.changes.take()).toMatchObject({ tasks: [], history: [] });
+
+    rules.acknowledge(j, actor(tasks[1]!));
+    const second = j.changes.take();
+    expect(second.tasks.map((t) => [t.key, t.status])).toEqual([['police-verification', 'acknowledged']]);
+    expect(second.history.map((h) => [h.seq, h.action])).toEqual([[5, 'acknowledged']]);
+  });
+
+  test('a journey resumed after continue-as-new does not write its carried-over history again', () => {
+    const { j } = journeyAt('reception');
+    const carried: JourneyState = structuredClone(j.state);
+    const resumed = new Journey({ caseCode: 'DN-RULES', province: 'VN-DN', leadAgencyId: 'dn-health', policy, resume: { state: carried, position: { stage: 'reception', round: 0 } } }, 'ignored');
+    expect(resumed.changes.take()).toMatchObject({ tasks: [], history: [] });
+    const fresh = new ChangeTracker(carried);
+    expect(fresh.take().history).toHaveLength(carried.history.length);
+  });
+});
