@@ -8,28 +8,9 @@ import type { ClosureReason } from '../domain/case';
 import type { Database } from '../db/client';
 import { newTaskRow, taskRowChanges } from '../db/task-rows';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
-import { journeyWorkflowId, type HistoryEntry, type Placement, type TaskDraft, type TaskState } from '../journey/definitions';
+import { journeyWorkflowId, type JourneyChanges, type Placement, type TaskDraft } from '../journey/definitions';
 
 type Prisma = Database['prisma'];
-
-export interface CaseSummary {
-  caseCode: string;
-  province: string;
-  leadAgencyId: string;
-  stage: string;
-  status: string;
-  openedAt: string;
-  closedAt?: string;
-  closureReason?: ClosureReason;
-  /** The policy the journey follows now. */
-  policy?: { id: string; version: number };
-}
-
-export interface JourneyChanges {
-  summary: CaseSummary;
-  tasks: TaskState[];
-  history: HistoryEntry[];
-}
 
 interface Where {
   province: string;
@@ -72,7 +53,8 @@ async function syncJourney(prisma: Prisma, { summary: c, tasks, history }: Journ
     status: c.status,
     closedAt: c.closedAt ? new Date(c.closedAt) : null,
     closureReason: c.closureReason ?? null,
-    ...(c.policy ? { policyId: c.policy.id, policyVersion: c.policy.version } : {}),
+    policyId: c.policy.id,
+    policyVersion: c.policy.version,
   };
   await prisma.$transaction([
     prisma.case.upsert({

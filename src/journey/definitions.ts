@@ -97,6 +97,16 @@ export interface JourneyState {
   history: HistoryEntry[];
 }
 
+/** The case's row as the journey reports it on every sync. */
+export type CaseSummary = Pick<JourneyState, 'caseCode' | 'province' | 'leadAgencyId' | 'policy' | 'stage' | 'status' | 'openedAt' | 'closedAt' | 'closureReason'>;
+
+/** What changed since the last sync, written to the database by one activity. */
+export interface JourneyChanges {
+  summary: CaseSummary;
+  tasks: TaskState[];
+  history: HistoryEntry[];
+}
+
 const Actor = { staffId: z.string().min(1).max(64), agencyId: z.string().min(1).max(64) };
 const TaskActor = { taskId: z.string().min(1).max(200), ...Actor };
 

@@ -2,7 +2,7 @@
  * What changed since the last database sync: the tasks touched and the history entries added.
  * One activity writes them; the workflow stays the source of truth, the database a copy for reports.
  */
-import type { JourneyState, TaskState } from '../journey/definitions';
+import type { CaseSummary, JourneyChanges, JourneyState, TaskState } from '../journey/definitions';
 
 export class ChangeTracker {
   private readonly dirty = new Set<string>();
@@ -21,7 +21,7 @@ export class ChangeTracker {
   }
 
   /** Everything changed since the last call, and the case's summary row as it is now. */
-  take() {
+  take(): JourneyChanges {
     const tasks = this.state.tasks.filter((t) => this.dirty.has(t.id));
     const history = this.state.history.slice(this.synced);
     this.dirty.clear();
@@ -30,7 +30,7 @@ export class ChangeTracker {
   }
 }
 
-export function caseSummary(state: JourneyState) {
-  const { caseCode, province, leadAgencyId, stage, status, openedAt, closedAt, closureReason } = state;
-  return { caseCode, province, leadAgencyId, stage, status, openedAt, closedAt, closureReason };
+export function caseSummary(state: JourneyState): CaseSummary {
+  const { caseCode, province, leadAgencyId, policy, stage, status, openedAt, closedAt, closureReason } = state;
+  return { caseCode, province, leadAgencyId, policy: { ...policy }, stage, status, openedAt, closedAt, closureReason };
 }

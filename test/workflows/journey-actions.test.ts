@@ -180,6 +180,8 @@ test('a running journey moves to a newer policy only by an explicit action', asy
     expect(await handle.executeUpdate(d.changePolicyUpdate, { args: [{ ...lead, policy: v2 }] })).toEqual({ id: 'vn-default', version: 2 });
     const state = await handle.query(d.journeyStateQuery);
     expect(state.history.at(-1)).toMatchObject({ action: 'policy-changed', by: 'coordinator', detail: 'v1→v2' });
+    // The case's row says which policy it follows now, for reports and for the records view.
+    expect(await h.db.prisma.case.findUniqueOrThrow({ where: { code: 'DN-ACT-POLICY' } })).toMatchObject({ policyId: 'vn-default', policyVersion: 2 });
   });
 });
 

@@ -374,7 +374,7 @@ describe('change tracker', () => {
   test('each take carries the tasks touched and the history added since the last one', () => {
     const { j, tasks } = journeyAt('initial-verification');
     const first = j.changes.take();
-    expect(first.summary).toEqual({ caseCode: 'DN-RULES', province: 'VN-DN', leadAgencyId: 'dn-health', stage: 'initial-verification', status: 'active', openedAt: new Date(T0).toISOString(), closedAt: undefined, closureReason: undefined });
+    expect(first.summary).toEqual({ caseCode: 'DN-RULES', province: 'VN-DN', leadAgencyId: 'dn-health', policy: { id: 'vn-default', version: 1 }, stage: 'initial-verification', status: 'active', openedAt: new Date(T0).toISOString(), closedAt: undefined, closureReason: undefined });
     expect(first.tasks.map((t) => t.key)).toEqual(['verify-initial-information', 'police-verification']);
     expect(first.history.map((h) => h.action)).toEqual(['case-opened', 'stage-started', 'task-opened', 'task-opened']);
     expect(j.changes.take()).toMatchObject({ tasks: [], history: [] });
