@@ -4,24 +4,25 @@
  * a case is counted in the province it belongs to now (after a transfer, the receiving one).
  *
  * - received      the case was opened: the provincial health department was notified and
- *                 received the person (DOMAIN.md steps 1–2). Time: Case.openedAt.
+ *                 received the person. Time: Case.openedAt.
  * - verified      initial verification finished: every task of the `initial-verification` stage
- *                 is done (step 3). Time: when the last of them was completed.
+ *                 is done. Time: when the last of them was completed.
  * - identified    identified as a victim: the `identification-decision` task was completed with
- *                 the outcome `victim` (step 4). Time: that completion.
+ *                 the outcome `victim`. Time: that completion.
  * - supported     support delivered: the first task of the `support-services` stage completed
- *                 (step 6; the services the support plan chose). Time: that first completion.
+ *                 (the services the support plan chose). Time: that first completion.
  * - reintegrated  returned to family and community: the `community-reintegration` task was
- *                 completed (step 7). Time: that completion.
+ *                 completed. Time: that completion.
  *
  * Periods are calendar periods in Vietnam time (UTC+7): `2025`, `2025-Q2`, `2025-06`, or `from`
  * and `to` dates (to exclusive).
  */
 import { z } from 'zod';
-import { provincesOf } from '../auth/matrix';
-import { ProvinceCode } from '../domain/provinces';
-import type { ApiContext } from './context';
-import { Problem } from './problems';
+import { provincesOf } from '../../auth/matrix';
+import type { Principal } from '../../auth/principal';
+import { ProvinceCode } from '../../domain/provinces';
+import type { ApiContext } from '../context';
+import { Problem } from '../problems';
 
 /** Where each indicator is read from: stage and task keys of the default policy. */
 export const INDICATOR_SOURCES = {
@@ -65,9 +66,14 @@ const IndicatorReport = z.object({
 });
 
 type Indicator = keyof typeof INDICATOR_DEFINITIONS;
+type IndicatorCounts = Record<Indicator, number>;
 const INDICATORS = Object.keys(INDICATOR_DEFINITIONS) as Indicator[];
 
 export function indicatorRoutes(ctx: ApiContext) {
+  programmeIndicators(ctx);
+}
+
+function programmeIndicators(ctx: ApiContext) {
   ctx.routes.add(
     {
       method: 'GET',
@@ -81,11 +87,7 @@ export function indicatorRoutes(ctx: ApiContext) {
       responses: { 200: { description: 'Counts of distinct cases', schema: IndicatorReport } },
     },
     async ({ query, principal }) => {
-      const allowed = provincesOf(principal, 'indicators.read');
-      if (query.province && allowed !== null && !allowed.includes(query.province)) {
-        throw new Problem(403, 'forbidden', `you may report on ${allowed.join(', ') || 'no province'} only`);
-      }
-      const provinces = query.province ? [query.province] : allowed;
+      const provinces = reportProvinces(principal, query.province);
       const [from, to] = query.period ? periodBounds(query.period) : [vnMidnight(query.from!), vnMidnight(query.to!)];
       const counts = await computeIndicators(ctx, provinces, from, to);
       const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, c]) => ({ province, ...c }));
@@ -97,7 +99,16 @@ export function indicatorRoutes(ctx: ApiContext) {
   );
 }
 
-const zero = (): Record<Indicator, number> => ({ received: 0, verified: 0, identified: 0, supported: 0, reintegrated: 0 });
+/** The asked province, if in the caller's scope; else every province of the scope (null: all). */
+function reportProvinces(principal: Principal, province: string | undefined): string[] | null {
+  const allowed = provincesOf(principal, 'indicators.read');
+  if (province && allowed !== null && !allowed.includes(province)) {
+    throw new Problem(403, 'forbidden', `you may report on ${allowed.join(', ') || 'no province'} only`);
+  }
+  return province ? [province] : allowed;
+}
+
+const zero = (): IndicatorCounts => ({ received: 0, verified: 0, identified: 0, supported: 0, reintegrated: 0 });
 
 /** Start of a Vietnam-time calendar day (UTC+7, no daylight saving). */
 function vnMidnight(day: string): Date {
@@ -117,25 +128,23 @@ export function periodBounds(period: string): [Date, Date] {
   return [bound(year, month), bound(year, month + 1)];
 }
 
+interface IndicatorTask {
+  caseCode: string;
+  stage: string;
+  key: string;
+  status: string;
+  completedAt: Date | null;
+  outcome: string | null;
+}
+
 /** Distinct cases per province for each indicator; `provinces` null means all. */
-export async function computeIndicators(ctx: ApiContext, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, Record<Indicator, number>>> {
+export async function computeIndicators(ctx: ApiContext, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, IndicatorCounts>> {
   const { prisma } = ctx.db;
   const S = INDICATOR_SOURCES;
   const inProvince = provinces === null ? {} : { province: { in: provinces } };
   const cases = await prisma.case.findMany({ where: inProvince, select: { code: true, province: true, openedAt: true } });
-  const provinceOf = new Map(cases.map((c) => [c.code, c.province]));
-  const result = new Map<string, Record<Indicator, number>>();
-  const hit = (caseCode: string, indicator: Indicator) => {
-    const province = provinceOf.get(caseCode);
-    if (!province) return;
-    const row = result.get(province) ?? zero();
-    row[indicator]++;
-    result.set(province, row);
-  };
-  const inPeriod = (d: Date | null | undefined) => !!d && d >= from && d < to;
-
-  for (const c of cases) if (inPeriod(c.openedAt)) hit(c.code, 'received');
-
+  const tally = new Tally(new Map(cases.map((c) => [c.code, c.province])), from, to);
+  for (const c of cases) if (tally.inPeriod(c.openedAt)) tally.hit(c.code, 'received');
   const tasks = await prisma.task.findMany({
     where: {
       case: inProvince,
@@ -143,25 +152,56 @@ export async function computeIndicators(ctx: ApiContext, provinces: string[] | n
     },
     select: { caseCode: true, stage: true, key: true, status: true, completedAt: true, outcome: true },
   });
-  const byCase = new Map<string, typeof tasks>();
+  for (const [caseCode, list] of groupByCase(tasks)) countTasks(tally, caseCode, list);
+  return tally.result;
+}
+
+/** Counts per province of the case, for steps that happened in [from, to). */
+class Tally {
+  readonly result = new Map<string, IndicatorCounts>();
+
+  constructor(
+    private readonly provinceOf: Map<string, string>,
+    private readonly from: Date,
+    private readonly to: Date,
+  ) {}
+
+  inPeriod(d: Date | null | undefined): boolean {
+    return !!d && d >= this.from && d < this.to;
+  }
+
+  hit(caseCode: string, indicator: Indicator): void {
+    const province = this.provinceOf.get(caseCode);
+    if (!province) return;
+    const row = this.result.get(province) ?? zero();
+    row[indicator]++;
+    this.result.set(province, row);
+  }
+}
+
+function groupByCase(tasks: IndicatorTask[]): Map<string, IndicatorTask[]> {
+  const byCase = new Map<string, IndicatorTask[]>();
   for (const t of tasks) {
     const list = byCase.get(t.caseCode);
     if (list) list.push(t);
     else byCase.set(t.caseCode, [t]);
   }
-  for (const [caseCode, list] of byCase) {
-    const verification = list.filter((t) => t.stage === S.verificationStage && t.status !== 'cancelled');
-    if (verification.length > 0 && verification.every((t) => t.status === 'done' && t.completedAt)) {
-      const last = new Date(Math.max(...verification.map((t) => t.completedAt!.getTime())));
-      if (inPeriod(last)) hit(caseCode, 'verified');
-    }
-    const first = (ts: typeof tasks) => {
-      const done = ts.filter((t) => t.status === 'done' && t.completedAt).map((t) => t.completedAt!.getTime());
-      return done.length ? new Date(Math.min(...done)) : null;
-    };
-    if (inPeriod(first(list.filter((t) => t.stage === S.supportStage)))) hit(caseCode, 'supported');
-    if (inPeriod(first(list.filter((t) => t.key.replace(/\.\d+$/, '') === S.reintegrationTask)))) hit(caseCode, 'reintegrated');
-    if (inPeriod(first(list.filter((t) => t.key === S.identificationTask && t.outcome === S.identifiedOutcome)))) hit(caseCode, 'identified');
+  return byCase;
+}
+
+function countTasks(tally: Tally, caseCode: string, list: IndicatorTask[]): void {
+  const S = INDICATOR_SOURCES;
+  const verification = list.filter((t) => t.stage === S.verificationStage && t.status !== 'cancelled');
+  if (verification.length > 0 && verification.every((t) => t.status === 'done' && t.completedAt)) {
+    const last = new Date(Math.max(...verification.map((t) => t.completedAt!.getTime())));
+    if (tally.inPeriod(last)) tally.hit(caseCode, 'verified');
   }
-  return result;
+  if (tally.inPeriod(firstCompletion(list.filter((t) => t.stage === S.supportStage)))) tally.hit(caseCode, 'supported');
+  if (tally.inPeriod(firstCompletion(list.filter((t) => t.key.replace(/\.\d+$/, '') === S.reintegrationTask)))) tally.hit(caseCode, 'reintegrated');
+  if (tally.inPeriod(firstCompletion(list.filter((t) => t.key === S.identificationTask && t.outcome === S.identifiedOutcome)))) tally.hit(caseCode, 'identified');
+}
+
+function firstCompletion(tasks: IndicatorTask[]): Date | null {
+  const done = tasks.filter((t) => t.status === 'done' && t.completedAt).map((t) => t.completedAt!.getTime());
+  return done.length ? new Date(Math.min(...done)) : null;
 }
