@@ -25,11 +25,11 @@ import type { JourneyPolicy } from '../policy/schema';
 import { TaskRejection } from '../journey/definitions';
 import { Problem, type ProblemType } from './problems';
 import type { Routes } from './routing';
-import type { SmsStatusDeps } from './sms-status';
+import type { SmsStatusDeps } from './routes/webhooks';
 
 export interface ApiDeps {
   temporal: Client;
-  /** Twilio status callbacks (src/client/sms-status.ts, issue 4): registered when given. */
+  /** Twilio's SMS status callbacks (routes/webhooks.ts): registered only when given. */
   smsStatus?: Omit<SmsStatusDeps, 'temporal' | 'db'>;
   taskQueue: string;
   /** The policy new journeys start with (and journeys are upgraded to). */

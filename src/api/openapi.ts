@@ -32,57 +32,7 @@ export function openApiDocument(specs: RouteSpec[], info: { version: string; ser
   for (const spec of specs) {
     if (spec.hidden) continue;
     const path = spec.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const secured = spec.access !== 'public' && spec.access !== 'action-link';
-    const parameters: Json[] = [
-      ...parametersOf(spec.params, 'path'),
-      ...parametersOf(spec.query, 'query'),
-      ...(spec.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: schemaOf(h.schema, 'input') })),
-    ];
-    const errors: number[] = [503];
-    if (spec.params || spec.query || spec.body || spec.headers) errors.push(400);
-    if (secured) errors.push(401, 403, 429);
-    if (spec.params) errors.push(404);
-    if (spec.body) errors.push(413, 415);
-    const responses: Record<string, Json> = {};
-    for (const status of errors.sort()) {
-      responses[status] = { description: STANDARD_ERRORS[status], content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-    }
-    for (const [status, r] of Object.entries(spec.responses)) {
-      const code = Number(status);
-      if (code >= 400 && !r.schema) {
-        responses[status] = { description: r.description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-      } else if (r.contentType?.startsWith('text/')) {
-        responses[status] = { description: r.description, content: { [r.contentType]: { schema: { type: 'string' } } } };
-      } else {
-        responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: schemaOf(r.schema, 'output') } } } : {}) };
-      }
-    }
-    if (spec.access === 'action-link') {
-      // Link pages answer HTML to browsers and JSON to clients that ask for it (Accept: application/json).
-      for (const r of Object.values(responses)) r.content = { 'text/html': { schema: { type: 'string' } }, ...((r.content as Json) ?? {}) };
-    }
-    const operation: Json = {
-      operationId: spec.operationId,
-      summary: spec.summary,
-      description: [spec.description, accessText(spec.access)].filter(Boolean).join('\n\n'),
-      tags: [spec.tag],
-      security: secured ? [{ bearer: [] }] : [],
-      'x-permission': spec.access,
-      ...(parameters.length ? { parameters } : {}),
-      ...(spec.body
-        ? {
-            requestBody: {
-              required: true,
-              content: {
-                'application/json': { schema: schemaOf(spec.body, 'input') },
-                ...(spec.access === 'action-link' ? { 'application/x-www-form-urlencoded': { schema: schemaOf(spec.body, 'input') } } : {}),
-              },
-            },
-          }
-        : {}),
-      responses,
-    };
-    (paths[path] ??= {})[spec.method.toLowerCase()] = operation;
+    (paths[path] ??= {})[spec.method.toLowerCase()] = operationOf(spec);
   }
   return {
     openapi: '3.1.0',
@@ -105,6 +55,64 @@ export function openApiDocument(specs: RouteSpec[], info: { version: string; ser
       schemas: { Problem: schemaOf(ProblemBody, 'output') },
     },
   };
+}
+
+const isSecured = (spec: RouteSpec) => spec.access !== 'public' && spec.access !== 'action-link';
+
+function operationOf(spec: RouteSpec): Json {
+  const parameters: Json[] = [
+    ...parametersOf(spec.params, 'path'),
+    ...parametersOf(spec.query, 'query'),
+    ...(spec.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: schemaOf(h.schema, 'input') })),
+  ];
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    description: [spec.description, accessText(spec.access)].filter(Boolean).join('\n\n'),
+    tags: [spec.tag],
+    security: isSecured(spec) ? [{ bearer: [] }] : [],
+    'x-permission': spec.access,
+    ...(parameters.length ? { parameters } : {}),
+    ...(spec.body ? { requestBody: requestBodyOf(spec, spec.body) } : {}),
+    responses: responsesOf(spec),
+  };
+}
+
+function requestBodyOf(spec: RouteSpec, body: z.ZodType): Json {
+  return {
+    required: true,
+    content: {
+      'application/json': { schema: schemaOf(body, 'input') },
+      ...(spec.access === 'action-link' ? { 'application/x-www-form-urlencoded': { schema: schemaOf(body, 'input') } } : {}),
+    },
+  };
+}
+
+const problemContent = () => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+
+/** The errors every operation of its kind can answer, then the operation's own responses. */
+function responsesOf(spec: RouteSpec): Record<string, Json> {
+  const errors: number[] = [503];
+  if (spec.params || spec.query || spec.body || spec.headers) errors.push(400);
+  if (isSecured(spec)) errors.push(401, 403, 429);
+  if (spec.params) errors.push(404);
+  if (spec.body) errors.push(413, 415);
+  const responses: Record<string, Json> = {};
+  for (const status of errors.sort()) responses[status] = { description: STANDARD_ERRORS[status], content: problemContent() };
+  for (const [status, r] of Object.entries(spec.responses)) {
+    if (Number(status) >= 400 && !r.schema) {
+      responses[status] = { description: r.description, content: problemContent() };
+    } else if (r.contentType?.startsWith('text/')) {
+      responses[status] = { description: r.description, content: { [r.contentType]: { schema: { type: 'string' } } } };
+    } else {
+      responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: schemaOf(r.schema, 'output') } } } : {}) };
+    }
+  }
+  if (spec.access === 'action-link') {
+    // Link pages answer HTML to browsers and JSON to clients that ask for it (Accept: application/json).
+    for (const r of Object.values(responses)) r.content = { 'text/html': { schema: { type: 'string' } }, ...((r.content as Json) ?? {}) };
+  }
+  return responses;
 }
 
 function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] {

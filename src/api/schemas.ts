@@ -1,11 +1,16 @@
 /**
- * Response bodies as zod schemas: the OpenAPI document's response schemas and, in the contract
- * tests, what every response is checked against. Objects from the journey are loose (new fields
- * may appear); their documented fields must be there.
+ * Schemas more than one route uses: the case and task path parameters, and the response bodies
+ * (the OpenAPI document's response schemas and, in the contract tests, what every response is
+ * checked against). Objects from the journey are loose (new fields may appear); their documented
+ * fields must be there.
  */
 import { z } from 'zod';
-import { ClosureReason } from '../domain/case';
+import { CaseCode, ClosureReason } from '../domain/case';
 import { RecordedTask } from '../journey/task';
+
+export const CaseParams = z.strictObject({ code: CaseCode });
+export const TaskKey = z.string().regex(/^[a-z][a-z0-9-]{0,63}(\.[1-9][0-9]{0,3})?$/, 'a task key such as "reception" (or "follow-up-check-in.2")');
+export const TaskParams = z.strictObject({ code: CaseParams.shape.code, taskKey: TaskKey });
 
 const Iso = z.string().describe('ISO 8601 date-time');
 const Title = z.object({ vi: z.string(), en: z.string() });

@@ -1,29 +1,29 @@
 /**
- * The coordinator and staff HTTP API. Every route of the API is declared as a spec
- * (./routing.ts) inside one encapsulated plugin whose hook authenticates the caller, applies the
- * rate limit of their key and checks the role against the authorisation matrix, before the body
- * is even read. Routes registered outside that plugin (provider callbacks) authenticate by
- * themselves.
+ * The coordinator and staff HTTP API. Every API route sits in one encapsulated plugin, behind a
+ * hook that checks access before the body is even read. Routes registered outside that plugin
+ * (provider callbacks) authenticate by themselves.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import { Authenticator } from '../auth/authenticate';
 import { JwtVerifier } from '../auth/jwt';
 import { decide, type Permission } from '../auth/matrix';
 import { RateLimiter } from '../auth/rate-limit';
-import { actionLinkRoutes, sendLinkPage } from './action-link-routes';
-import { adminRoutes } from './admin';
-import { caseRoutes } from './cases';
-import { audit, createContext, temporalProblem, type ApiDeps } from './context';
-import { directoryRoutes } from './directory';
-import { healthRoutes } from './health';
-import { indicatorRoutes } from './indicators';
+import { audit, createContext, temporalProblem, type ApiContext, type ApiDeps } from './context';
+import { sendLinkPage } from './link-pages';
 import { Problem, safeUrl, sendProblem } from './problems';
 import { Routes, type RouteSpec } from './routing';
-import { smsStatusRoutes } from './sms-status';
-import { taskRoutes } from './tasks';
+import { actionLinkRoutes } from './routes/action-links';
+import { adminRoutes } from './routes/admin';
+import { caseRoutes } from './routes/cases';
+import { directoryRoutes } from './routes/directory';
+import { indicatorRoutes } from './routes/indicators';
+import { personalDataRoutes } from './routes/personal-data';
+import { serviceRoutes } from './routes/service';
+import { taskRoutes } from './routes/tasks';
+import { smsStatusRoutes } from './routes/webhooks';
 
 export type { ApiDeps } from './context';
 
@@ -31,8 +31,26 @@ export type { ApiDeps } from './context';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export function buildApi(deps: ApiDeps) {
+  const app = createApp(deps);
+  acceptJsonOnly(app);
+  app.decorateRequest('principal', null);
+  answerProblems(app);
+  addResponseHeaders(app);
+  // Provider callbacks register here, outside the authenticated plugin: they check their own signatures.
+  if (deps.smsStatus) smsStatusRoutes(app, { temporal: deps.temporal, db: deps.db, ...deps.smsStatus });
+  /** Every API route's spec, filled when the app is ready: the OpenAPI document's (and the tests') source. */
+  const specs: RouteSpec[] = [];
+  app.register(async (api) => {
+    const ctx = createContext(deps, new Routes(api, specs));
+    api.addHook('onRequest', accessHook(ctx));
+    await registerRoutes(ctx, api);
+  });
+  return Object.assign(app, { apiSpecs: specs as readonly RouteSpec[] });
+}
+
+function createApp(deps: ApiDeps) {
   const logger = deps.logger.child({}, { serializers: { req: requestForLog } }) as FastifyBaseLogger;
-  const app = Fastify({
+  return Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
@@ -43,18 +61,24 @@ export function buildApi(deps: ApiDeps) {
     frameworkErrors: (error, request, reply) =>
       sendProblem(request, reply, new Problem(error.statusCode === 414 ? 414 : 400, 'invalid-request', error.statusCode === 414 ? 'A part of the URL is too long' : 'The URL is not valid')),
   });
+}
 
-  // JSON only: a form or plain-text body is a 415, not a string for the schemas to puzzle over.
+/** A form or plain-text body is a 415, not a string for the schemas to puzzle over. */
+function acceptJsonOnly(app: FastifyInstance) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+}
 
-  app.decorateRequest('principal', null);
+function answerProblems(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const problem = problemOf(error, request);
     if (sendLinkPage(request, reply, problem)) return reply;
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem(404, 'not-found', `No route ${request.method} ${safeUrl(request.url)}`)));
+}
+
+function addResponseHeaders(app: FastifyInstance) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -64,52 +88,51 @@ export function buildApi(deps: ApiDeps) {
     // Responses may carry personal data: no cache keeps them (docs pages set their own).
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
+}
 
-  // Provider callbacks register here, outside the authenticated plugin: they check their own signatures.
-  if (deps.smsStatus) smsStatusRoutes(app, { temporal: deps.temporal, db: deps.db, ...deps.smsStatus });
+/** The order of registration is the order of the OpenAPI document. */
+async function registerRoutes(ctx: ApiContext, api: FastifyInstance) {
+  serviceRoutes(ctx, packageVersion());
+  caseRoutes(ctx);
+  personalDataRoutes(ctx);
+  taskRoutes(ctx);
+  indicatorRoutes(ctx);
+  directoryRoutes(ctx);
+  adminRoutes(ctx);
+  await api.register(async (links) => actionLinkRoutes(ctx, links));
+}
 
-  /** Every API route's spec, filled when the app is ready: the OpenAPI document's (and the tests') source. */
-  const specs: RouteSpec[] = [];
-  app.register(async (api) => {
-    const routes = new Routes(api, specs);
-    const ctx = createContext(deps, routes);
-    const authenticator = new Authenticator(deps.db.prisma, deps.security.jwt ? new JwtVerifier(deps.security.jwt) : null, ctx.now);
-    const limiter = new RateLimiter(deps.security.rateLimitPerMinute);
-
-    api.addHook('onRequest', async (request, reply) => {
-      const access = request.routeOptions.config.access;
-      if (access === 'public') return;
-      if (access === 'action-link') {
-        rateLimit(limiter.take(`ip:${request.ip}`));
-        return;
-      }
-      const result = await authenticator.authenticate(request.headers.authorization);
-      if (!result.ok) {
-        // Guessing keys costs the guesser: failed attempts count against their address.
-        rateLimit(limiter.take(`ip:${request.ip}`));
-        const headers = result.status === 401 ? { 'www-authenticate': 'Bearer realm="dong-hanh", error="invalid_token"' } : undefined;
-        throw new Problem(result.status, result.status === 401 ? 'unauthorized' : 'service-unavailable', result.reason, undefined, headers);
-      }
-      request.principal = result.principal;
-      const rate = limiter.take(`${result.principal.type}:${result.principal.id}`);
-      reply.header('ratelimit-limit', String(rate.limit));
-      reply.header('ratelimit-remaining', String(rate.remaining));
-      rateLimit(rate);
-      if (access && decide(result.principal, access as Permission) === 'forbidden') {
-        await audit(ctx, request, { action: 'access.denied', outcome: 'denied', detail: { permission: access } });
-        throw new Problem(403, 'forbidden', `the ${result.principal.role} role may not use ${access}`);
-      }
-    });
-
-    healthRoutes(ctx, packageVersion());
-    caseRoutes(ctx);
-    taskRoutes(ctx);
-    indicatorRoutes(ctx);
-    directoryRoutes(ctx);
-    adminRoutes(ctx);
-    await api.register(async (links) => actionLinkRoutes(ctx, links));
-  });
-  return Object.assign(app, { apiSpecs: specs as readonly RouteSpec[] });
+/**
+ * Runs before the body is read: authenticates the caller, applies the rate limit of their key
+ * and checks their role against the route's permission.
+ */
+function accessHook(ctx: ApiContext): onRequestHookHandler {
+  const authenticator = new Authenticator(ctx.db.prisma, ctx.security.jwt ? new JwtVerifier(ctx.security.jwt) : null, ctx.now);
+  const limiter = new RateLimiter(ctx.security.rateLimitPerMinute);
+  return async (request, reply) => {
+    const access = request.routeOptions.config.access;
+    if (access === 'public') return;
+    if (access === 'action-link') {
+      rateLimit(limiter.take(`ip:${request.ip}`));
+      return;
+    }
+    const result = await authenticator.authenticate(request.headers.authorization);
+    if (!result.ok) {
+      // Guessing keys costs the guesser: failed attempts count against their address.
+      rateLimit(limiter.take(`ip:${request.ip}`));
+      const headers = result.status === 401 ? { 'www-authenticate': 'Bearer realm="dong-hanh", error="invalid_token"' } : undefined;
+      throw new Problem(result.status, result.status === 401 ? 'unauthorized' : 'service-unavailable', result.reason, undefined, headers);
+    }
+    request.principal = result.principal;
+    const rate = limiter.take(`${result.principal.type}:${result.principal.id}`);
+    reply.header('ratelimit-limit', String(rate.limit));
+    reply.header('ratelimit-remaining', String(rate.remaining));
+    rateLimit(rate);
+    if (access && decide(result.principal, access as Permission) === 'forbidden') {
+      await audit(ctx, request, { action: 'access.denied', outcome: 'denied', detail: { permission: access } });
+      throw new Problem(403, 'forbidden', `the ${result.principal.role} role may not use ${access}`);
+    }
+  };
 }
 
 function rateLimit(rate: { allowed: boolean; retryAfterSeconds: number }) {

@@ -1,8 +1,8 @@
 /**
  * Programme indicators from the journey's records, per province and Vietnam-time period, with
- * each definition exercised at its edges (src/api/indicators.ts documents them).
+ * each definition exercised at its edges (src/api/routes/indicators.ts documents them).
  */
-import { computeIndicators, indicatorDefinitions, periodBounds } from '../../src/api/indicators';
+import { computeIndicators, indicatorDefinitions, periodBounds } from '../../src/api/routes/indicators';
 import type { ApiContext } from '../../src/api/context';
 import { loadPolicy, type JourneyPolicy } from '../../src/policy';
 import { createApiHarness, type ApiHarness } from './support/harness';

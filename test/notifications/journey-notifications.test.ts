@@ -13,7 +13,7 @@ import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import Fastify, { type FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { createActivities } from '../../src/activities';
-import { smsStatusRoutes, SMS_STATUS_PATH } from '../../src/api/sms-status';
+import { smsStatusRoutes, SMS_STATUS_PATH } from '../../src/api/routes/webhooks';
 import { startJourney } from '../../src/client/journeys';
 import { notificationId } from '../../src/journey/notices';
 import { loadPolicy } from '../../src/policy';

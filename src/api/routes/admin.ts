@@ -1,12 +1,12 @@
 /** Administration: API keys, the audit log, and re-encryption after a key rotation. */
 import { z } from 'zod';
-import { ApiKeyScopeError, createApiKey, revokeApiKey } from '../auth/api-keys';
-import { ApiRole } from '../auth/principal';
-import { CaseCode } from '../domain/case';
-import { ProvinceCode } from '../domain/provinces';
-import { audit, auditAfter, type ApiContext } from './context';
-import { Problem } from './problems';
-import { q } from './routing';
+import { ApiKeyScopeError, createApiKey as storeApiKey, revokeApiKey as revokeStoredKey } from '../../auth/api-keys';
+import { ApiRole } from '../../auth/principal';
+import { CaseCode } from '../../domain/case';
+import { ProvinceCode } from '../../domain/provinces';
+import { audit, auditAfter, type ApiContext } from '../context';
+import { Problem } from '../problems';
+import { q } from '../routing';
 
 const DAY_MS = 86_400_000;
 
@@ -42,13 +42,29 @@ const AuditEventView = z.object({
   detail: z.record(z.string(), z.unknown()).nullable(),
 });
 const Instant = z.iso.datetime({ offset: true }).or(z.iso.date()).transform((s) => new Date(s));
+const AuditQuery = z.strictObject({
+  from: Instant.optional(),
+  to: Instant.optional(),
+  actorId: z.string().min(1).max(200).optional(),
+  action: z.string().regex(/^[a-z][a-z.-]{1,63}$/, 'an action such as "personal-data.read"').optional(),
+  caseCode: CaseCode.optional(),
+  outcome: z.enum(['ok', 'denied', 'refused', 'failed']).optional(),
+  before: q.int(1, 2_000_000_000).optional().describe('nextBefore of the previous page'),
+  limit: q.int(1, 500).optional(),
+});
+
+const tag = 'Administration';
 
 export function adminRoutes(ctx: ApiContext) {
-  const { routes } = ctx;
-  const { prisma } = ctx.db;
-  const tag = 'Administration';
+  createApiKey(ctx);
+  listApiKeys(ctx);
+  revokeApiKey(ctx);
+  queryAudit(ctx);
+  rotatePersonalDataKeys(ctx);
+}
 
-  routes.add(
+function createApiKey(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'POST',
       url: '/admin/api-keys',
@@ -61,21 +77,20 @@ export function adminRoutes(ctx: ApiContext) {
       responses: { 201: { description: 'The key, shown only now', schema: KeyView.extend({ key: z.string() }) } },
     },
     async ({ request, reply, body, principal }) => {
+      const { prisma } = ctx.db;
       const expiresAt = new Date(ctx.now().getTime() + body.expiresInDays * DAY_MS);
-      let created: { id: string; key: string };
-      try {
-        created = await createApiKey(prisma, { ...body, expiresAt, createdBy: principal.id });
-      } catch (error) {
-        if (error instanceof ApiKeyScopeError) throw new Problem(400, 'invalid-request', `${error.path}: ${error.message}`, [{ path: error.path, message: error.message }]);
-        throw error;
-      }
+      const created = await storeApiKey(prisma, { ...body, expiresAt, createdBy: principal.id }).catch((error: unknown) => {
+        throw error instanceof ApiKeyScopeError ? new Problem(400, 'invalid-request', `${error.path}: ${error.message}`, [{ path: error.path, message: error.message }]) : error;
+      });
       await auditAfter(ctx, request, { action: 'api-key.create', outcome: 'ok', target: created.id, detail: { role: body.role, agencyId: body.agencyId, province: body.province } });
       const row = await prisma.apiKey.findUniqueOrThrow({ where: { id: created.id } });
       return reply.code(201).send({ ...keyView(row), key: created.key });
     },
   );
+}
 
-  routes.add(
+function listApiKeys(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'GET',
       url: '/admin/api-keys',
@@ -87,11 +102,13 @@ export function adminRoutes(ctx: ApiContext) {
       responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(KeyView) }) } },
     },
     async ({ query }) => ({
-      items: (await prisma.apiKey.findMany({ where: query.includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'desc' } })).map(keyView),
+      items: (await ctx.db.prisma.apiKey.findMany({ where: query.includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'desc' } })).map(keyView),
     }),
   );
+}
 
-  routes.add(
+function revokeApiKey(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'DELETE',
       url: '/admin/api-keys/:id',
@@ -103,13 +120,15 @@ export function adminRoutes(ctx: ApiContext) {
       responses: { 204: { description: 'Revoked' } },
     },
     async ({ request, reply, params }) => {
-      if (!(await revokeApiKey(prisma, params.id, ctx.now()))) throw new Problem(404, 'not-found', `no active API key ${params.id}`);
+      if (!(await revokeStoredKey(ctx.db.prisma, params.id, ctx.now()))) throw new Problem(404, 'not-found', `no active API key ${params.id}`);
       await auditAfter(ctx, request, { action: 'api-key.revoke', outcome: 'ok', target: params.id });
       return reply.code(204).send();
     },
   );
+}
 
-  routes.add(
+function queryAudit(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'GET',
       url: '/admin/audit',
@@ -117,16 +136,7 @@ export function adminRoutes(ctx: ApiContext) {
       tag,
       summary: 'The audit log, newest first: who read personal data, who did what',
       access: 'audit.read',
-      query: z.strictObject({
-        from: Instant.optional(),
-        to: Instant.optional(),
-        actorId: z.string().min(1).max(200).optional(),
-        action: z.string().regex(/^[a-z][a-z.-]{1,63}$/, 'an action such as "personal-data.read"').optional(),
-        caseCode: CaseCode.optional(),
-        outcome: z.enum(['ok', 'denied', 'refused', 'failed']).optional(),
-        before: q.int(1, 2_000_000_000).optional().describe('nextBefore of the previous page'),
-        limit: q.int(1, 500).optional(),
-      }),
+      query: AuditQuery,
       responses: { 200: { description: 'Events', schema: z.object({ items: z.array(AuditEventView), nextBefore: z.number().int().nullable() }) } },
     },
     async ({ request, query }) => {
@@ -134,8 +144,10 @@ export function adminRoutes(ctx: ApiContext) {
       return ctx.audit.query({ ...query, limit: query.limit ?? 100 });
     },
   );
+}
 
-  routes.add(
+function rotatePersonalDataKeys(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'POST',
       url: '/admin/personal-data/rotate',

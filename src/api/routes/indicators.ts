@@ -4,7 +4,7 @@
  * a case is counted in the province it belongs to now (after a transfer, the receiving one).
  *
  * - received      the case was opened: the provincial health department was notified and
- *                 received the person (DOMAIN.md steps 1–2). Time: Case.openedAt.
+ *                 received the person. Time: Case.openedAt.
  * - verified, identified, supported, reintegrated: read from the tasks the policy tags with that
  *                 indicator (src/policy/indicators.ts): `verified` when every tagged task of the
  *                 case is done (time: the last completion), the others at the first tagged
@@ -14,12 +14,13 @@
  * and `to` dates (to exclusive).
  */
 import { z } from 'zod';
-import { provincesOf } from '../auth/matrix';
-import { ProvinceCode } from '../domain/provinces';
-import { INDICATOR_RULE, indicatorSources, TaskIndicator } from '../policy/indicators';
-import type { JourneyPolicy } from '../policy/schema';
-import type { ApiContext } from './context';
-import { Problem } from './problems';
+import { provincesOf } from '../../auth/matrix';
+import type { Principal } from '../../auth/principal';
+import { ProvinceCode } from '../../domain/provinces';
+import { INDICATOR_RULE, indicatorSources, TaskIndicator } from '../../policy/indicators';
+import type { JourneyPolicy } from '../../policy/schema';
+import type { ApiContext } from '../context';
+import { Problem } from '../problems';
 
 /** What each indicator counts, in the words of the policy in force. */
 export function indicatorDefinitions(policy: JourneyPolicy): Record<Indicator, string> {
@@ -59,9 +60,14 @@ const IndicatorReport = z.object({
 });
 
 type Indicator = 'received' | TaskIndicator;
+type IndicatorCounts = Record<Indicator, number>;
 const INDICATORS: Indicator[] = ['received', ...TaskIndicator.options];
 
 export function indicatorRoutes(ctx: ApiContext) {
+  programmeIndicators(ctx);
+}
+
+function programmeIndicators(ctx: ApiContext) {
   const definitions = indicatorDefinitions(ctx.policy);
   ctx.routes.add(
     {
@@ -76,11 +82,7 @@ export function indicatorRoutes(ctx: ApiContext) {
       responses: { 200: { description: 'Counts of distinct cases', schema: IndicatorReport } },
     },
     async ({ query, principal }) => {
-      const allowed = provincesOf(principal, 'indicators.read');
-      if (query.province && allowed !== null && !allowed.includes(query.province)) {
-        throw new Problem(403, 'forbidden', `you may report on ${allowed.join(', ') || 'no province'} only`);
-      }
-      const provinces = query.province ? [query.province] : allowed;
+      const provinces = reportProvinces(principal, query.province);
       const [from, to] = query.period ? periodBounds(query.period) : [vnMidnight(query.from!), vnMidnight(query.to!)];
       const counts = await computeIndicators(ctx, provinces, from, to);
       const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, c]) => ({ province, ...c }));
@@ -92,7 +94,16 @@ export function indicatorRoutes(ctx: ApiContext) {
   );
 }
 
-const zero = (): Record<Indicator, number> => ({ received: 0, verified: 0, identified: 0, supported: 0, reintegrated: 0 });
+/** The asked province, if in the caller's scope; else every province of the scope (null: all). */
+function reportProvinces(principal: Principal, province: string | undefined): string[] | null {
+  const allowed = provincesOf(principal, 'indicators.read');
+  if (province && allowed !== null && !allowed.includes(province)) {
+    throw new Problem(403, 'forbidden', `you may report on ${allowed.join(', ') || 'no province'} only`);
+  }
+  return province ? [province] : allowed;
+}
+
+const zero = (): IndicatorCounts => ({ received: 0, verified: 0, identified: 0, supported: 0, reintegrated: 0 });
 
 /** Start of a Vietnam-time calendar day (UTC+7, no daylight saving). */
 function vnMidnight(day: string): Date {
@@ -112,39 +123,67 @@ export function periodBounds(period: string): [Date, Date] {
   return [bound(year, month), bound(year, month + 1)];
 }
 
+interface IndicatorTask {
+  caseCode: string;
+  key: string;
+  status: string;
+  completedAt: Date | null;
+  outcome: string | null;
+}
+
 /** Distinct cases per province for each indicator; `provinces` null means all. */
-export async function computeIndicators(ctx: ApiContext, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, Record<Indicator, number>>> {
+export async function computeIndicators(ctx: ApiContext, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, IndicatorCounts>> {
   const { prisma } = ctx.db;
   const inProvince = provinces === null ? {} : { province: { in: provinces } };
   const cases = await prisma.case.findMany({ where: inProvince, select: { code: true, province: true, openedAt: true } });
-  const provinceOf = new Map(cases.map((c) => [c.code, c.province]));
-  const result = new Map<string, Record<Indicator, number>>();
-  const hit = (caseCode: string, indicator: Indicator) => {
-    const province = provinceOf.get(caseCode);
-    if (!province) return;
-    const row = result.get(province) ?? zero();
-    row[indicator]++;
-    result.set(province, row);
-  };
-  const inPeriod = (d: Date | null | undefined) => !!d && d >= from && d < to;
-
-  for (const c of cases) if (inPeriod(c.openedAt)) hit(c.code, 'received');
-
+  const tally = new Tally(new Map(cases.map((c) => [c.code, c.province])), from, to);
+  for (const c of cases) if (tally.inPeriod(c.openedAt)) tally.hit(c.code, 'received');
   const sources = indicatorSources(ctx.policy.stages);
   const keys = [...new Set(TaskIndicator.options.flatMap((i) => sources[i].map((x) => x.taskKey)))];
   const tasks = await prisma.task.findMany({
     where: { case: inProvince, key: { in: keys }, status: { not: 'cancelled' } },
     select: { caseCode: true, key: true, status: true, completedAt: true, outcome: true },
   });
-  const byCase = new Map<string, typeof tasks>();
-  for (const t of tasks) byCase.set(t.caseCode, [...(byCase.get(t.caseCode) ?? []), t]);
-  for (const [caseCode, list] of byCase) {
+  for (const [caseCode, list] of groupByCase(tasks)) {
     for (const indicator of TaskIndicator.options) {
       const tagged = list.filter((t) => sources[indicator].some((x) => x.taskKey === t.key && (x.outcome === undefined || x.outcome === t.outcome)));
-      if (inPeriod(countedAt(tagged, INDICATOR_RULE[indicator]))) hit(caseCode, indicator);
+      if (tally.inPeriod(countedAt(tagged, INDICATOR_RULE[indicator]))) tally.hit(caseCode, indicator);
     }
   }
-  return result;
+  return tally.result;
+}
+
+/** Counts per province of the case, for steps that happened in [from, to). */
+class Tally {
+  readonly result = new Map<string, IndicatorCounts>();
+
+  constructor(
+    private readonly provinceOf: Map<string, string>,
+    private readonly from: Date,
+    private readonly to: Date,
+  ) {}
+
+  inPeriod(d: Date | null | undefined): boolean {
+    return !!d && d >= this.from && d < this.to;
+  }
+
+  hit(caseCode: string, indicator: Indicator): void {
+    const province = this.provinceOf.get(caseCode);
+    if (!province) return;
+    const row = this.result.get(province) ?? zero();
+    row[indicator]++;
+    this.result.set(province, row);
+  }
+}
+
+function groupByCase(tasks: IndicatorTask[]): Map<string, IndicatorTask[]> {
+  const byCase = new Map<string, IndicatorTask[]>();
+  for (const t of tasks) {
+    const list = byCase.get(t.caseCode);
+    if (list) list.push(t);
+    else byCase.set(t.caseCode, [t]);
+  }
+  return byCase;
 }
 
 /** When a case's tagged tasks make it count, by the indicator's rule; null: not (yet). */

@@ -2,12 +2,13 @@
  * The directory, for administrators: agencies, their staff, and support facilities with their
  * places. Staff contact details are staff data, not victim data. Every change is audited.
  */
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AgencyKind } from '../domain/agencies';
-import { ProvinceCode } from '../domain/provinces';
-import { StaffRole } from '../domain/staff';
-import { auditAfter, type ApiContext } from './context';
-import { Problem } from './problems';
+import { AgencyKind } from '../../domain/agencies';
+import { ProvinceCode } from '../../domain/provinces';
+import { StaffRole } from '../../domain/staff';
+import { auditAfter, type ApiContext } from '../context';
+import { Problem } from '../problems';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'lower-case letters, digits and "-", e.g. "dn-health"');
 const Name = z.string().trim().min(1).max(200);
@@ -91,39 +92,75 @@ const IdParams = z.strictObject({ id: Id });
 const staffView = (s: z.infer<typeof StaffView> & Record<string, unknown>) => StaffView.parse(s);
 const facilityView = (f: Omit<z.infer<typeof FacilityView>, 'available'>) => ({ ...FacilityView.omit({ available: true }).parse(f), available: Math.max(0, f.capacity - f.occupied) });
 
-export function directoryRoutes(ctx: ApiContext) {
-  const { routes } = ctx;
-  const { prisma } = ctx.db;
-  const tag = 'Directory (admin)';
-  const changed = (request: Parameters<typeof auditAfter>[1], action: string, target: string) => auditAfter(ctx, request, { action, outcome: 'ok', target });
-  const conflict = (what: string) => new Problem(409, 'conflict', `${what} already exists`);
-  const isDuplicate = (e: unknown) => (e as { code?: string }).code === 'P2002';
+const tag = 'Directory (admin)';
 
-  routes.add(
+export function directoryRoutes(ctx: ApiContext) {
+  listAgencies(ctx);
+  createAgency(ctx);
+  updateAgency(ctx);
+  listStaff(ctx);
+  createStaff(ctx);
+  updateStaff(ctx);
+  listFacilities(ctx);
+  createFacility(ctx);
+  updateFacility(ctx);
+}
+
+const changed = (ctx: ApiContext, request: FastifyRequest, action: string, target: string) => auditAfter(ctx, request, { action, outcome: 'ok', target });
+const notFound = (what: string) => new Problem(404, 'not-found', `no ${what}`);
+
+/** A create that fails on a taken id is a 409. */
+async function createNew<T>(create: Promise<T>, what: string): Promise<T> {
+  return create.catch((e: unknown) => {
+    throw (e as { code?: string }).code === 'P2002' ? new Problem(409, 'conflict', `${what} already exists`) : e;
+  });
+}
+
+async function assertAgencyRef(ctx: ApiContext, agencyId: string) {
+  if (!(await ctx.db.prisma.agency.findUnique({ where: { id: agencyId } }))) {
+    throw new Problem(400, 'invalid-request', `agencyId: no agency "${agencyId}"`, [{ path: 'agencyId', message: 'unknown agency' }]);
+  }
+}
+
+async function assertSupervisorRef(ctx: ApiContext, supervisorId: string | null | undefined) {
+  if (supervisorId && !(await ctx.db.prisma.staffMember.findUnique({ where: { id: supervisorId } }))) {
+    throw new Problem(400, 'invalid-request', `supervisorId: no staff member "${supervisorId}"`, [{ path: 'supervisorId', message: 'unknown staff member' }]);
+  }
+}
+
+function listAgencies(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'GET', url: '/directory/agencies', operationId: 'listAgencies', tag, summary: 'Agencies', access: 'directory.read', query: ProvinceFilter, responses: { 200: { description: 'Agencies', schema: z.object({ items: z.array(AgencyView) }) } } },
-    async ({ query }) => ({ items: await prisma.agency.findMany({ where: query.province ? { province: query.province } : {}, orderBy: { id: 'asc' }, select: { id: true, province: true, kind: true, nameVi: true, nameEn: true } }) }),
+    async ({ query }) => ({ items: await ctx.db.prisma.agency.findMany({ where: query.province ? { province: query.province } : {}, orderBy: { id: 'asc' }, select: { id: true, province: true, kind: true, nameVi: true, nameEn: true } }) }),
   );
-  routes.add(
+}
+
+function createAgency(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'POST', url: '/directory/agencies', operationId: 'createAgency', tag, summary: 'Add an agency', access: 'directory.write', body: AgencyBody, responses: { 201: { description: 'Created', schema: AgencyView }, 409: { description: 'The id is taken' } } },
     async ({ request, reply, body }) => {
-      const created = await prisma.agency.create({ data: body }).catch((e: unknown) => {
-        throw isDuplicate(e) ? conflict(`agency ${body.id}`) : e;
-      });
-      await changed(request, 'directory.agency.create', body.id);
+      const created = await createNew(ctx.db.prisma.agency.create({ data: body }), `agency ${body.id}`);
+      await changed(ctx, request, 'directory.agency.create', body.id);
       return reply.code(201).send(AgencyView.parse(created));
     },
   );
-  routes.add(
-    { method: 'PATCH', url: '/directory/agencies/:id', operationId: 'updateAgency', tag, summary: "Rename an agency", access: 'directory.write', params: IdParams, body: AgencyPatch, responses: { 200: { description: 'Updated', schema: AgencyView } } },
+}
+
+function updateAgency(ctx: ApiContext) {
+  ctx.routes.add(
+    { method: 'PATCH', url: '/directory/agencies/:id', operationId: 'updateAgency', tag, summary: 'Rename an agency', access: 'directory.write', params: IdParams, body: AgencyPatch, responses: { 200: { description: 'Updated', schema: AgencyView } } },
     async ({ request, params, body }) => {
-      if (!(await prisma.agency.findUnique({ where: { id: params.id } }))) throw new Problem(404, 'not-found', `no agency ${params.id}`);
+      const { prisma } = ctx.db;
+      if (!(await prisma.agency.findUnique({ where: { id: params.id } }))) throw notFound(`agency ${params.id}`);
       const updated = await prisma.agency.update({ where: { id: params.id }, data: body });
-      await changed(request, 'directory.agency.update', params.id);
+      await changed(ctx, request, 'directory.agency.update', params.id);
       return AgencyView.parse(updated);
     },
   );
+}
 
-  routes.add(
+function listStaff(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'GET',
       url: '/directory/staff',
@@ -135,65 +172,73 @@ export function directoryRoutes(ctx: ApiContext) {
       responses: { 200: { description: 'Staff', schema: z.object({ items: z.array(StaffView) }) } },
     },
     async ({ query }) => {
-      const rows = await prisma.staffMember.findMany({
+      const rows = await ctx.db.prisma.staffMember.findMany({
         where: { ...(query.agencyId ? { agencyId: query.agencyId } : {}), ...(query.province ? { agency: { province: query.province } } : {}) },
         orderBy: { id: 'asc' },
       });
       return { items: rows.map(staffView) };
     },
   );
-  routes.add(
+}
+
+function createStaff(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'POST', url: '/directory/staff', operationId: 'createStaff', tag, summary: 'Add a staff member', access: 'directory.write', body: StaffBody, responses: { 201: { description: 'Created', schema: StaffView }, 409: { description: 'The id is taken' } } },
     async ({ request, reply, body }) => {
-      if (!(await prisma.agency.findUnique({ where: { id: body.agencyId } }))) throw new Problem(400, 'invalid-request', `agencyId: no agency "${body.agencyId}"`, [{ path: 'agencyId', message: 'unknown agency' }]);
-      if (body.supervisorId && !(await prisma.staffMember.findUnique({ where: { id: body.supervisorId } }))) {
-        throw new Problem(400, 'invalid-request', `supervisorId: no staff member "${body.supervisorId}"`, [{ path: 'supervisorId', message: 'unknown staff member' }]);
-      }
-      const created = await prisma.staffMember.create({ data: body }).catch((e: unknown) => {
-        throw isDuplicate(e) ? conflict(`staff member ${body.id}`) : e;
-      });
-      await changed(request, 'directory.staff.create', body.id);
+      await assertAgencyRef(ctx, body.agencyId);
+      await assertSupervisorRef(ctx, body.supervisorId);
+      const created = await createNew(ctx.db.prisma.staffMember.create({ data: body }), `staff member ${body.id}`);
+      await changed(ctx, request, 'directory.staff.create', body.id);
       return reply.code(201).send(staffView(created));
     },
   );
-  routes.add(
+}
+
+function updateStaff(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'PATCH', url: '/directory/staff/:id', operationId: 'updateStaff', tag, summary: 'Change or deactivate a staff member', access: 'directory.write', params: IdParams, body: StaffPatch, responses: { 200: { description: 'Updated', schema: StaffView } } },
     async ({ request, params, body }) => {
-      if (!(await prisma.staffMember.findUnique({ where: { id: params.id } }))) throw new Problem(404, 'not-found', `no staff member ${params.id}`);
-      if (body.supervisorId && !(await prisma.staffMember.findUnique({ where: { id: body.supervisorId } }))) {
-        throw new Problem(400, 'invalid-request', `supervisorId: no staff member "${body.supervisorId}"`, [{ path: 'supervisorId', message: 'unknown staff member' }]);
-      }
+      const { prisma } = ctx.db;
+      if (!(await prisma.staffMember.findUnique({ where: { id: params.id } }))) throw notFound(`staff member ${params.id}`);
+      await assertSupervisorRef(ctx, body.supervisorId);
       const updated = await prisma.staffMember.update({ where: { id: params.id }, data: body });
-      await changed(request, 'directory.staff.update', params.id);
+      await changed(ctx, request, 'directory.staff.update', params.id);
       return staffView(updated);
     },
   );
+}
 
-  routes.add(
+function listFacilities(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'GET', url: '/directory/facilities', operationId: 'listFacilities', tag, summary: 'Support facilities with capacity and free places', access: 'directory.read', query: ProvinceFilter, responses: { 200: { description: 'Facilities', schema: z.object({ items: z.array(FacilityView) }) } } },
-    async ({ query }) => ({ items: (await prisma.supportFacility.findMany({ where: query.province ? { province: query.province } : {}, orderBy: { id: 'asc' } })).map(facilityView) }),
+    async ({ query }) => ({ items: (await ctx.db.prisma.supportFacility.findMany({ where: query.province ? { province: query.province } : {}, orderBy: { id: 'asc' } })).map(facilityView) }),
   );
-  routes.add(
+}
+
+function createFacility(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'POST', url: '/directory/facilities', operationId: 'createFacility', tag, summary: 'Add a support facility', access: 'directory.write', body: FacilityBody, responses: { 201: { description: 'Created', schema: FacilityView }, 409: { description: 'The id is taken' } } },
     async ({ request, reply, body }) => {
-      if (body.agencyId && !(await prisma.agency.findUnique({ where: { id: body.agencyId } }))) throw new Problem(400, 'invalid-request', `agencyId: no agency "${body.agencyId}"`, [{ path: 'agencyId', message: 'unknown agency' }]);
-      const created = await prisma.supportFacility.create({ data: body }).catch((e: unknown) => {
-        throw isDuplicate(e) ? conflict(`facility ${body.id}`) : e;
-      });
-      await changed(request, 'directory.facility.create', body.id);
+      if (body.agencyId) await assertAgencyRef(ctx, body.agencyId);
+      const created = await createNew(ctx.db.prisma.supportFacility.create({ data: body }), `facility ${body.id}`);
+      await changed(ctx, request, 'directory.facility.create', body.id);
       return reply.code(201).send(facilityView(created));
     },
   );
-  routes.add(
+}
+
+function updateFacility(ctx: ApiContext) {
+  ctx.routes.add(
     { method: 'PATCH', url: '/directory/facilities/:id', operationId: 'updateFacility', tag, summary: 'Update capacity, occupancy or names', access: 'directory.write', params: IdParams, body: FacilityPatch, responses: { 200: { description: 'Updated', schema: FacilityView } } },
     async ({ request, params, body }) => {
+      const { prisma } = ctx.db;
       const current = await prisma.supportFacility.findUnique({ where: { id: params.id } });
-      if (!current) throw new Problem(404, 'not-found', `no facility ${params.id}`);
+      if (!current) throw notFound(`facility ${params.id}`);
       if ((body.occupied ?? current.occupied) > (body.capacity ?? current.capacity)) {
         throw new Problem(400, 'invalid-request', 'occupied: cannot exceed capacity', [{ path: 'occupied', message: 'cannot exceed capacity' }]);
       }
       const updated = await prisma.supportFacility.update({ where: { id: params.id }, data: body });
-      await changed(request, 'directory.facility.update', params.id);
+      await changed(ctx, request, 'directory.facility.update', params.id);
       return facilityView(updated);
     },
   );

@@ -1,16 +1,10 @@
-/**
- * Task and case actions, each forwarded to the case's journey as a workflow update that answers
- * with its result or a typed refusal (mapped to 4xx in context.ts). The acting staff member is
- * the caller's (API key or token), never a field the caller may choose.
- */
-import type { UpdateDefinition } from '@temporalio/common';
+/** Task actions, case actions (each a workflow update, see journey-actions.ts) and the caller's own tasks. */
 import { z } from 'zod';
-import { ACTIVE_TASK_STATUSES, isOverdue } from '../db/task-rules';
-import type { Permission } from '../auth/matrix';
-import { ClosureReason } from '../domain/case';
-import { ProvinceCode } from '../domain/provinces';
-import { Duration } from '../policy/duration';
-import { taskPolicyOf } from '../policy/tasks';
+import { ACTIVE_TASK_STATUSES, isOverdue } from '../../db/task-rules';
+import { ClosureReason } from '../../domain/case';
+import { ProvinceCode } from '../../domain/provinces';
+import { Duration } from '../../policy/duration';
+import { taskPolicyOf } from '../../policy/tasks';
 import {
   acknowledgeTaskUpdate,
   addNoteUpdate,
@@ -26,16 +20,13 @@ import {
   transferCaseUpdate,
   TransferReason,
   withdrawConsentUpdate,
-} from '../journey/definitions';
-import { CaseParams } from './cases';
-import { actorOf, auditAfter, authorizeCase, withJourney, type ApiContext, type CaseScope } from './context';
-import { journeyHandle } from '../client/journeys';
-import { Problem } from './problems';
-import { q, type Input } from './routing';
-import { ClosedView, ConsentView, MyTasks, NoteCreated, PolicyRef, TaskView } from './schemas';
+} from '../../journey/definitions';
+import type { ApiContext, CaseScope } from '../context';
+import { addAction } from '../journey-actions';
+import { Problem } from '../problems';
+import { q } from '../routing';
+import { ClosedView, ConsentView, MyTasks, NoteCreated, PolicyRef, TaskKey, TaskView } from '../schemas';
 
-export const TaskKey = z.string().regex(/^[a-z][a-z0-9-]{0,63}(\.[1-9][0-9]{0,3})?$/, 'a task key such as "reception" (or "follow-up-check-in.2")');
-const TaskParams = z.strictObject({ code: CaseParams.shape.code, taskKey: TaskKey });
 const StaffId = z.string().min(1).max(64);
 const LegacyStaff = { staffId: StaffId.optional().describe('Optional; if given, must be the staff member of the credential') };
 
@@ -54,72 +45,23 @@ const Bodies = {
   transfer: z.strictObject({ toProvince: ProvinceCode, reason: TransferReason }),
 };
 
-
-interface ActionSpec<B extends z.ZodType, R, A> {
-  level: 'task' | 'case';
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  permission: Permission;
-  body?: B;
-  response: z.ZodType;
-  update: UpdateDefinition<R, [A]>;
-  /** The update's argument, from the caller's input (may store things first). */
-  args(input: Input<{ code: string; taskKey?: string }, never, z.output<B>>, actor: { staffId: string; agencyId: string }, target: { caseCode: string; taskId: string; scope: CaseScope }): Promise<A>;
-  /** Undo what `args` stored when the journey refused the update. */
-  refused?(args: A): Promise<void>;
-  respond?(result: R, args: A): unknown;
+export function taskRoutes(ctx: ApiContext) {
+  acknowledgeTask(ctx);
+  completeTask(ctx);
+  addNote(ctx);
+  extendDeadline(ctx);
+  reassignTask(ctx);
+  declineReferral(ctx);
+  closeCase(ctx);
+  transferCase(ctx);
+  recordConsent(ctx);
+  withdrawConsent(ctx);
+  upgradePolicy(ctx);
+  myTasks(ctx);
 }
 
-export function taskRoutes(ctx: ApiContext) {
-  const { routes, db } = ctx;
-  const { prisma } = db;
-
-  function action<B extends z.ZodType, R, A>(spec: ActionSpec<B, R, A>) {
-    const isTask = spec.level === 'task';
-    routes.add(
-      {
-        method: 'POST',
-        url: isTask ? `/cases/:code/tasks/:taskKey/${spec.path}` : `/cases/:code/${spec.path}`,
-        operationId: spec.operationId,
-        tag: isTask ? 'Tasks' : 'Case actions',
-        summary: spec.summary,
-        description: spec.description,
-        access: spec.permission,
-        params: isTask ? TaskParams : CaseParams,
-        body: spec.body,
-        responses: {
-          200: { description: "The journey's answer", schema: spec.response },
-          409: { description: 'The journey is not in a state that allows this (already done, case closed, …)' },
-          422: { description: 'The journey refused the action (wrong outcome, extension too long, …)' },
-        },
-      },
-      async (input) => {
-        const { request, params, principal } = input;
-        const p = params as { code: string; taskKey?: string };
-        const scope = await authorizeCase(ctx, request, spec.permission, p.code);
-        const actor = actorOf(principal, (input.body as { staffId?: string } | undefined)?.staffId);
-        const taskId = p.taskKey ? `${p.code}/${p.taskKey}` : '';
-        const args = await spec.args(input as never, actor, { caseCode: p.code, taskId, scope });
-        const auditEntry = { action: `${spec.level}.${spec.path.replace(/\//g, '-')}`, caseCode: p.code, target: taskId || null };
-        try {
-          const result = await withJourney(p.code, () => journeyHandle(ctx.temporal, p.code).executeUpdate(spec.update, { args: [args] }), 'action');
-          await auditAfter(ctx, request, { ...auditEntry, outcome: 'ok' });
-          return spec.respond ? spec.respond(result, args) : result;
-        } catch (error) {
-          // Undo only on a definite no: after a timeout the journey may have taken the update.
-          if (error instanceof Problem && error.status < 500) {
-            await spec.refused?.(args).catch(() => undefined);
-            await auditAfter(ctx, request, { ...auditEntry, outcome: 'refused', detail: { status: error.status, ...('rejection' in error ? { rejection: error.rejection } : {}) } });
-          }
-          throw error;
-        }
-      },
-    );
-  }
-
-  action({
+function acknowledgeTask(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'task',
     path: 'acknowledge',
     operationId: 'acknowledgeTask',
@@ -130,8 +72,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: acknowledgeTaskUpdate,
     args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
   });
+}
 
-  action({
+function completeTask(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'task',
     path: 'complete',
     operationId: 'completeTask',
@@ -142,8 +86,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: completeTaskUpdate,
     args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, ...(body.outcome ? { outcome: body.outcome } : {}), ...(body.plan ? { plan: body.plan } : {}) }),
   });
+}
 
-  action({
+function addNote(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'task',
     path: 'notes',
     operationId: 'addNote',
@@ -159,8 +105,10 @@ export function taskRoutes(ctx: ApiContext) {
     refused: async (args) => ctx.personalData.removeNote(args.noteId),
     respond: (task, args) => ({ noteId: args.noteId, task }),
   });
+}
 
-  action({
+function extendDeadline(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'task',
     path: 'extend',
     operationId: 'extendDeadline',
@@ -171,8 +119,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: extendDeadlineUpdate,
     args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, extendBy: body.extendBy, reason: body.reason }),
   });
+}
 
-  action({
+function reassignTask(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'task',
     path: 'reassign',
     operationId: 'reassignTask',
@@ -181,21 +131,26 @@ export function taskRoutes(ctx: ApiContext) {
     body: Bodies.reassign,
     response: TaskView,
     update: reassignTaskUpdate,
-    args: async ({ body }, actor, t) => {
-      const staff = await prisma.staffMember.findUnique({ where: { id: body.toStaffId }, include: { agency: true } });
-      if (!staff?.active) throw new Problem(400, 'invalid-request', `toStaffId: no active staff member "${body.toStaffId}"`, [{ path: 'toStaffId', message: 'unknown or inactive staff member' }]);
-      const toAgencyId = body.toAgencyId ?? staff.agencyId;
-      if (toAgencyId !== staff.agencyId) {
-        throw new Problem(400, 'invalid-request', `toAgencyId: ${body.toStaffId} works for ${staff.agencyId}`, [{ path: 'toAgencyId', message: "must be the new staff member's agency" }]);
-      }
-      if (!t.scope.provinces.includes(staff.agency.province)) {
-        throw new Problem(400, 'invalid-request', `toStaffId: ${body.toStaffId} works in ${staff.agency.province}, outside this case`, [{ path: 'toStaffId', message: "must work in the case's province" }]);
-      }
-      return { taskId: t.taskId, ...actor, toStaffId: staff.id, toAgencyId };
-    },
+    args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, ...(await reassignee(ctx, body, t.scope)) }),
   });
+}
 
-  action({
+/** The new assignee: an active staff member of the named agency (default: theirs), working where the case is. */
+async function reassignee(ctx: ApiContext, body: z.output<typeof Bodies.reassign>, scope: CaseScope) {
+  const staff = await ctx.db.prisma.staffMember.findUnique({ where: { id: body.toStaffId }, include: { agency: true } });
+  if (!staff?.active) throw new Problem(400, 'invalid-request', `toStaffId: no active staff member "${body.toStaffId}"`, [{ path: 'toStaffId', message: 'unknown or inactive staff member' }]);
+  const toAgencyId = body.toAgencyId ?? staff.agencyId;
+  if (toAgencyId !== staff.agencyId) {
+    throw new Problem(400, 'invalid-request', `toAgencyId: ${body.toStaffId} works for ${staff.agencyId}`, [{ path: 'toAgencyId', message: "must be the new staff member's agency" }]);
+  }
+  if (!scope.provinces.includes(staff.agency.province)) {
+    throw new Problem(400, 'invalid-request', `toStaffId: ${body.toStaffId} works in ${staff.agency.province}, outside this case`, [{ path: 'toStaffId', message: "must work in the case's province" }]);
+  }
+  return { toStaffId: staff.id, toAgencyId };
+}
+
+function declineReferral(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'task',
     path: 'decline',
     operationId: 'declineReferral',
@@ -206,8 +161,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: declineReferralUpdate,
     args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, reason: body.reason }),
   });
+}
 
-  action({
+function closeCase(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'case',
     path: 'close',
     operationId: 'closeCase',
@@ -218,8 +175,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: closeCaseUpdate,
     args: async ({ body }, actor) => ({ ...actor, reason: body.reason }),
   });
+}
 
-  action({
+function transferCase(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'case',
     path: 'transfer',
     operationId: 'transferCase',
@@ -230,8 +189,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: transferCaseUpdate,
     args: async ({ body }, actor) => ({ ...actor, toProvince: body.toProvince, reason: body.reason }),
   });
+}
 
-  action({
+function recordConsent(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'case',
     path: 'consent',
     operationId: 'recordConsent',
@@ -241,8 +202,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: recordConsentUpdate,
     args: async (_i, actor) => ({ ...actor }),
   });
+}
 
-  action({
+function withdrawConsent(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'case',
     path: 'consent/withdraw',
     operationId: 'withdrawConsent',
@@ -252,8 +215,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: withdrawConsentUpdate,
     args: async (_i, actor) => ({ ...actor }),
   });
+}
 
-  action({
+function upgradePolicy(ctx: ApiContext) {
+  addAction(ctx, {
     level: 'case',
     path: 'policy-upgrade',
     operationId: 'upgradePolicy',
@@ -263,8 +228,10 @@ export function taskRoutes(ctx: ApiContext) {
     update: changePolicyUpdate,
     args: async (_i, actor) => ({ ...actor, policy: ctx.policy }),
   });
+}
 
-  routes.add(
+function myTasks(ctx: ApiContext) {
+  ctx.routes.add(
     {
       method: 'GET',
       url: '/tasks/mine',
@@ -278,7 +245,7 @@ export function taskRoutes(ctx: ApiContext) {
     async ({ query, principal }) => {
       if (!principal.staffId) throw new Problem(403, 'forbidden', 'this credential acts as no staff member, so it has no tasks');
       const now = ctx.now();
-      const rows = await prisma.task.findMany({
+      const rows = await ctx.db.prisma.task.findMany({
         where: {
           status: { in: ACTIVE_TASK_STATUSES },
           case: { status: 'active' },
@@ -287,25 +254,27 @@ export function taskRoutes(ctx: ApiContext) {
         orderBy: [{ completeDueAt: 'asc' }, { id: 'asc' }],
         take: 500,
       });
-      const items = rows
-        .map((t) => ({
-          taskId: t.id,
-          caseCode: t.caseCode,
-          taskKey: t.key,
-          stage: t.stage,
-          title: titleOf(ctx, t.key),
-          agencyId: t.agencyId,
-          assigneeId: t.assigneeId,
-          status: t.status,
-          acknowledgeDueAt: t.acknowledgeDueAt.toISOString(),
-          completeDueAt: t.completeDueAt.toISOString(),
-          escalationLevel: t.escalationLevel,
-          overdue: isOverdue(t, now),
-        }))
-        .filter((t) => query.overdue === undefined || t.overdue === query.overdue);
+      const items = rows.map((t) => myTask(ctx, t, now)).filter((t) => query.overdue === undefined || t.overdue === query.overdue);
       return { items };
     },
   );
 }
 
-const titleOf = (ctx: ApiContext, taskKey: string) => taskPolicyOf(ctx.policy, taskKey)?.title ?? null;
+type TaskRow = Awaited<ReturnType<ApiContext['db']['prisma']['task']['findFirstOrThrow']>>;
+
+function myTask(ctx: ApiContext, t: TaskRow, now: Date): z.infer<typeof MyTasks>['items'][number] {
+  return {
+    taskId: t.id,
+    caseCode: t.caseCode,
+    taskKey: t.key,
+    stage: t.stage,
+    title: taskPolicyOf(ctx.policy, t.key)?.title ?? null,
+    agencyId: t.agencyId,
+    assigneeId: t.assigneeId,
+    status: t.status,
+    acknowledgeDueAt: t.acknowledgeDueAt.toISOString(),
+    completeDueAt: t.completeDueAt.toISOString(),
+    escalationLevel: t.escalationLevel,
+    overdue: isOverdue(t, now),
+  };
+}

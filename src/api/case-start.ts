@@ -1,0 +1,160 @@
+/**
+ * Idempotent case starts. The start request is recorded (with the personal data) before the
+ * journey starts, so a retry after any failure finds it: a finished start is replayed, an
+ * unfinished one is completed. A journey that already exists counts as ours only if its memo
+ * carries this request's start token.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import { PersonalData } from '../personal-data/schema';
+import { OpenCase, journeyWorkflowId } from '../journey/definitions';
+import { journeyHandle, startJourney, START_TOKEN } from '../client/journeys';
+import { temporalProblem, type ApiContext } from './context';
+import { Problem } from './problems';
+import type { CaseStarted } from './schemas';
+
+export const StartCase = z.strictObject({
+  ...OpenCase.shape,
+  personalData: PersonalData.optional().describe('The person’s details: encrypted at rest, never sent to the workflow engine'),
+});
+export type StartCase = z.infer<typeof StartCase>;
+
+export interface StartResult {
+  replayed: boolean;
+  body: z.infer<typeof CaseStarted>;
+}
+
+type CaseRequest = NonNullable<Awaited<ReturnType<ApiContext['db']['prisma']['caseRequest']['findUnique']>>>;
+
+/** Concurrent twins of one request race to record it: the loser looks again, this many times. */
+const RECORD_RETRIES = 3;
+
+export async function startIdempotently(ctx: ApiContext, body: StartCase, idempotencyKey: string | undefined, createdBy: string): Promise<StartResult> {
+  const fingerprint = fingerprintOf(ctx, body);
+  for (let attempt = 0; ; attempt++) {
+    const existing = await priorRequest(ctx, body, fingerprint, idempotencyKey);
+    if (existing?.status === 'started' && existing.runId) return started(body.caseCode, existing.runId, true);
+    const startToken = await startTokenOf(ctx, existing);
+    if (!existing) {
+      await assertNoJourney(ctx, body.caseCode);
+      const recorded = await recordRequest(ctx, body, { fingerprint, idempotencyKey, startToken, createdBy }, attempt < RECORD_RETRIES);
+      if (!recorded) continue;
+    }
+    return startRecorded(ctx, body, startToken, !existing);
+  }
+}
+
+/** The recorded request this one repeats, if any; a key or case code used for another request is a 409. */
+async function priorRequest(ctx: ApiContext, body: StartCase, fingerprint: string, idempotencyKey: string | undefined): Promise<CaseRequest | null> {
+  const { prisma } = ctx.db;
+  const byKey = idempotencyKey ? await prisma.caseRequest.findUnique({ where: { idempotencyKey } }) : null;
+  if (byKey && (byKey.requestHash !== fingerprint || byKey.caseCode !== body.caseCode)) {
+    throw new Problem(409, 'conflict', `Idempotency-Key ${idempotencyKey} was already used for a different request`);
+  }
+  const existing = byKey ?? (await prisma.caseRequest.findUnique({ where: { caseCode: body.caseCode } }));
+  if (existing && existing.requestHash !== fingerprint) {
+    throw new Problem(409, 'conflict', `case ${body.caseCode} was already opened with different details (${journeyWorkflowId(body.caseCode)})`);
+  }
+  return existing;
+}
+
+async function startTokenOf(ctx: ApiContext, existing: CaseRequest | null): Promise<string> {
+  const startToken = existing?.startToken ?? randomBytes(18).toString('base64url');
+  // A request recorded before start tokens existed gets one now, before its journey is started.
+  if (existing && !existing.startToken) await ctx.db.prisma.caseRequest.update({ where: { caseCode: existing.caseCode }, data: { startToken } });
+  return startToken;
+}
+
+async function assertNoJourney(ctx: ApiContext, caseCode: string): Promise<void> {
+  if (await ctx.db.prisma.case.findUnique({ where: { code: caseCode } })) throw alreadyHasJourney(caseCode);
+}
+
+/** Records the request and its personal data in one transaction; false when a concurrent twin was first (and `mayRetry`). */
+async function recordRequest(
+  ctx: ApiContext,
+  body: StartCase,
+  r: { fingerprint: string; idempotencyKey: string | undefined; startToken: string; createdBy: string },
+  mayRetry: boolean,
+): Promise<boolean> {
+  const { caseCode, province, leadAgencyId, personalData } = body;
+  try {
+    await ctx.db.prisma.$transaction(async (tx) => {
+      await tx.caseRequest.create({
+        data: { caseCode, idempotencyKey: r.idempotencyKey ?? null, requestHash: r.fingerprint, startToken: r.startToken, province, leadAgencyId, status: 'pending', workflowId: journeyWorkflowId(caseCode), createdBy: r.createdBy },
+      });
+      if (personalData) await ctx.personalData.withClient(tx).save(caseCode, personalData, r.createdBy);
+    });
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'P2002' && mayRetry) return false;
+    throw error;
+  }
+}
+
+/** Starts the journey of a recorded request. `createdNow`: this call recorded it (and may forget it again). */
+async function startRecorded(ctx: ApiContext, body: StartCase, startToken: string, createdNow: boolean): Promise<StartResult> {
+  const { caseCode, province, leadAgencyId } = body;
+  try {
+    const handle = await startJourney(ctx.temporal, ctx.taskQueue, ctx.policy, { caseCode, province, leadAgencyId }, startToken);
+    await markStarted(ctx, caseCode, handle.firstExecutionRunId);
+    return started(caseCode, handle.firstExecutionRunId, !createdNow);
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return adoptStarted(ctx, caseCode, startToken, createdNow);
+    // Temporal unreachable: nothing started, so nothing is kept; the caller may retry. After an
+    // answer that may have come too late (a timeout), the journey may exist: the request and its
+    // data stay, and the caller's retry completes them.
+    if (createdNow && neverReachedTemporal(error)) await forget(ctx, caseCode);
+    throw temporalProblem(error, caseCode, 'action') ?? error;
+  }
+}
+
+/** The journey exists already: ours if its memo carries our start token, otherwise a 409. */
+async function adoptStarted(ctx: ApiContext, caseCode: string, startToken: string, createdNow: boolean): Promise<StartResult> {
+  const described = await journeyHandle(ctx.temporal, caseCode).describe();
+  if (described.memo?.[START_TOKEN] === startToken) {
+    await markStarted(ctx, caseCode, described.runId);
+    return started(caseCode, described.runId, true);
+  }
+  if (createdNow) await forget(ctx, caseCode);
+  throw alreadyHasJourney(caseCode);
+}
+
+async function markStarted(ctx: ApiContext, caseCode: string, runId: string): Promise<void> {
+  await ctx.db.prisma.caseRequest.update({ where: { caseCode }, data: { status: 'started', runId } });
+}
+
+function started(caseCode: string, runId: string, replayed: boolean): StartResult {
+  return { replayed, body: { caseCode, workflowId: journeyWorkflowId(caseCode), runId } };
+}
+
+const alreadyHasJourney = (caseCode: string) => new Problem(409, 'conflict', `case ${caseCode} already has a journey (${journeyWorkflowId(caseCode)})`);
+
+/** HMAC of the request in a canonical form: recognises a retry without storing what it said. */
+function fingerprintOf(ctx: ApiContext, body: StartCase): string {
+  return createHmac('sha256', ctx.security.requestHashKey).update(canonicalJson(body)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** gRPC UNAVAILABLE (14): the call did not get through, so the journey was not started. */
+function neverReachedTemporal(error: unknown): boolean {
+  const grpc = [error, (error as { cause?: unknown })?.cause].find(isGrpcServiceError);
+  return grpc?.code === 14;
+}
+
+async function forget(ctx: ApiContext, caseCode: string) {
+  await ctx.db.prisma.$transaction([
+    ctx.db.prisma.caseRequest.deleteMany({ where: { caseCode, status: 'pending' } }),
+    ctx.db.prisma.casePersonalData.deleteMany({ where: { caseCode } }),
+  ]);
+}

@@ -1,0 +1,217 @@
+/**
+ * Cases: open one (its journey starts idempotently, see case-start.ts), list them, read one.
+ * Personal data given at the start goes only to the database, encrypted; the journey is started
+ * with the pseudonymous case facts alone.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ACTIVE_TASK_STATUSES, isOverdue, overdueTaskWhere } from '../../db/task-rules';
+import { decide, provincesOf } from '../../auth/matrix';
+import type { Principal } from '../../auth/principal';
+import { CaseCode } from '../../domain/case';
+import { ProvinceCode } from '../../domain/provinces';
+import { queryJourney } from '../../client/journeys';
+import { caseFromRecords } from '../case-records';
+import { startIdempotently, StartCase } from '../case-start';
+import { audit, auditAfter, authorizeCase, withJourney, type ApiContext } from '../context';
+import { Problem } from '../problems';
+import { q } from '../routing';
+import { CaseList, CaseParams, CaseStarted, CaseView } from '../schemas';
+
+const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, '8–128 letters, digits or "_", ".", ":", "-"');
+
+const ListQuery = z.strictObject({
+  province: ProvinceCode.optional(),
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'a stage key such as "reception"').optional(),
+  agency: z.string().min(1).max(64).optional().describe('Cases this agency leads or holds a task of'),
+  status: z.enum(['active', 'closed']).optional(),
+  overdue: q.bool.optional().describe('true: cases with at least one task past a deadline'),
+  limit: q.int(1, 200).optional(),
+  cursor: CaseCode.optional().describe('nextCursor of the previous page'),
+});
+type ListQuery = z.output<typeof ListQuery>;
+
+type Prisma = ApiContext['db']['prisma'];
+type CaseFilter = NonNullable<NonNullable<Parameters<Prisma['case']['findMany']>[0]>['where']>;
+
+export function caseRoutes(ctx: ApiContext) {
+  startCase(ctx);
+  listCases(ctx);
+  getCase(ctx);
+}
+
+function startCase(ctx: ApiContext) {
+  ctx.routes.add(
+    {
+      method: 'POST',
+      url: '/cases',
+      operationId: 'startCase',
+      tag: 'Cases',
+      summary: 'Open a case and start its journey',
+      description:
+        'Idempotent: a repeated request with the same `Idempotency-Key`, or the same case code and body, returns the ' +
+        'original result (with `Idempotent-Replayed: true`); the same key or case code with a different body is a 409. ' +
+        'Personal data, when given, is stored encrypted and never reaches the workflow engine.',
+      access: 'case.start',
+      body: StartCase,
+      headers: [{ name: 'Idempotency-Key', description: 'Makes retries safe: the same key returns the first result', schema: IdempotencyKey }],
+      responses: {
+        201: { description: 'The journey started', schema: CaseStarted },
+        409: { description: 'The case code or Idempotency-Key was used for a different request' },
+      },
+    },
+    async ({ request, reply, body, principal }) => {
+      const idempotencyKey = idempotencyKeyOf(request);
+      await authorizeStart(ctx, request, principal, body.province);
+      await assertLeadAgency(ctx, body);
+      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id);
+      await auditStart(ctx, request, body, result.replayed);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
+      return reply.code(201).header('location', `/cases/${body.caseCode}`).send(result.body);
+    },
+  );
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const idem = IdempotencyKey.safeParse(header);
+  if (!idem.success) {
+    throw new Problem(400, 'invalid-request', 'Idempotency-Key: 8–128 letters, digits or "_", ".", ":", "-"', [
+      { path: 'Idempotency-Key', message: idem.error.issues[0]!.message },
+    ]);
+  }
+  return idem.data;
+}
+
+/** The matrix allows `case.start` in the caller's province; the body names the case's. */
+async function authorizeStart(ctx: ApiContext, request: FastifyRequest, principal: Principal, province: string) {
+  if (decide(principal, 'case.start', { provinces: [province] }) === 'allow') return;
+  await audit(ctx, request, { action: 'access.denied', outcome: 'denied', detail: { permission: 'case.start', province } });
+  throw new Problem(403, 'forbidden', `you may open cases in ${principal.province ?? 'no province'} only`);
+}
+
+async function assertLeadAgency(ctx: ApiContext, body: StartCase) {
+  const lead = await ctx.db.prisma.agency.findUnique({ where: { id: body.leadAgencyId } });
+  if (!lead || lead.province !== body.province || lead.kind !== 'health_dept') {
+    throw new Problem(400, 'invalid-request', `leadAgencyId: "${body.leadAgencyId}" is not the health department of ${body.province}`, [
+      { path: 'leadAgencyId', message: `must be the provincial health department of ${body.province}` },
+    ]);
+  }
+}
+
+async function auditStart(ctx: ApiContext, request: FastifyRequest, body: StartCase, replayed: boolean) {
+  await auditAfter(ctx, request, {
+    action: 'case.start',
+    outcome: 'ok',
+    caseCode: body.caseCode,
+    detail: { province: body.province, leadAgencyId: body.leadAgencyId, personalData: body.personalData !== undefined, replayed },
+  });
+  if (body.personalData && !replayed) {
+    await auditAfter(ctx, request, { action: 'personal-data.write', outcome: 'ok', caseCode: body.caseCode });
+  }
+}
+
+function listCases(ctx: ApiContext) {
+  ctx.routes.add(
+    {
+      method: 'GET',
+      url: '/cases',
+      operationId: 'listCases',
+      tag: 'Cases',
+      summary: 'List cases in your scope, filtered by province, stage, agency, status or overdue',
+      description: 'Coordinators and managers see their province (national managers all); staff the cases their agency takes part in. Newest first.',
+      access: 'case.list',
+      query: ListQuery,
+      responses: { 200: { description: 'A page of cases (pseudonymous)', schema: CaseList } },
+    },
+    async ({ query, principal }) => {
+      const now = ctx.now();
+      const limit = query.limit ?? 50;
+      const rows = await ctx.db.prisma.case.findMany({
+        where: { AND: caseFilters(principal, query, now) },
+        include: { tasks: { where: { status: { in: ACTIVE_TASK_STATUSES } }, select: { status: true, acknowledgeDueAt: true, completeDueAt: true } } },
+        orderBy: [{ openedAt: 'desc' }, { code: 'desc' }],
+        take: limit + 1,
+        ...(query.cursor ? { cursor: { code: query.cursor }, skip: 1 } : {}),
+      });
+      const page = rows.slice(0, limit);
+      return { items: page.map((c) => caseListItem(c, now)), nextCursor: rows.length > limit ? page[page.length - 1]!.code : null };
+    },
+  );
+}
+
+/** The caller's scope, then the query's filters. */
+function caseFilters(principal: Principal, query: ListQuery, now: Date): CaseFilter[] {
+  const allowed = provincesOf(principal, 'case.list');
+  const and: CaseFilter[] = [];
+  if (principal.role === 'staff') {
+    and.push({ OR: [{ leadAgencyId: principal.agencyId! }, { tasks: { some: { agencyId: principal.agencyId! } } }] });
+  } else if (allowed !== null) {
+    if (query.province && !allowed.includes(query.province)) throw new Problem(403, 'forbidden', `you may list cases of ${allowed.join(', ') || 'no province'} only`);
+    and.push({ province: { in: allowed } });
+  }
+  if (query.province) and.push({ province: query.province });
+  if (query.stage) and.push({ stage: query.stage });
+  if (query.status) and.push({ status: query.status });
+  if (query.agency) and.push({ OR: [{ leadAgencyId: query.agency }, { tasks: { some: { agencyId: query.agency } } }] });
+  const overdueTask = overdueTaskWhere(now);
+  if (query.overdue === true) and.push({ status: 'active', tasks: { some: overdueTask } });
+  if (query.overdue === false) and.push({ tasks: { none: overdueTask } });
+  return and;
+}
+
+type ListedCase = Awaited<ReturnType<Prisma['case']['findFirstOrThrow']>> & {
+  tasks: { status: string; acknowledgeDueAt: Date; completeDueAt: Date }[];
+};
+
+function caseListItem(c: ListedCase, now: Date): z.infer<typeof CaseList>['items'][number] {
+  const due = c.tasks.map((t) => (t.status === 'open' ? t.acknowledgeDueAt : t.completeDueAt));
+  const overdue = c.tasks.filter((t) => isOverdue(t, now)).length;
+  return {
+    caseCode: c.code,
+    province: c.province,
+    leadAgencyId: c.leadAgencyId,
+    stage: c.stage,
+    status: c.status,
+    openedAt: c.openedAt.toISOString(),
+    closedAt: c.closedAt?.toISOString() ?? null,
+    closureReason: c.closureReason,
+    openTasks: c.tasks.length,
+    overdueTasks: c.status === 'active' ? overdue : 0,
+    nextDeadline: due.length ? new Date(Math.min(...due.map((d) => d.getTime()))).toISOString() : null,
+  };
+}
+
+function getCase(ctx: ApiContext) {
+  ctx.routes.add(
+    {
+      method: 'GET',
+      url: '/cases/:code',
+      operationId: 'getCase',
+      tag: 'Cases',
+      summary: "A case's journey: stage, tasks with deadlines, history (pseudonymous)",
+      access: 'case.read',
+      params: CaseParams,
+      responses: { 200: { description: 'The journey state', schema: CaseView } },
+    },
+    async ({ request, params }) => {
+      await authorizeCase(ctx, request, 'case.read', params.code);
+      const state = await withJourney(params.code, () => journeyOrRecords(ctx, params.code));
+      return { ...state, hasPersonalData: await ctx.personalData.exists(params.code) };
+    },
+  );
+}
+
+/** Past Temporal's retention a closed journey lives on in the database. */
+async function journeyOrRecords(ctx: ApiContext, caseCode: string) {
+  try {
+    return await queryJourney(ctx.temporal, caseCode);
+  } catch (error) {
+    const recorded = error instanceof WorkflowNotFoundError ? await caseFromRecords(ctx.db, ctx.policy, caseCode) : null;
+    if (recorded) return recorded;
+    throw error;
+  }
+}

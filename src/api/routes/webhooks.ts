@@ -1,0 +1,98 @@
+/**
+ * POST /webhooks/sms-status: Twilio's (or the local gateway's) delivery status callbacks. Public,
+ * but every request must carry a valid X-Twilio-Signature (HMAC-SHA1 of the exact public URL plus
+ * the sorted form fields, keyed with the auth token): a missing or wrong one is a 403 and changes
+ * nothing. A valid report updates the notification log; one that turns a sent SMS into an
+ * undelivered one signals the journey, which falls back to email or to the next person.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import { z } from 'zod';
+import type { Database } from '../../db/client';
+import { applySmsStatus, SMS_STATUS_PATH } from '../../notifications/sms-status';
+import { notificationFailedSignal, type EscalationPhase } from '../../journey/definitions';
+import { Problem, sendProblem } from '../problems';
+
+export { SMS_STATUS_PATH };
+
+export interface SmsStatusDeps {
+  temporal: Client;
+  db: Database;
+  /** Twilio auth token: the signing key. */
+  authToken: string;
+  /** The public origin Twilio posts to (config api.publicBaseUrl): signatures cover the exact URL. */
+  publicBaseUrl: string;
+}
+
+const StatusForm = z.object({
+  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/),
+  MessageStatus: z.string().min(1).max(32),
+  ErrorCode: z.coerce.number().int().optional(),
+});
+
+type StatusRequest = FastifyRequest<{ Querystring: { n?: string }; Body: Record<string, string> }>;
+type Applied = Awaited<ReturnType<typeof applySmsStatus>>;
+
+export function smsStatusRoutes(app: FastifyInstance, deps: SmsStatusDeps) {
+  void app.register(async (scope) => {
+    // Twilio posts forms; the rest of the API takes JSON only.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) => {
+      const params: Record<string, string> = {};
+      for (const [k, v] of new URLSearchParams(body as string)) params[k] ??= v;
+      done(null, params);
+    });
+    scope.post<{ Querystring: { n?: string }; Body: Record<string, string> }>(SMS_STATUS_PATH, (request, reply) => smsStatus(deps, request, reply));
+  });
+}
+
+async function smsStatus(deps: SmsStatusDeps, request: StatusRequest, reply: FastifyReply) {
+  const params = request.body && typeof request.body === 'object' ? request.body : {};
+  if (!signedByTwilio(deps, request, params)) {
+    request.log.warn({ path: SMS_STATUS_PATH }, 'SMS status callback with a missing or wrong signature refused');
+    return sendProblem(request, reply, new Problem(403, 'action-refused', 'The X-Twilio-Signature header is missing or does not match'));
+  }
+  const form = StatusForm.safeParse(params);
+  if (!form.success) return sendProblem(request, reply, new Problem(400, 'invalid-request', 'Not a message status callback'));
+
+  const applied = await applySmsStatus(deps.db, {
+    notificationId: typeof request.query.n === 'string' ? request.query.n : undefined,
+    sid: form.data.MessageSid,
+    status: form.data.MessageStatus,
+    errorCode: form.data.ErrorCode,
+  });
+  request.log.info({ notification: applied.notification?.id, status: form.data.MessageStatus, changed: applied.changed }, 'SMS status');
+  if (!(await tellJourney(deps, request, applied))) {
+    return sendProblem(request, reply, new Problem(503, 'service-unavailable', 'The status was recorded but the journey could not be told; retry'));
+  }
+  return reply.code(204).send();
+}
+
+function signedByTwilio(deps: SmsStatusDeps, request: StatusRequest, params: Record<string, string>): boolean {
+  const signature = request.headers[twilio.SIGNATURE_HEADER.toLowerCase()];
+  const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}${request.url}`;
+  return typeof signature === 'string' && twilio.validateRequest(deps.authToken, signature, url, params);
+}
+
+/** Signals the journey when a task's SMS turned out undelivered; false if it could not be told. */
+async function tellJourney(deps: SmsStatusDeps, request: StatusRequest, applied: Applied): Promise<boolean> {
+  const n = applied.notification;
+  if (!applied.failed || !n || (n.phase !== 'acknowledge' && n.phase !== 'complete')) return true;
+  try {
+    await deps.temporal.workflow.getHandle(n.workflowId).signal(notificationFailedSignal, {
+      notificationId: n.id,
+      taskId: n.taskId,
+      phase: n.phase as EscalationPhase,
+      level: n.level,
+      recipientId: n.recipientId,
+      channel: 'sms',
+      reason: applied.reason ?? 'sms-undelivered',
+    });
+  } catch (error) {
+    // The journey ended: nobody needs reaching any more.
+    if (error instanceof WorkflowNotFoundError) return true;
+    request.log.error({ err: error, notification: n.id }, 'could not tell the journey about an undelivered SMS');
+    return false;
+  }
+  return true;
+}
