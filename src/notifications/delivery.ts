@@ -23,7 +23,7 @@ export interface DeliveryDeps {
   publicBaseUrl: string;
   /** The From address, for deterministic Message-IDs. */
   mailFrom?: string;
-  /** Absolute URL of the SMS status webhook (src/api/sms-status.ts); no callbacks when absent. */
+  /** Absolute URL of the SMS status webhook (src/api/routes/webhooks.ts); no callbacks when absent. */
   smsStatusCallbackUrl?: string;
   /** Default quiet hours of recipients without their own; undefined = no quiet hours. */
   quietHours?: QuietHours;

@@ -6,7 +6,7 @@
 import type { Database } from '../db/client';
 import { undeliveredReason } from '../transports/sms';
 
-/** Where the provider posts delivery reports (src/api/sms-status.ts); the notification key rides in `?n=`. */
+/** Where the provider posts delivery reports (src/api/routes/webhooks.ts); the notification key rides in `?n=`. */
 export const SMS_STATUS_PATH = '/webhooks/sms-status';
 
 export interface SmsStatusReport {
