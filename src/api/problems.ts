@@ -15,6 +15,7 @@ export const TITLES = {
   unauthorized: { vi: 'Chưa xác thực', en: 'Authentication required' },
   forbidden: { vi: 'Không có quyền thực hiện', en: 'Not allowed' },
   'not-found': { vi: 'Không tìm thấy', en: 'Not found' },
+  'method-not-allowed': { vi: 'Phương thức không được hỗ trợ', en: 'Method not allowed' },
   conflict: { vi: 'Xung đột với trạng thái hiện tại', en: 'Conflict with the current state' },
   'action-refused': { vi: 'Thao tác không được chấp nhận', en: 'Action refused' },
   'invalid-link': { vi: 'Liên kết không hợp lệ', en: 'Invalid link' },

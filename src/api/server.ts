@@ -34,7 +34,7 @@ export function buildApi(deps: ApiDeps) {
   const app = createApp(deps);
   acceptJsonOnly(app);
   app.decorateRequest('principal', null);
-  answerProblems(app);
+  answerProblems(app, knownPaths(app));
   addResponseHeaders(app);
   // Provider callbacks register here, outside the authenticated plugin: they check their own signatures.
   if (deps.smsStatus) smsStatusRoutes(app, { temporal: deps.temporal, db: deps.db, ...deps.smsStatus });
@@ -69,13 +69,37 @@ function acceptJsonOnly(app: FastifyInstance) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 }
 
-function answerProblems(app: FastifyInstance) {
+function answerProblems(app: FastifyInstance, methodsOf: (url: string) => string[]) {
   app.setErrorHandler((error, request, reply) => {
     const problem = problemOf(error, request);
     if (sendLinkPage(request, reply, problem)) return reply;
     return sendProblem(request, reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem(404, 'not-found', `No route ${request.method} ${safeUrl(request.url)}`)));
+  app.setNotFoundHandler((request, reply) => {
+    // A path that exists with other methods: the client used the wrong method, not a wrong path.
+    const allowed = methodsOf(request.url);
+    if (allowed.length > 0) {
+      return sendProblem(request, reply, new Problem(405, 'method-not-allowed', `${request.method} is not allowed here; use ${allowed.join(', ')}`, undefined, { allow: allowed.join(', ') }));
+    }
+    return sendProblem(request, reply, new Problem(404, 'not-found', `No route ${request.method} ${safeUrl(request.url)}`));
+  });
+}
+
+/** Every registered route as a pattern, to tell which methods a path takes (for 405 answers). */
+function knownPaths(app: FastifyInstance): (url: string) => string[] {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    routes.push({ pattern: new RegExp(`^${pattern}/?$`), methods: [route.method].flat() });
+  });
+  return (url) => {
+    const pathOnly = url.replace(/\?.*$/, '');
+    const methods = routes.filter((r) => r.pattern.test(pathOnly)).flatMap((r) => r.methods);
+    return [...new Set(methods)].sort();
+  };
 }
 
 function addResponseHeaders(app: FastifyInstance) {
