@@ -34,7 +34,7 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8
  */
 export async function checkKeyScope(prisma: PrismaClient, k: Pick<NewApiKey, 'role' | 'agencyId' | 'province' | 'staffId'>): Promise<void> {
   const problem = scopeProblem({ role: k.role, agencyId: k.agencyId ?? null, province: k.province ?? null, staffId: k.staffId ?? null });
-  if (problem) throw new ApiKeyScopeError(k.role === 'admin' ? 'role' : k.agencyId ? 'province' : 'agencyId', problem);
+  if (problem) throw new ApiKeyScopeError(k.role === 'admin' ? 'role' : k.agencyId || k.role === 'manager' ? 'province' : 'agencyId', problem);
   if (k.agencyId) {
     const agency = await prisma.agency.findUnique({ where: { id: k.agencyId } });
     if (!agency) throw new ApiKeyScopeError('agencyId', `no agency "${k.agencyId}"`);
@@ -87,18 +87,10 @@ export async function verifyApiKey(prisma: PrismaClient, presented: string, now 
   if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
   const role = ApiRole.safeParse(row.role);
   if (!role.success) return { ok: false, reason: 'out-of-date' };
-  return {
-    ok: true,
-    principal: {
-      type: 'api-key',
-      id: row.id,
-      owner: row.owner,
-      role: role.data,
-      agencyId: row.agencyId,
-      province: row.province,
-      staffId: row.staffId,
-    },
-  };
+  const principal: Principal = { type: 'api-key', id: row.id, owner: row.owner, role: role.data, agencyId: row.agencyId, province: row.province, staffId: row.staffId };
+  // A key issued under older, looser rules (a manager with no province was national) stops working.
+  if (scopeProblem(principal)) return { ok: false, reason: 'out-of-date' };
+  return { ok: true, principal };
 }
 
 export async function revokeApiKey(prisma: PrismaClient, id: string, now = new Date()): Promise<boolean> {

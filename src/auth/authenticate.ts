@@ -4,7 +4,7 @@
  * while that person is active in the same agency.
  */
 import type { PrismaClient } from '../db/client';
-import { looksLikeApiKey, verifyApiKey } from './api-keys';
+import { looksLikeApiKey, verifyApiKey, type KeyCheck } from './api-keys';
 import { JwksUnavailableError, JwtError, type JwtVerifier } from './jwt';
 import type { Principal } from './principal';
 
@@ -28,7 +28,7 @@ export class Authenticator {
     let principal: Principal;
     if (looksLikeApiKey(token)) {
       const check = await verifyApiKey(this.prisma, token, this.now());
-      if (!check.ok) return fail(check.reason === 'expired' ? 'the API key has expired' : check.reason === 'revoked' ? 'the API key was revoked' : 'unknown API key');
+      if (!check.ok) return fail(KEY_REFUSALS[check.reason]);
       principal = check.principal;
     } else if (this.jwt && token.split('.').length === 3) {
       try {
@@ -48,5 +48,13 @@ export class Authenticator {
     return { ok: true, principal };
   }
 }
+
+const KEY_REFUSALS: Record<Exclude<KeyCheck, { ok: true }>['reason'], string> = {
+  malformed: 'unknown API key',
+  unknown: 'unknown API key',
+  revoked: 'the API key was revoked',
+  expired: 'the API key has expired',
+  'out-of-date': 'the API key no longer meets the rules for its role: ask an administrator for a new one',
+};
 
 const fail = (reason: string): AuthResult => ({ ok: false, status: 401, reason });

@@ -7,7 +7,7 @@
  * - `national`     any resource.
  * - `province`     resources of the caller's province: a case of the province, or one in which an
  *                  agency of the province holds an open task (a transfer to it, say). A manager
- *                  without a province is national.
+ *                  whose province is NATIONAL sees every province; no province sees none.
  * - `agency`       cases the caller's agency takes part in (lead agency, or holds any of its tasks).
  *                  An agency is in one province, and a credential's agency and province agree.
  * - `need-to-know` cases where the caller's agency holds a task that is still open: the people
@@ -18,7 +18,7 @@
  * 404 as for a case that does not exist: the API never confirms that a case exists to someone who
  * may not see it.
  */
-import type { ApiRole, Principal } from './principal';
+import { NATIONAL, type ApiRole, type Principal } from './principal';
 
 export type Scope = 'national' | 'province' | 'agency' | 'need-to-know' | 'own';
 
@@ -90,7 +90,8 @@ function inScope(p: Principal, scope: Scope, r: ResourceScope): boolean {
     case 'national':
       return true;
     case 'province':
-      return p.province === null ? p.role === 'manager' : r.provinces.includes(p.province);
+      if (p.province === NATIONAL) return p.role === 'manager';
+      return p.province !== null && r.provinces.includes(p.province);
     case 'agency':
       return p.agencyId !== null && (r.agencyIds ?? []).includes(p.agencyId);
     case 'need-to-know':
@@ -104,6 +105,7 @@ function inScope(p: Principal, scope: Scope, r: ResourceScope): boolean {
 export function provincesOf(principal: Principal, permission: Permission): string[] | null {
   const scope = scopeOf(principal.role, permission);
   if (!scope) return [];
-  if (scope === 'national' || (principal.role === 'manager' && principal.province === null)) return null;
+  if (scope === 'national') return null;
+  if (principal.province === NATIONAL) return principal.role === 'manager' ? null : [];
   return principal.province ? [principal.province] : [];
 }

@@ -8,6 +8,12 @@ import { z } from 'zod';
 export const ApiRole = z.enum(['coordinator', 'staff', 'manager', 'admin']);
 export type ApiRole = z.infer<typeof ApiRole>;
 
+/**
+ * The province value of a national credential. National scope is always said, never inferred
+ * from a missing province: a forgotten claim must not widen what a caller sees.
+ */
+export const NATIONAL = 'national';
+
 export type CredentialType = 'api-key' | 'jwt' | 'action-link';
 
 export interface Principal {
@@ -19,7 +25,7 @@ export interface Principal {
   role: ApiRole;
   /** Staff: their agency; coordinators: their health department, when linked. */
   agencyId: string | null;
-  /** Coordinators and staff: always; managers: null means national. */
+  /** Coordinators and staff: their province; managers: a province or NATIONAL; admins: null. */
   province: string | null;
   /** The directory's staff member this caller acts as (task actions need one). */
   staffId: string | null;
@@ -33,12 +39,15 @@ export function scopeProblem(p: Pick<Principal, 'role' | 'agencyId' | 'province'
   switch (p.role) {
     case 'staff':
       if (!p.agencyId || !p.province) return 'a staff credential needs an agency and a province';
+      if (p.province === NATIONAL) return 'only a manager credential may be national';
       return null;
     case 'coordinator':
       if (!p.province) return 'a coordinator credential needs a province';
+      if (p.province === NATIONAL) return 'only a manager credential may be national';
       return null;
     case 'manager':
-      return null; // no province: national
+      if (!p.province) return `a manager credential needs a province, or "${NATIONAL}" for national scope`;
+      return null;
     case 'admin':
       if (p.agencyId || p.province || p.staffId) return 'an admin credential is national and acts as no staff member';
       return null;

@@ -67,8 +67,8 @@ test('a staff token acts as its staff member; its role and scope come from the c
 
 test('nested role claims (Keycloak realm_access.roles) work when configured', async () => {
   const verifier = new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: jwksFile, roleClaim: 'realm_access.roles' });
-  const p = await verifier.verify(token(claims({ realm_access: { roles: ['offline_access', 'manager'] } })));
-  expect(p).toMatchObject({ type: 'jwt', role: 'manager', province: null, id: 'user-123', owner: 'Võ Thị Thu Hà' });
+  const p = await verifier.verify(token(claims({ realm_access: { roles: ['offline_access', 'manager'] }, province: 'national' })));
+  expect(p).toMatchObject({ type: 'jwt', role: 'manager', province: 'national', id: 'user-123', owner: 'Võ Thị Thu Hà' });
 });
 
 test.each([

@@ -1,7 +1,7 @@
 /** Administration: API keys, the audit log, and re-encryption after a key rotation. */
 import { z } from 'zod';
 import { ApiKeyScopeError, createApiKey as storeApiKey, revokeApiKey as revokeStoredKey } from '../../auth/api-keys';
-import { ApiRole } from '../../auth/principal';
+import { ApiRole, NATIONAL } from '../../auth/principal';
 import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { audit, auditAfter, type ApiContext } from '../context';
@@ -14,7 +14,7 @@ const NewKey = z.strictObject({
   owner: z.string().trim().min(1).max(200).describe('Who holds the key: a person or a system'),
   role: ApiRole,
   agencyId: z.string().min(1).max(64).optional(),
-  province: ProvinceCode.optional(),
+  province: ProvinceCode.or(z.literal(NATIONAL)).optional().describe(`A province; "${NATIONAL}" for a national manager`),
   staffId: z.string().min(1).max(64).optional().describe('The staff member the key acts as (task actions need one)'),
   expiresInDays: z.number().int().min(1).max(730).default(90),
 });
@@ -71,7 +71,7 @@ function createApiKey(ctx: ApiContext) {
       operationId: 'createApiKey',
       tag,
       summary: 'Issue an API key (shown once)',
-      description: 'Staff keys need an agency and province (and a staffId to act on tasks); coordinator keys a province; manager keys are national without one; admin keys carry no scope.',
+      description: 'Staff keys need an agency and province (and a staffId to act on tasks); coordinator keys a province; manager keys a province or "national"; admin keys carry no scope.',
       access: 'api-key.manage',
       body: NewKey,
       responses: { 201: { description: 'The key, shown only now', schema: KeyView.extend({ key: z.string() }) } },

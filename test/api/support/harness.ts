@@ -168,7 +168,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     staffPolice: await staffKey('dn-police'),
     staffShelter: await staffKey('dn-shelter'),
     manager: await key('manager', { agencyId: 'dn-health', province: 'VN-DN', staffId: 'dn-health-manager-1' }),
-    managerNational: await key('manager'),
+    managerNational: await key('manager', { province: 'national' }),
     admin: await key('admin'),
     coordinatorHN: await key('coordinator', { agencyId: 'hn-health', province: 'VN-HN', staffId: 'hn-health-coordinator-1' }),
     staffHN: await staffKey('hn-health', 'VN-HN'),

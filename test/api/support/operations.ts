@@ -147,7 +147,7 @@ function operations(h: ApiHarness): Operations {
     },
     updateFacility: { req: async () => ({ method: 'PATCH', url: '/directory/facilities/dn-shelter-1', body: { occupied: 3 } }), expect: secured({ admin: 200 }) },
 
-    createApiKey: { req: async () => ({ method: 'POST', url: '/admin/api-keys', body: { owner: 'Reporting system', role: 'manager' } }), expect: secured({ admin: 201 }) },
+    createApiKey: { req: async () => ({ method: 'POST', url: '/admin/api-keys', body: { owner: 'Reporting system', role: 'manager', province: 'national' } }), expect: secured({ admin: 201 }) },
     listApiKeys: { req: async () => ({ method: 'GET', url: '/admin/api-keys' }), expect: secured({ admin: 200 }) },
     revokeApiKey: {
       req: async () => {
