@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '../db/client';
-import { ApiRole, scopeProblem, type Principal } from './principal';
+import { ApiRole, scopeIssue, scopeProblem, type Principal } from './principal';
 
 const KEY_PATTERN = /^dh_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
@@ -33,13 +33,15 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8
  * is active in that agency. Throws ApiKeyScopeError naming the field.
  */
 export async function checkKeyScope(prisma: PrismaClient, k: Pick<NewApiKey, 'role' | 'agencyId' | 'province' | 'staffId'>): Promise<void> {
-  const problem = scopeProblem({ role: k.role, agencyId: k.agencyId ?? null, province: k.province ?? null, staffId: k.staffId ?? null });
-  if (problem) throw new ApiKeyScopeError(k.role === 'admin' ? 'role' : k.agencyId || k.role === 'manager' ? 'province' : 'agencyId', problem);
+  const issue = scopeIssue({ role: k.role, agencyId: k.agencyId ?? null, province: k.province ?? null, staffId: k.staffId ?? null });
+  // A missing staff member is reported after a wrong agency or province: those are the bigger mistake.
+  if (issue && issue.field !== 'staffId') throw new ApiKeyScopeError(issue.field, issue.message);
   if (k.agencyId) {
     const agency = await prisma.agency.findUnique({ where: { id: k.agencyId } });
     if (!agency) throw new ApiKeyScopeError('agencyId', `no agency "${k.agencyId}"`);
     if (k.province && agency.province !== k.province) throw new ApiKeyScopeError('province', `agency "${k.agencyId}" is in ${agency.province}, not ${k.province}`);
   }
+  if (issue) throw new ApiKeyScopeError(issue.field, issue.message);
   if (k.staffId) {
     const staff = await prisma.staffMember.findUnique({ where: { id: k.staffId } });
     if (!staff?.active) throw new ApiKeyScopeError('staffId', `no active staff member "${k.staffId}"`);
@@ -93,7 +95,26 @@ export async function verifyApiKey(prisma: PrismaClient, presented: string, now 
   return { ok: true, principal };
 }
 
+export class LastAdminKeyError extends Error {
+  override name = 'LastAdminKeyError';
+}
+
+/**
+ * Revokes a key; false when there is no active key of that id. Refuses (LastAdminKeyError) to
+ * revoke the last working admin key: nobody could then issue or revoke keys at all. Serializable,
+ * so two admins revoking each other's keys at once cannot both succeed.
+ */
 export async function revokeApiKey(prisma: PrismaClient, id: string, now = new Date()): Promise<boolean> {
-  const { count } = await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
-  return count > 0;
+  return prisma.$transaction(
+    async (tx) => {
+      const { count } = await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
+      if (count === 0) return false;
+      const row = await tx.apiKey.findUniqueOrThrow({ where: { id } });
+      if (row.role === 'admin' && row.expiresAt > now && (await tx.apiKey.count({ where: { role: 'admin', revokedAt: null, expiresAt: { gt: now } } })) === 0) {
+        throw new LastAdminKeyError(`key ${id} is the last working admin key: issue another admin key before revoking it`);
+      }
+      return true;
+    },
+    { isolationLevel: 'Serializable' },
+  );
 }

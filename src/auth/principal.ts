@@ -31,25 +31,33 @@ export interface Principal {
   staffId: string | null;
 }
 
+export interface ScopeIssue {
+  field: 'role' | 'agencyId' | 'province' | 'staffId';
+  message: string;
+}
+
 /**
- * The scope each role must carry, checked when a key is created and when a token is accepted:
- * a credential without it would silently see too much or nothing.
+ * The scope each role must carry, checked when a key is created, when a key is presented and when
+ * a token is accepted: a credential without it would silently see too much or nothing. Roles that
+ * read personal data name the person who holds them, so every read is someone's.
  */
-export function scopeProblem(p: Pick<Principal, 'role' | 'agencyId' | 'province' | 'staffId'>): string | null {
+export function scopeIssue(p: Pick<Principal, 'role' | 'agencyId' | 'province' | 'staffId'>): ScopeIssue | null {
+  const issue = (field: ScopeIssue['field'], message: string) => ({ field, message });
   switch (p.role) {
     case 'staff':
-      if (!p.agencyId || !p.province) return 'a staff credential needs an agency and a province';
-      if (p.province === NATIONAL) return 'only a manager credential may be national';
-      return null;
     case 'coordinator':
-      if (!p.province) return 'a coordinator credential needs a province';
-      if (p.province === NATIONAL) return 'only a manager credential may be national';
+      if (!p.agencyId) return issue('agencyId', `a ${p.role} credential needs an agency and a province`);
+      if (!p.province) return issue('province', `a ${p.role} credential needs an agency and a province`);
+      if (p.province === NATIONAL) return issue('province', 'only a manager credential may be national');
+      if (!p.staffId) return issue('staffId', `a ${p.role} credential needs the staff member who holds it`);
       return null;
     case 'manager':
-      if (!p.province) return `a manager credential needs a province, or "${NATIONAL}" for national scope`;
+      if (!p.province) return issue('province', `a manager credential needs a province, or "${NATIONAL}" for national scope`);
       return null;
     case 'admin':
-      if (p.agencyId || p.province || p.staffId) return 'an admin credential is national and acts as no staff member';
+      if (p.agencyId || p.province || p.staffId) return issue('role', 'an admin credential is national and acts as no staff member');
       return null;
   }
 }
+
+export const scopeProblem = (p: Pick<Principal, 'role' | 'agencyId' | 'province' | 'staffId'>): string | null => scopeIssue(p)?.message ?? null;

@@ -1,6 +1,6 @@
 /** Administration: API keys, the audit log, and re-encryption after a key rotation. */
 import { z } from 'zod';
-import { ApiKeyScopeError, createApiKey as storeApiKey, revokeApiKey as revokeStoredKey } from '../../auth/api-keys';
+import { ApiKeyScopeError, createApiKey as storeApiKey, LastAdminKeyError, revokeApiKey as revokeStoredKey } from '../../auth/api-keys';
 import { ApiRole, NATIONAL } from '../../auth/principal';
 import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
@@ -15,7 +15,7 @@ const NewKey = z.strictObject({
   role: ApiRole,
   agencyId: z.string().min(1).max(64).optional(),
   province: ProvinceCode.or(z.literal(NATIONAL)).optional().describe(`A province; "${NATIONAL}" for a national manager`),
-  staffId: z.string().min(1).max(64).optional().describe('The staff member the key acts as (task actions need one)'),
+  staffId: z.string().min(1).max(64).optional().describe('The staff member who holds the key and whom it acts as (required for staff and coordinator keys)'),
   expiresInDays: z.number().int().min(1).max(730).default(90),
 });
 const KeyView = z.object({
@@ -71,7 +71,7 @@ function createApiKey(ctx: ApiContext) {
       operationId: 'createApiKey',
       tag,
       summary: 'Issue an API key (shown once)',
-      description: 'Staff keys need an agency and province (and a staffId to act on tasks); coordinator keys a province; manager keys a province or "national"; admin keys carry no scope.',
+      description: 'Staff and coordinator keys name an agency, its province and an active staff member of that agency (who holds the key); manager keys a province or "national"; admin keys carry no scope.',
       access: 'api-key.manage',
       body: NewKey,
       responses: { 201: { description: 'The key, shown only now', schema: KeyView.extend({ key: z.string() }) } },
@@ -117,10 +117,13 @@ function revokeApiKey(ctx: ApiContext) {
       summary: 'Revoke an API key (at once)',
       access: 'api-key.manage',
       params: z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a key id (16 hex digits)') }),
-      responses: { 204: { description: 'Revoked' } },
+      responses: { 204: { description: 'Revoked' }, 409: { description: 'The last working admin key: issue another first' } },
     },
     async ({ request, reply, params }) => {
-      if (!(await revokeStoredKey(ctx.db.prisma, params.id, ctx.now()))) throw new Problem(404, 'not-found', `no active API key ${params.id}`);
+      const revoked = await revokeStoredKey(ctx.db.prisma, params.id, ctx.now()).catch((error: unknown) => {
+        throw error instanceof LastAdminKeyError ? new Problem(409, 'conflict', error.message) : error;
+      });
+      if (!revoked) throw new Problem(404, 'not-found', `no active API key ${params.id}`);
       await auditAfter(ctx, request, { action: 'api-key.revoke', outcome: 'ok', target: params.id });
       return reply.code(204).send();
     },

@@ -161,7 +161,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const revoked = await key('coordinator', { agencyId: 'dn-health', province: 'VN-DN', staffId: 'dn-health-coordinator-1' });
   await db.prisma.apiKey.updateMany({ where: { id: revoked.split('_')[1]! }, data: { revokedAt: new Date() } });
   const keys: ApiHarness['keys'] = {
-    expired: await key('coordinator', { agencyId: 'dn-health', province: 'VN-DN' }, new Date(Date.now() - 1000)),
+    expired: await key('coordinator', { agencyId: 'dn-health', province: 'VN-DN', staffId: 'dn-health-coordinator-1' }, new Date(Date.now() - 1000)),
     revoked,
     coordinator: await key('coordinator', { agencyId: 'dn-health', province: 'VN-DN', staffId: 'dn-health-coordinator-1' }),
     staff: await staffKey('dn-health'),
