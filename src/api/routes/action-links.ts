@@ -6,11 +6,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LinkAction, type ActionLinkClaims } from '../../auth/action-links';
-import type { Principal } from '../../auth/principal';
+import { decide, type Permission } from '../../auth/matrix';
+import type { ApiRole, Principal } from '../../auth/principal';
+import { StaffRole } from '../../domain/staff';
 import { taskPolicyOf } from '../../policy/tasks';
 import { acknowledgeTaskUpdate, completeTaskUpdate, type TaskState } from '../../journey/definitions';
 import { journeyHandle } from '../../client/journeys';
-import { auditAfter, temporalProblem, type ApiContext } from '../context';
+import { audit, auditAfter, resolveCase, temporalProblem, type ApiContext } from '../context';
 import { ACTION_TEXT, confirmPage, donePage, linkProblem, taskLinkPage, wantsJson } from '../link-pages';
 import { TaskView } from '../schemas';
 
@@ -120,6 +122,7 @@ function useActionLink(ctx: ApiContext) {
       const staff = await activeStaff(ctx, claims);
       if (!staff) throw linkProblem(403, 'forbidden');
       request.principal = linkPrincipal(claims, staff);
+      await authorizeLink(ctx, request, claims);
       const { caseCode } = splitTaskId(claims.task);
       await claimLink(ctx, claims, staff.id);
       const task = await actOnLink(ctx, request, claims, staff, claims.out ?? body.outcome);
@@ -144,8 +147,24 @@ async function activeStaff(ctx: ApiContext, claims: ActionLinkClaims) {
   return staff?.active && staff.agencyId === claims.agency ? staff : null;
 }
 
+/** The API role of a directory role: a link acts with the rights its person would have in the API. */
+const API_ROLE_OF: Record<StaffRole, ApiRole> = { caseworker: 'staff', supervisor: 'staff', focal_point: 'staff', coordinator: 'coordinator', manager: 'manager' };
+
 function linkPrincipal(claims: ActionLinkClaims, staff: Staff): Principal {
-  return { type: 'action-link', id: claims.id, owner: staff.name, role: 'staff', agencyId: staff.agencyId, province: staff.agency.province, staffId: staff.id };
+  const role = StaffRole.safeParse(staff.role);
+  // An unknown directory role gets the role with no task permissions: a link fails closed.
+  const apiRole = role.success ? API_ROLE_OF[role.data] : 'manager';
+  return { type: 'action-link', id: claims.id, owner: staff.name, role: apiRole, agencyId: staff.agencyId, province: staff.agency.province, staffId: staff.id };
+}
+
+/** The same matrix as the API: the link's person must be allowed this action on this case. */
+async function authorizeLink(ctx: ApiContext, request: FastifyRequest, claims: ActionLinkClaims) {
+  const { caseCode } = splitTaskId(claims.task);
+  const permission: Permission = claims.act === 'acknowledge' ? 'task.acknowledge' : 'task.complete';
+  const scope = await resolveCase(ctx, caseCode);
+  if (scope && decide(request.principal!, permission, scope) === 'allow') return;
+  await audit(ctx, request, { action: 'access.denied', outcome: 'denied', caseCode: scope ? caseCode : null, target: claims.task, detail: { permission } });
+  throw linkProblem(403, 'forbidden');
 }
 
 /** Claims the link before acting: of two simultaneous clicks, one acts and the other is told it was used. */
