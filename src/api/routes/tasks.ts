@@ -278,7 +278,8 @@ function myTask(ctx: ApiContext, t: TaskRow, now: Date): z.infer<typeof MyTasks>
   return {
     taskId: t.id,
     caseCode: t.caseCode,
-    taskKey: t.key,
+    // The key the action paths take: a later round's ("needs-assessment.2"), not the policy's, which names the first.
+    taskKey: t.id.slice(t.caseCode.length + 1),
     stage: t.stage,
     title: taskPolicyOf(ctx.policy, t.key)?.title ?? null,
     agencyId: t.agencyId,
