@@ -65,6 +65,7 @@ export function wantsJson(request: FastifyRequest): boolean {
 }
 
 /** The page a notification links to: how to act on the task, from what its URL says alone. */
+/** `key` is the task's key in the API's paths: with its round (".2") when the task recurs. */
 export function taskLinkPage(reply: FastifyReply, caseCode: string, key: string, title: Bilingual | null) {
   const api = `POST /cases/${caseCode}/tasks/${key}/acknowledge`;
   return html(reply, 200, `

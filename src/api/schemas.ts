@@ -65,7 +65,7 @@ export const CaseList = z.object({ items: z.array(CaseListItem), nextCursor: z.s
 export const MyTask = z.object({
   taskId: z.string(),
   caseCode: z.string(),
-  taskKey: z.string(),
+  taskKey: z.string().describe('The key in this task\'s action paths (/cases/{code}/tasks/{taskKey}/…): the policy\'s task key, with ".<n>" for a later round'),
   stage: z.string(),
   title: Title.nullable(),
   agencyId: z.string(),

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { AgencyKind } from '../domain/agencies';
 import { CaseCode, ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
 import { Duration } from '../policy/duration';
@@ -112,6 +113,8 @@ const TaskActor = { taskId: z.string().min(1).max(200), ...Actor };
 
 export const ExtensionReason = z.enum(['waiting_for_documents', 'person_unavailable', 'medical_reasons', 'interpreter_needed', 'capacity', 'other']);
 export const DeclineReason = z.enum(['no_capacity', 'not_competent', 'conflict_of_interest', 'person_refused', 'other']);
+/** Why a support plan chooses no service at all: a code, never free text (history holds no personal data). */
+export const NoServicesReason = z.enum(['person_declined', 'needs_met_elsewhere', 'no_needs_found', 'other']);
 export const TransferReason = z.enum(['person_moved', 'family_location', 'safety', 'service_availability', 'other']);
 
 export const AcknowledgeTask = z.strictObject(TaskActor);
@@ -120,12 +123,20 @@ export const CompleteTask = z.strictObject({
   outcome: z.string().min(1).max(64).optional(),
   /** For a planning task: the services (task keys) the plan chooses. */
   plan: z.array(z.string().min(1).max(64)).max(30).optional(),
+  /** For a planning task whose plan is empty: why no service is needed. */
+  noServicesReason: NoServicesReason.optional(),
 });
 /** The note's text stays in the database; the journey keeps only its id. */
 export const AddNote = z.strictObject({ ...TaskActor, noteId: z.string().min(1).max(64) });
 export const ExtendDeadline = z.strictObject({ ...TaskActor, extendBy: Duration, reason: ExtensionReason });
 /** Staff of the owning agency hand a task to a colleague; the lead agency may refer it to another agency. */
-export const ReassignTask = z.strictObject({ ...TaskActor, toStaffId: z.string().min(1).max(64), toAgencyId: z.string().min(1).max(64) });
+export const ReassignTask = z.strictObject({
+  ...TaskActor,
+  toStaffId: z.string().min(1).max(64),
+  toAgencyId: z.string().min(1).max(64),
+  /** The receiving agency's kind, from the directory: needed to move a task to another agency (optional only for updates recorded before). */
+  toAgencyKind: AgencyKind.optional(),
+});
 export const DeclineReferral = z.strictObject({ ...TaskActor, reason: DeclineReason });
 export const TransferCase = z.strictObject({ ...Actor, toProvince: ProvinceCode, reason: TransferReason });
 export const RecordConsent = z.strictObject(Actor);

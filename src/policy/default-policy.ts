@@ -30,14 +30,18 @@ const urgent = {
 type TaskInput = z.input<typeof TaskPolicy>;
 
 /** A support service: opened when the plan chooses it; referrals to NGOs need consent. */
-function service(key: string, agency: TaskInput['agency'], title: TaskInput['title'], completeWithin: string, requiresConsent = false): TaskInput {
-  return { key, title, agency, acknowledgeWithin: '1d', completeWithin, maxExtension: completeWithin, ladder: 'standard', onlyIfPlanned: true, requiresConsent, counts: ['supported'] };
+function service(key: string, agency: TaskInput['agency'], title: TaskInput['title'], completeWithin: string, requiresConsent = false, referableTo: TaskInput['referableTo'] = []): TaskInput {
+  return { key, title, agency, acknowledgeWithin: '1d', completeWithin, maxExtension: completeWithin, ladder: 'standard', onlyIfPlanned: true, requiresConsent, referableTo, counts: ['supported'] };
 }
+/** NGOs also run shelters, counselling and legal clinics: the lead agency may refer these there (with consent). */
+const alsoNgo: TaskInput['referableTo'] = ['ngo'];
 
 export const defaultPolicy = {
   id: 'vn-default',
   version: 1,
   ladders: { standard, urgent },
+  // IOM is an agency of kind `ngo` in the directory.
+  consentRequiredFor: ['ngo'],
   transferAcceptance: {
     key: 'transfer-acceptance',
     title: { vi: 'Tiếp nhận hồ sơ chuyển từ tỉnh khác', en: 'Accept a case transferred from another province' },
@@ -82,6 +86,8 @@ export const defaultPolicy = {
           key: 'police-verification',
           title: { vi: 'Phối hợp xác minh (công an tỉnh)', en: 'Verification with the provincial police' },
           agency: 'police',
+          // In border areas the border guard verifies in the police's place.
+          referableTo: ['border_guard'],
           acknowledgeWithin: '1d',
           completeWithin: '3d',
           clock: 'case',
@@ -98,6 +104,8 @@ export const defaultPolicy = {
           key: 'identification-decision',
           title: { vi: 'Quyết định xác định nạn nhân', en: 'Decide whether the person is a victim' },
           agency: 'police',
+          // Art. 27: the police decide; no other agency may take this decision over.
+          reserved: true,
           acknowledgeWithin: '1d',
           completeWithin: '7d',
           maxExtension: '7d',
@@ -130,10 +138,10 @@ export const defaultPolicy = {
       title: { vi: 'Thực hiện hỗ trợ', en: 'Support services' },
       // Each service opens only when the support plan chose it; the stage ends when all are done.
       tasks: [
-        service('shelter-placement', 'shelter', { vi: 'Bố trí chỗ ở tại cơ sở trợ giúp xã hội', en: 'Shelter placement in a support facility' }, '3d'),
+        service('shelter-placement', 'shelter', { vi: 'Bố trí chỗ ở tại cơ sở trợ giúp xã hội', en: 'Shelter placement in a support facility' }, '3d', false, alsoNgo),
         service('medical-care', 'health_facility', { vi: 'Chăm sóc y tế', en: 'Medical care' }, '14d'),
-        service('psychological-support', 'health_facility', { vi: 'Hỗ trợ tâm lý', en: 'Psychological support' }, '30d'),
-        service('legal-aid', 'legal_aid', { vi: 'Trợ giúp pháp lý', en: 'Legal aid' }, '30d'),
+        service('psychological-support', 'health_facility', { vi: 'Hỗ trợ tâm lý', en: 'Psychological support' }, '30d', false, alsoNgo),
+        service('legal-aid', 'legal_aid', { vi: 'Trợ giúp pháp lý', en: 'Legal aid' }, '30d', false, alsoNgo),
         service('interpreter', 'health_dept', { vi: 'Bố trí phiên dịch', en: 'Interpreter' }, '2d'),
         service('education-vocational', 'ngo', { vi: 'Hỗ trợ học văn hóa, học nghề', en: 'Education or vocational training' }, '60d', true),
         service('financial-support', 'health_dept', { vi: 'Hỗ trợ tài chính ban đầu', en: 'Initial financial support' }, '7d'),

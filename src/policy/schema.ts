@@ -70,6 +70,13 @@ export const TaskPolicy = Deadlines.extend({
   onlyIfPlanned: z.boolean().default(false),
   /** A referral outside the state system (IOM, NGOs) needs the person's recorded consent. */
   requiresConsent: z.boolean().default(false),
+  /**
+   * The task belongs to its agency kind: staff hand it on within that kind, and the lead agency may
+   * refer it only to these other kinds. None by default, so nobody takes over another agency's work.
+   */
+  referableTo: z.array(AgencyKind).default([]),
+  /** A decision the law gives to this agency kind alone (the police's identification): never referred, never declined back. */
+  reserved: z.boolean().default(false),
   /** Completing this task chooses which `onlyIfPlanned` tasks of that stage open. */
   plans: Key.optional(),
   /** When present, completing the task requires one of these outcomes. */
@@ -90,6 +97,7 @@ export const TransferAcceptancePolicy = TaskPolicy.extend({
   clock: z.literal('task').default('task'),
   onlyIfPlanned: z.literal(false).default(false),
   requiresConsent: z.literal(false).default(false),
+  referableTo: z.array(AgencyKind).max(0).default([]),
   plans: z.never().optional(),
   outcomes: z.strictObject({ accepted: z.strictObject({}), refused: z.strictObject({}) }).default({ accepted: {}, refused: {} }),
 });
@@ -111,6 +119,11 @@ export const JourneyPolicy = z
     stages: z.array(StagePolicy).min(1),
     ladders: z.record(z.string(), EscalationLadder),
     transferAcceptance: TransferAcceptancePolicy,
+    /**
+     * Agency kinds outside the state system (IOM and NGOs are `ngo`): no task reaches one, by a plan
+     * or by a referral, before the person's consent is recorded. Defaulted for policies written before.
+     */
+    consentRequiredFor: z.array(AgencyKind).default(['ngo']),
   })
   .superRefine((p, ctx) => {
     const stageKeys = new Set(p.stages.map((s) => s.key));
@@ -123,6 +136,7 @@ export const JourneyPolicy = z
         if (taskKeys.has(task.key)) issue([...at, 'key'], `duplicate task key "${task.key}"`);
         taskKeys.add(task.key);
         if (!(task.ladder in p.ladders)) issue([...at, 'ladder'], `unknown ladder "${task.ladder}"`);
+        if (task.reserved && task.referableTo.length > 0) issue([...at, 'referableTo'], 'a reserved decision cannot be referred');
         if (task.plans && !p.stages.some((other) => other.key === task.plans && other.tasks.some((x) => x.onlyIfPlanned))) {
           issue([...at, 'plans'], `"${task.plans}" is not a stage with tasks opened only if planned`);
         }

@@ -3,7 +3,8 @@
  * the journey and changes nothing (Temporal runs it as the update's validator, so a refused action
  * leaves no trace in history); its partner applies the change. Pure: no timers, no activities.
  */
-import { durationMs } from '../policy/duration';
+import type { AgencyKind } from '../domain/agencies';
+import { durationMs, formatDuration } from '../policy/duration';
 import {
   TaskRejection,
   type AcknowledgeTask,
@@ -41,8 +42,8 @@ export function assertCanComplete(j: Journey, u: CompleteTask) {
   }
   if (!outcomes && u.outcome !== undefined) reject(TaskRejection.invalidOutcome, `task ${task.id} takes no outcome`);
   assertCanSettle(j, task, u.outcome);
-  if (policy.plans) assertValidPlan(j, policy.plans, u.plan ?? []);
-  else if (u.plan !== undefined) reject(TaskRejection.invalidPlan, `task ${task.id} does not make a support plan`);
+  if (policy.plans) assertValidPlan(j, policy.plans, u);
+  else if (u.plan !== undefined || u.noServicesReason !== undefined) reject(TaskRejection.invalidPlan, `task ${task.id} does not make a support plan`);
 }
 
 /** Completing also acknowledges: a person who did the work has seen the task. */
@@ -53,7 +54,7 @@ export function complete(j: Journey, u: CompleteTask): TaskState {
   task.completedAt = iso(Date.now());
   task.outcome = u.outcome;
   j.changes.touch(task);
-  j.log({ action: 'completed', taskId: task.id, by: u.staffId, detail: [u.outcome, u.plan?.join('+')].filter(Boolean).join(' ') || undefined });
+  j.log({ action: 'completed', taskId: task.id, by: u.staffId, detail: [u.outcome, u.plan?.join('+'), u.noServicesReason && `no-services:${u.noServicesReason}`].filter(Boolean).join(' ') || undefined });
   const policy = j.policyOf(task);
   if (policy.plans) j.state.plan = [...(u.plan ?? [])];
   const outcome = u.outcome === undefined ? undefined : policy.outcomes?.[u.outcome];
@@ -62,19 +63,30 @@ export function complete(j: Journey, u: CompleteTask): TaskState {
   return task;
 }
 
-/** A plan chooses services of the planned stage, each once; referrals outside the state need consent. */
-function assertValidPlan(j: Journey, stageKey: string, plan: string[]) {
+/**
+ * A plan chooses services of the planned stage, each once, or says why none is needed: an empty plan
+ * would silently skip all support. Referrals outside the state need consent.
+ */
+function assertValidPlan(j: Journey, stageKey: string, u: CompleteTask) {
+  const plan = u.plan ?? [];
   const stage = j.policy.stages.find((s) => s.key === stageKey)!;
   const offered = stage.tasks.filter((t) => t.onlyIfPlanned);
+  if (plan.length === 0 && !u.noServicesReason) {
+    reject(TaskRejection.invalidPlan, `choose at least one service (${offered.map((t) => t.key).join(', ')}), or give noServicesReason`);
+  }
+  if (plan.length > 0 && u.noServicesReason) reject(TaskRejection.invalidPlan, 'a plan with services takes no noServicesReason');
   for (const key of plan) {
     const task = offered.find((t) => t.key === key);
     if (!task) reject(TaskRejection.invalidPlan, `"${key}" is not a service of the plan; choose from: ${offered.map((t) => t.key).join(', ')}`);
-    if (task.requiresConsent && !j.state.consent.given) {
-      reject(TaskRejection.consentRequired, `record the person's consent before referring "${key}" to ${task.agency === 'ngo' ? 'IOM/an NGO' : task.agency}`);
+    if ((task.requiresConsent || needsConsent(j, task.agency)) && !j.state.consent.given) {
+      reject(TaskRejection.consentRequired, `record the person's consent before referring "${key}" to ${kindName(task.agency)}`);
     }
   }
   if (new Set(plan).size !== plan.length) reject(TaskRejection.invalidPlan, 'the plan names a service twice');
 }
+
+const needsConsent = (j: Journey, kind: AgencyKind) => j.policy.consentRequiredFor.includes(kind);
+const kindName = (kind: AgencyKind) => (kind === 'ngo' ? 'IOM/an NGO' : kind);
 
 export function assertCanAddNote(j: Journey, u: AddNote) {
   actionableTask(j, u, { allowDone: true });
@@ -97,7 +109,7 @@ export function assertCanExtend(j: Journey, u: ExtendDeadline) {
       TaskRejection.extensionTooLong,
       cap === 0
         ? `the deadline of task ${task.id} cannot be extended`
-        : `task ${task.id} may be extended by at most ${maxExtension} in all; ${fmtHours(cap - task.extendedMs)} remain`,
+        : `task ${task.id} may be extended by at most ${maxExtension} in all; ${remaining(cap - task.extendedMs)}`,
     );
   }
 }
@@ -117,8 +129,27 @@ export function extend(j: Journey, u: ExtendDeadline): TaskState {
 export function assertCanReassign(j: Journey, u: ReassignTask) {
   const task = actionableTask(j, u, { leadAgencyMayAct: true });
   assertAcceptanceStays(task, u.toAgencyId);
-  if (u.toAgencyId !== task.agencyId && u.agencyId !== j.state.leadAgencyId) {
+  if (u.toAgencyId === task.agencyId) return; // a colleague of the same agency
+  if (u.agencyId !== j.state.leadAgencyId) {
     reject(TaskRejection.wrongAgency, `only the lead agency can refer task ${task.id} to another agency; reassign within ${task.agencyId}`);
+  }
+  assertMayReceive(j, task, u.toAgencyKind);
+}
+
+/**
+ * The policy fixes whose work a task is: another agency of the task's kind may take it, another
+ * kind only when the policy lets the task be referred there, and a kind outside the state system
+ * only once the person consented (their personal data goes with the task).
+ */
+function assertMayReceive(j: Journey, task: TaskState, kind: AgencyKind | undefined) {
+  if (!kind) return reject(TaskRejection.invalidInput, `toAgencyKind: needed to move task ${task.id} to another agency`);
+  const policy = j.policyOf(task);
+  if (kind !== policy.agency && (policy.reserved || !policy.referableTo.includes(kind))) {
+    const allowed = policy.reserved ? 'it is reserved to them' : `it may be referred to: ${[policy.agency, ...policy.referableTo].join(', ')}`;
+    reject(TaskRejection.wrongAgency, `task ${task.id} is the work of ${policy.agency}, not ${kind}; ${allowed}`);
+  }
+  if (needsConsent(j, kind) && !j.state.consent.given) {
+    reject(TaskRejection.consentRequired, `record the person's consent before referring task ${task.id} to ${kindName(kind)}`);
   }
 }
 
@@ -138,6 +169,8 @@ export function reassign(j: Journey, u: ReassignTask): TaskState {
 export function assertCanDecline(j: Journey, u: DeclineReferral) {
   const task = actionableTask(j, u);
   if (task.agencyId === j.state.leadAgencyId) reject(TaskRejection.notAReferral, `task ${task.id} is the lead agency's own, not a referral`);
+  // Declining would hand the decision to the lead agency's coordinator.
+  if (j.policyOf(task).reserved) reject(TaskRejection.notAReferral, `task ${task.id} is a decision reserved to ${j.policyOf(task).agency}; it cannot be declined`);
 }
 
 /** A declined referral goes back to the lead agency's coordinator, with fresh deadlines. */
@@ -184,4 +217,5 @@ export function closeCase(j: Journey, u: CloseCase) {
   return { status: j.state.status, closureReason: j.state.closureReason };
 }
 
-const fmtHours = (ms: number) => `${Math.round(ms / 3_600_000)}h`;
+/** What is left of the cap, in the largest exact unit ("3d", "36h", "90m"). */
+const remaining = (ms: number) => (ms > 0 ? `up to ${formatDuration(ms)} remain` : 'none remains');

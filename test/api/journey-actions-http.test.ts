@@ -82,3 +82,62 @@ test('a referral declined by the police goes back to the lead agency', async () 
   expect(declined.status).toBe(200);
   expect(declined.body).toMatchObject({ agencyId: 'dn-health' });
 });
+
+test('a referral to IOM or an NGO by reassignment needs the person’s consent first', async () => {
+  const code = await h.openJourney({ stage: 'support-services', plan: ['psychological-support'] });
+  const toIom = () => h.call('coordinator', 'POST', `/cases/${code}/tasks/psychological-support/reassign`, { body: { toStaffId: 'dn-iom-caseworker-1' } });
+  const refused = await toIom();
+  expect(refused.status).toBe(422);
+  expect(refused.body).toMatchObject({ detail: expect.stringContaining('consent') });
+  expect((await h.state(code)).tasks.find((t) => t.key === 'psychological-support')!.agencyId).toBe('dn-hospital');
+  expect((await h.call('coordinator', 'POST', `/cases/${code}/consent`)).status).toBe(200);
+  const referred = await toIom();
+  expect(referred.status).toBe(200);
+  expect(referred.body).toMatchObject({ agencyId: 'dn-iom', assigneeId: 'dn-iom-caseworker-1' });
+});
+
+test('the police’s identification decision stays with the police; the lead agency cannot take it over', async () => {
+  const code = await h.openJourney({ stage: 'identification' });
+  const taken = await h.call('coordinator', 'POST', `/cases/${code}/tasks/identification-decision/reassign`, { body: { toStaffId: 'dn-health-coordinator-1' } });
+  expect(taken.status).toBe(403);
+  expect(taken.body).toMatchObject({ detail: expect.stringContaining('reserved') });
+  const decided = await h.call('coordinator', 'POST', `/cases/${code}/tasks/identification-decision/complete`, { body: { outcome: 'victim' } });
+  expect(decided.status).toBe(403);
+  // Nor does declining hand it to the lead agency's coordinator.
+  const declined = await h.call('staffPolice', 'POST', `/cases/${code}/tasks/identification-decision/decline`, { body: { reason: 'not_competent' } });
+  expect(declined.status).toBe(422);
+  expect((await h.state(code)).tasks.find((t) => t.key === 'identification-decision')).toMatchObject({ agencyId: 'dn-police', status: 'open' });
+});
+
+test('a task moves only to agencies of a kind its policy allows: verification may go to the border guard, not to the shelter', async () => {
+  const code = await h.openJourney({ stage: 'initial-verification' });
+  const toShelter = await h.call('coordinator', 'POST', `/cases/${code}/tasks/police-verification/reassign`, { body: { toStaffId: 'dn-shelter-caseworker-1' } });
+  expect(toShelter.status).toBe(403);
+  const toBorder = await h.call('coordinator', 'POST', `/cases/${code}/tasks/police-verification/reassign`, { body: { toStaffId: 'dn-border-guard-caseworker-1' } });
+  expect(toBorder.status).toBe(200);
+  expect(toBorder.body).toMatchObject({ agencyId: 'dn-border-guard' });
+});
+
+test('a support plan chooses at least one service, or says why none is needed', async () => {
+  const code = await h.openJourney({ stage: 'support-plan' });
+  const plan = (body: unknown) => h.call('staff', 'POST', `/cases/${code}/tasks/needs-assessment/complete`, { body });
+  for (const body of [{ plan: [] }, {}]) {
+    const empty = await plan(body);
+    expect(empty.status).toBe(422);
+    expect(empty.body).toMatchObject({ detail: expect.stringContaining('noServicesReason') });
+  }
+  expect((await plan({ plan: ['legal-aid'], noServicesReason: 'person_declined' })).status).toBe(422);
+  const none = await plan({ noServicesReason: 'person_declined' });
+  expect(none.status).toBe(200);
+  expect(none.body).toMatchObject({ status: 'done' });
+});
+
+test('a too-long extension is refused with what really remains of the allowance', async () => {
+  const code = await h.openJourney({ stage: 'identification' });
+  const extend = (extendBy: string) => h.call('staffPolice', 'POST', `/cases/${code}/tasks/identification-decision/extend`, { body: { extendBy, reason: 'waiting_for_documents' } });
+  const tooLong = await extend('8d');
+  expect(tooLong.status).toBe(422);
+  expect((tooLong.body as { detail: string }).detail).toMatch(/at most 7d in all; up to 7d remain$/);
+  expect((await extend('2d')).status).toBe(200);
+  expect(((await extend('6d')).body as { detail: string }).detail).toMatch(/up to 5d remain$/);
+});

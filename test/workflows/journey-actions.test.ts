@@ -31,7 +31,7 @@ test('an extension moves the completion deadline, up to the policy cap, and the 
     expect(Date.parse(extended.completeDueAt) - Date.parse(task.completeDueAt)).toBe(2 * DAY);
 
     expect(await refusal(handle.executeUpdate(d.extendDeadlineUpdate, { args: [{ ...actor(task), extendBy: '6d', reason: 'capacity' }] }))).toMatch(
-      /^ExtensionExceedsCap: .*at most 7d in all; 120h remain/,
+      /^ExtensionExceedsCap: .*at most 7d in all; up to 5d remain/,
     );
     expect((await openTask(handle, 'identification-decision')).completeDueAt).toBe(extended.completeDueAt);
 
@@ -92,7 +92,7 @@ test('a declined referral goes back to the coordinator of the lead agency, with 
     await h.db.prisma.agency.create({ data: { id: 'dn-shelter-2', province: 'VN-DN', kind: 'shelter', nameVi: 'Cơ sở 2', nameEn: 'Shelter 2' } });
     await h.db.prisma.staffMember.create({ data: { id: 'dn-shelter-2-caseworker-1', agencyId: 'dn-shelter-2', name: 'Phạm Thu', role: 'caseworker' } });
     const referred = await handle.executeUpdate(d.reassignTaskUpdate, {
-      args: [{ ...actor(back), toAgencyId: 'dn-shelter-2', toStaffId: 'dn-shelter-2-caseworker-1' }],
+      args: [{ ...actor(back), toAgencyId: 'dn-shelter-2', toAgencyKind: 'shelter', toStaffId: 'dn-shelter-2-caseworker-1' }],
     });
     expect(referred.agencyId).toBe('dn-shelter-2');
     const actions = await h.db.prisma.journeyAction.findMany({ where: { caseCode: 'DN-ACT-DECLINE' }, orderBy: { seq: 'asc' } });

@@ -150,6 +150,16 @@ describe('complete', () => {
     expect(refusal(() => rules.assertCanComplete(j, actor(task)))).toBe(`TaskAlreadyDone: task ${task.id} is already done`);
   });
 
+  test('an empty plan is refused unless it says why no service is needed', () => {
+    const { j, task } = journeyAt('support-plan');
+    for (const u of [{ plan: [] }, {}]) expect(refusal(() => rules.assertCanComplete(j, { ...actor(task), ...u }))).toMatch(/^InvalidPlan: choose at least one service .*noServicesReason/);
+    expect(refusal(() => rules.assertCanComplete(j, { ...actor(task), plan: ['legal-aid'], noServicesReason: 'other' }))).toMatch(/^InvalidPlan: /);
+    rules.assertCanComplete(j, { ...actor(task), noServicesReason: 'person_declined' });
+    rules.complete(j, { ...actor(task), noServicesReason: 'person_declined' });
+    expect(j.state.plan).toEqual([]);
+    expect(j.state.history.at(-1)).toMatchObject({ action: 'completed', detail: 'no-services:person_declined' });
+  });
+
   test('a task that makes no plan takes none', () => {
     const { j, task } = journeyAt('reception');
     expect(refusal(() => rules.assertCanComplete(j, { ...actor(task), plan: [] }))).toBe(`InvalidPlan: task ${task.id} does not make a support plan`);
@@ -177,10 +187,22 @@ describe('extensions', () => {
     rules.extend(j, { ...actor(task), extendBy: '2d', reason: 'capacity' });
     expect(task).toMatchObject({ status: 'acknowledged', extendedMs: 2 * DAY, revision: 1, completeDueAt: new Date(due + 2 * DAY).toISOString() });
     expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '6d', reason: 'capacity' }))).toBe(
-      `ExtensionExceedsCap: task ${task.id} may be extended by at most 7d in all; 120h remain`,
+      `ExtensionExceedsCap: task ${task.id} may be extended by at most 7d in all; up to 5d remain`,
     );
     rules.assertCanExtend(j, { ...actor(task), extendBy: '5d', reason: 'capacity' });
     expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '0s', reason: 'capacity' }))).toBe('InvalidInput: extendBy must be longer than zero');
+  });
+
+  test('what remains is said in the largest exact unit, also for a cap under an hour', () => {
+    const p = structuredClone(policy);
+    p.stages.find((s) => s.key === 'identification')!.tasks[0]!.maxExtension = '20m';
+    const j = newJourney(p);
+    const stage = p.stages.find((s) => s.key === 'identification')!;
+    j.startStage(stage, 0);
+    const task = j.addTask(j.draftTask(stage.key, stage.tasks[0]!), { agencyId: 'dn-police', assigneeId: null });
+    expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '1h', reason: 'other' }))).toMatch(/at most 20m in all; up to 20m remain$/);
+    rules.extend(j, { ...actor(task), extendBy: '20m', reason: 'other' });
+    expect(refusal(() => rules.assertCanExtend(j, { ...actor(task), extendBy: '1m', reason: 'other' }))).toMatch(/at most 20m in all; none remains$/);
   });
 
   test('the law’s 3-day verification deadline has no extension at all', () => {
@@ -209,8 +231,41 @@ describe('reassignment and referral', () => {
     expect(refusal(() => rules.assertCanReassign(j, { ...actor(police), toAgencyId: 'dn-border_guard', toStaffId: 'x' }))).toBe(
       `TaskOfAnotherAgency: only the lead agency can refer task ${police.id} to another agency; reassign within dn-police`,
     );
-    rules.assertCanReassign(j, { ...actor(police), ...lead, toAgencyId: 'dn-border_guard', toStaffId: 'x' });
+    rules.assertCanReassign(j, { ...actor(police), ...lead, toAgencyId: 'dn-border_guard', toAgencyKind: 'border_guard', toStaffId: 'x' });
+    expect(refusal(() => rules.assertCanReassign(j, { ...actor(police), ...lead, toAgencyId: 'dn-border_guard', toStaffId: 'x' }))).toBe(
+      `InvalidInput: toAgencyKind: needed to move task ${police.id} to another agency`,
+    );
     expect(refusal(() => rules.assertCanReassign(j, { ...actor(police), agencyId: 'dn-shelter', toAgencyId: 'dn-police', toStaffId: 'x' }))).toMatch(/^TaskOfAnotherAgency: .*belongs to another agency/);
+  });
+
+  test('a task reaches only the kinds its policy allows, and never leaves the police when it is their decision', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    const police = tasks[1]!;
+    expect(refusal(() => rules.assertCanReassign(j, { ...actor(police), ...lead, toAgencyId: 'dn-health', toAgencyKind: 'health_dept', toStaffId: 'x' }))).toBe(
+      `TaskOfAnotherAgency: task ${police.id} is the work of police, not health_dept; it may be referred to: police, border_guard`,
+    );
+    rules.assertCanReassign(j, { ...actor(police), ...lead, toAgencyId: 'dn-police-2', toAgencyKind: 'police', toStaffId: 'x' });
+    const decision = journeyAt('identification');
+    const d = decision.task;
+    const take = { ...actor(d), ...lead, toAgencyId: 'dn-health', toAgencyKind: 'health_dept' as const, toStaffId: 'coordinator' };
+    expect(refusal(() => rules.assertCanReassign(decision.j, take))).toBe(`TaskOfAnotherAgency: task ${d.id} is the work of police, not health_dept; it is reserved to them`);
+    expect(refusal(() => rules.assertCanDecline(decision.j, { ...actor(d), reason: 'not_competent' }))).toBe(`NotAReferral: task ${d.id} is a decision reserved to police; it cannot be declined`);
+    rules.assertCanReassign(decision.j, { ...actor(d), toAgencyId: 'dn-police', toStaffId: 'dn-police-2' });
+  });
+
+  test('a referral to a kind the policy names (IOM and NGOs by default) needs the person’s consent, as a plan does', () => {
+    const { j, task } = journeyAt('support-services', (j) => (j.state.plan = ['legal-aid']));
+    const toNgo = { ...actor(task), ...lead, toAgencyId: 'dn-iom', toAgencyKind: 'ngo' as const, toStaffId: 'x' };
+    expect(refusal(() => rules.assertCanReassign(j, toNgo))).toBe(`ConsentRequired: record the person's consent before referring task ${task.id} to IOM/an NGO`);
+    rules.recordConsent(j, lead);
+    rules.assertCanReassign(j, toNgo);
+    // The policy, not the code, says which kinds need consent: here legal aid does too.
+    const p = { ...structuredClone(policy), consentRequiredFor: ['ngo' as const, 'legal_aid' as const] };
+    const strict = newJourney(p);
+    const stage = p.stages.find((s) => s.key === 'support-plan')!;
+    strict.startStage(stage, 0);
+    const planTask = strict.addTask(strict.draftTask(stage.key, stage.tasks[0]!), { agencyId: 'dn-health', assigneeId: null });
+    expect(refusal(() => rules.assertCanComplete(strict, { ...actor(planTask), plan: ['legal-aid'] }))).toMatch(/^ConsentRequired: .*"legal-aid" to legal_aid$/);
   });
 
   test('a declined referral returns to the lead agency’s coordinator with fresh deadlines; the lead’s own task is no referral', () => {

@@ -62,9 +62,9 @@ function showTaskLink(ctx: ApiContext) {
       responses: { 200: { description: 'An HTML page in Vietnamese and English' } },
     },
     async ({ reply, params }) => {
+      // The round's key ("needs-assessment.2") is what the API acts on; the policy knows the task without it.
       const { caseCode, key: keyOfRound } = splitTaskId(params.taskId);
-      const key = keyOfRound.replace(/\.\d+$/, '');
-      return taskLinkPage(reply, caseCode, key, taskTitle(ctx, key));
+      return taskLinkPage(reply, caseCode, keyOfRound, taskTitle(ctx, keyOfRound));
     },
   );
 }

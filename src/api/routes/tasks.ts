@@ -1,6 +1,7 @@
 /** Task actions, case actions (each a workflow update, see journey-actions.ts) and the caller's own tasks. */
 import { z } from 'zod';
 import { ACTIVE_TASK_STATUSES, isOverdue } from '../../db/task-rules';
+import { AgencyKind } from '../../domain/agencies';
 import { ClosureReason } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { Duration } from '../../policy/duration';
@@ -15,6 +16,7 @@ import {
   declineReferralUpdate,
   ExtensionReason,
   extendDeadlineUpdate,
+  NoServicesReason,
   reassignTaskUpdate,
   recordConsentUpdate,
   transferCaseUpdate,
@@ -35,7 +37,8 @@ const Bodies = {
   complete: z.strictObject({
     ...LegacyStaff,
     outcome: z.string().min(1).max(64).optional().describe('Required by tasks with outcomes (e.g. "victim" / "not_victim")'),
-    plan: z.array(TaskKey).max(30).optional().describe('For the planning task: the services (task keys) the support plan chooses'),
+    plan: z.array(TaskKey).max(30).optional().describe('For the planning task: the services (task keys) the support plan chooses (at least one)'),
+    noServicesReason: NoServicesReason.optional().describe('For the planning task, instead of a plan: why the person needs no service'),
   }),
   note: z.strictObject({ text: z.string().trim().min(1).max(4000).describe('Stored encrypted; the journey keeps only the note id') }),
   extend: z.strictObject({ extendBy: Duration.describe('e.g. "2d"'), reason: ExtensionReason }),
@@ -84,7 +87,13 @@ function completeTask(ctx: ApiContext) {
     body: Bodies.complete,
     response: TaskView,
     update: completeTaskUpdate,
-    args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, ...(body.outcome ? { outcome: body.outcome } : {}), ...(body.plan ? { plan: body.plan } : {}) }),
+    args: async ({ body }, actor, t) => ({
+      taskId: t.taskId,
+      ...actor,
+      ...(body.outcome ? { outcome: body.outcome } : {}),
+      ...(body.plan ? { plan: body.plan } : {}),
+      ...(body.noServicesReason ? { noServicesReason: body.noServicesReason } : {}),
+    }),
   });
 }
 
@@ -135,7 +144,10 @@ function reassignTask(ctx: ApiContext) {
   });
 }
 
-/** The new assignee: an active staff member of the named agency (default: theirs), working where the case is. */
+/**
+ * The new assignee: an active staff member of the named agency (default: theirs), working where the
+ * case is. The agency's kind goes with it: the journey refuses kinds the task may not reach.
+ */
 async function reassignee(ctx: ApiContext, body: z.output<typeof Bodies.reassign>, scope: CaseScope) {
   const staff = await ctx.db.prisma.staffMember.findUnique({ where: { id: body.toStaffId }, include: { agency: true } });
   if (!staff?.active) throw new Problem(400, 'invalid-request', `toStaffId: no active staff member "${body.toStaffId}"`, [{ path: 'toStaffId', message: 'unknown or inactive staff member' }]);
@@ -146,7 +158,7 @@ async function reassignee(ctx: ApiContext, body: z.output<typeof Bodies.reassign
   if (!scope.provinces.includes(staff.agency.province)) {
     throw new Problem(400, 'invalid-request', `toStaffId: ${body.toStaffId} works in ${staff.agency.province}, outside this case`, [{ path: 'toStaffId', message: "must work in the case's province" }]);
   }
-  return { toStaffId: staff.id, toAgencyId };
+  return { toStaffId: staff.id, toAgencyId, toAgencyKind: AgencyKind.parse(staff.agency.kind) };
 }
 
 function declineReferral(ctx: ApiContext) {
@@ -266,7 +278,8 @@ function myTask(ctx: ApiContext, t: TaskRow, now: Date): z.infer<typeof MyTasks>
   return {
     taskId: t.id,
     caseCode: t.caseCode,
-    taskKey: t.key,
+    // The key the action paths take: a later round's ("needs-assessment.2"), not the policy's, which names the first.
+    taskKey: t.id.slice(t.caseCode.length + 1),
     stage: t.stage,
     title: taskPolicyOf(ctx.policy, t.key)?.title ?? null,
     agencyId: t.agencyId,
