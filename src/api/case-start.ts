@@ -54,7 +54,7 @@ async function priorRequest(ctx: ApiContext, body: StartCase, fingerprint: strin
   }
   const existing = byKey ?? (await prisma.caseRequest.findUnique({ where: { caseCode: body.caseCode } }));
   if (existing && existing.requestHash !== fingerprint) {
-    throw new Problem(409, 'conflict', `case ${body.caseCode} was already opened with different details (${journeyWorkflowId(body.caseCode)})`);
+    throw new CaseCodeTaken(body.caseCode, `case ${body.caseCode} was already opened with different details (${journeyWorkflowId(body.caseCode)})`);
   }
   return existing;
 }
@@ -128,7 +128,21 @@ function started(caseCode: string, runId: string, replayed: boolean): StartResul
   return { replayed, body: { caseCode, workflowId: journeyWorkflowId(caseCode), runId } };
 }
 
-const alreadyHasJourney = (caseCode: string) => new Problem(409, 'conflict', `case ${caseCode} already has a journey (${journeyWorkflowId(caseCode)})`);
+/** A 409 about a case code in use: its detail is for callers who may read that case (routes/cases.ts hides it from others). */
+export class CaseCodeTaken extends Problem {
+  constructor(readonly caseCode: string, detail: string) {
+    super(409, 'conflict', detail);
+  }
+}
+
+const alreadyHasJourney = (caseCode: string) => new CaseCodeTaken(caseCode, `case ${caseCode} already has a journey (${journeyWorkflowId(caseCode)})`);
+
+/**
+ * What a caller who may not read the case learns about a code in use: only that it cannot be used.
+ * The same words answer a code taken by a journey with no record here, so neither tells a case
+ * exists, nor its province or details.
+ */
+export const caseCodeUnavailable = (caseCode: string) => new Problem(409, 'conflict', `case code ${caseCode} is not available; choose another code`);
 
 /** HMAC of the request in a canonical form: recognises a retry without storing what it said. */
 function fingerprintOf(ctx: ApiContext, body: StartCase): string {

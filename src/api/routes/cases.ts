@@ -13,8 +13,8 @@ import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { queryJourney } from '../../client/journeys';
 import { caseFromRecords } from '../case-records';
-import { startIdempotently, StartCase } from '../case-start';
-import { audit, auditAfter, authorizeCase, withJourney, type ApiContext } from '../context';
+import { CaseCodeTaken, caseCodeUnavailable, startIdempotently, StartCase } from '../case-start';
+import { audit, auditAfter, authorizeCase, resolveCase, withJourney, type ApiContext } from '../context';
 import { Problem } from '../problems';
 import { q } from '../routing';
 import { CaseList, CaseParams, CaseStarted, CaseView } from '../schemas';
@@ -58,14 +58,14 @@ function startCase(ctx: ApiContext) {
       headers: [{ name: 'Idempotency-Key', description: 'Makes retries safe: the same key returns the first result', schema: IdempotencyKey }],
       responses: {
         201: { description: 'The journey started', schema: CaseStarted },
-        409: { description: 'The case code or Idempotency-Key was used for a different request' },
+        409: { description: 'The case code or Idempotency-Key was used for a different request; a code in use by a case outside your scope is just "not available"' },
       },
     },
     async ({ request, reply, body, principal }) => {
       const idempotencyKey = idempotencyKeyOf(request);
       await authorizeStart(ctx, request, principal, body.province);
       await assertLeadAgency(ctx, body);
-      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id);
+      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
       await auditStart(ctx, request, body, result.replayed);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
@@ -91,6 +91,14 @@ async function authorizeStart(ctx: ApiContext, request: FastifyRequest, principa
   if (decide(principal, 'case.start', { provinces: [province] }) === 'allow') return;
   await audit(ctx, request, { action: 'access.denied', outcome: 'denied', detail: { permission: 'case.start', province } });
   throw new Problem(403, 'forbidden', `you may open cases in ${principal.province ?? 'no province'} only`);
+}
+
+/** A code taken by a case the caller may not read is only "not available": never which case, province or journey. */
+async function hideForeignCase(ctx: ApiContext, principal: Principal, error: unknown): Promise<never> {
+  if (!(error instanceof CaseCodeTaken)) throw error;
+  const scope = await resolveCase(ctx, error.caseCode);
+  if (scope && decide(principal, 'case.read', scope) === 'allow') throw error;
+  throw caseCodeUnavailable(error.caseCode);
 }
 
 async function assertLeadAgency(ctx: ApiContext, body: StartCase) {
