@@ -13,7 +13,7 @@ import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { queryJourney } from '../../client/journeys';
 import { caseFromRecords } from '../case-records';
-import { CaseCodeTaken, caseCodeUnavailable, startIdempotently, StartCase } from '../case-start';
+import { CaseCodeTaken, caseCodeUnavailable, firstTasksRecorded, startIdempotently, StartCase } from '../case-start';
 import { audit, auditAfter, authorizeCase, resolveCase, withJourney, type ApiContext } from '../context';
 import { Problem } from '../problems';
 import { q } from '../routing';
@@ -52,7 +52,8 @@ function startCase(ctx: ApiContext) {
       description:
         'Idempotent: a repeated request with the same `Idempotency-Key`, or the same case code and body, returns the ' +
         'original result (with `Idempotent-Replayed: true`); the same key or case code with a different body is a 409. ' +
-        'Personal data, when given, is stored encrypted and never reaches the workflow engine.',
+        'Personal data, when given, is stored encrypted and never reaches the workflow engine. The answer comes once the ' +
+        "journey's first tasks (reception) exist, so they can be acknowledged right away (after at most 10 s it comes anyway).",
       access: 'case.start',
       body: StartCase,
       headers: [{ name: 'Idempotency-Key', description: 'Makes retries safe: the same key returns the first result', schema: IdempotencyKey }],
@@ -67,6 +68,7 @@ function startCase(ctx: ApiContext) {
       await assertLeadAgency(ctx, body);
       const result = await startIdempotently(ctx, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
       await auditStart(ctx, request, body, result.replayed);
+      if (!(await firstTasksRecorded(ctx, body.caseCode))) request.log.warn({ caseCode: body.caseCode }, 'journey started, but its first tasks are not recorded yet');
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
       return reply.code(201).header('location', `/cases/${body.caseCode}`).send(result.body);
