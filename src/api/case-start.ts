@@ -45,6 +45,24 @@ export async function startIdempotently(ctx: ApiContext, body: StartCase, idempo
   }
 }
 
+/** How long `POST /cases` waits for the journey's first tasks before answering anyway. */
+const FIRST_TASKS_WAIT_MS = 10_000;
+
+/**
+ * Waits until the journey's first tasks are in the database, so that whatever the caller does
+ * next with the answer (acknowledge the reception task, list their tasks) finds them. True when
+ * they are; false after FIRST_TASKS_WAIT_MS (the journey has started all the same, e.g. while
+ * no worker runs).
+ */
+export async function firstTasksRecorded(ctx: ApiContext, caseCode: string): Promise<boolean> {
+  const deadline = Date.now() + FIRST_TASKS_WAIT_MS;
+  while ((await ctx.db.prisma.task.count({ where: { caseCode } })) === 0) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
+}
+
 /** The recorded request this one repeats, if any; a key or case code used for another request is a 409. */
 async function priorRequest(ctx: ApiContext, body: StartCase, fingerprint: string, idempotencyKey: string | undefined): Promise<CaseRequest | null> {
   const { prisma } = ctx.db;
@@ -54,7 +72,7 @@ async function priorRequest(ctx: ApiContext, body: StartCase, fingerprint: strin
   }
   const existing = byKey ?? (await prisma.caseRequest.findUnique({ where: { caseCode: body.caseCode } }));
   if (existing && existing.requestHash !== fingerprint) {
-    throw new Problem(409, 'conflict', `case ${body.caseCode} was already opened with different details (${journeyWorkflowId(body.caseCode)})`);
+    throw new CaseCodeTaken(body.caseCode, `case ${body.caseCode} was already opened with different details (${journeyWorkflowId(body.caseCode)})`);
   }
   return existing;
 }
@@ -128,7 +146,21 @@ function started(caseCode: string, runId: string, replayed: boolean): StartResul
   return { replayed, body: { caseCode, workflowId: journeyWorkflowId(caseCode), runId } };
 }
 
-const alreadyHasJourney = (caseCode: string) => new Problem(409, 'conflict', `case ${caseCode} already has a journey (${journeyWorkflowId(caseCode)})`);
+/** A 409 about a case code in use: its detail is for callers who may read that case (routes/cases.ts hides it from others). */
+export class CaseCodeTaken extends Problem {
+  constructor(readonly caseCode: string, detail: string) {
+    super(409, 'conflict', detail);
+  }
+}
+
+const alreadyHasJourney = (caseCode: string) => new CaseCodeTaken(caseCode, `case ${caseCode} already has a journey (${journeyWorkflowId(caseCode)})`);
+
+/**
+ * What a caller who may not read the case learns about a code in use: only that it cannot be used.
+ * The same words answer a code taken by a journey with no record here, so neither tells a case
+ * exists, nor its province or details.
+ */
+export const caseCodeUnavailable = (caseCode: string) => new Problem(409, 'conflict', `case code ${caseCode} is not available; choose another code`);
 
 /** HMAC of the request in a canonical form: recognises a retry without storing what it said. */
 function fingerprintOf(ctx: ApiContext, body: StartCase): string {

@@ -98,7 +98,8 @@ export async function authorizeCase(ctx: ApiContext, request: FastifyRequest, pe
   const scope = await resolveCase(ctx, caseCode);
   const decision = scope ? decide(principal, permission, scope) : 'out-of-scope';
   if (decision === 'allow') return scope!;
-  if (scope) await audit(ctx, request, { action: 'access.denied', outcome: 'denied', caseCode, detail: { permission } });
+  // Off the response path: waiting for the write would make an out-of-scope 404 slower than an unknown case's.
+  if (scope) void auditAfter(ctx, request, { action: 'access.denied', outcome: 'denied', caseCode, detail: { permission } });
   if (scope && decision === 'out-of-scope' && decide(principal, 'case.read', scope) === 'allow') {
     throw new Problem(403, 'forbidden', `your role may not use ${permission} on case ${caseCode}`);
   }

@@ -59,6 +59,15 @@ test('POST /cases starts the journey; its reception reminder reaches the assigne
   expect(impersonating.status).toBe(403);
 });
 
+test('POST /cases answers once the reception task exists: the very next request can acknowledge it (the README walk-through)', async () => {
+  const res = await h.call('coordinator', 'POST', '/cases', { body: open(code(30)) });
+  expect(res.status).toBe(201);
+  expect(await h.db.prisma.task.count({ where: { caseCode: code(30), stage: 'reception' } })).toBeGreaterThan(0);
+  const ack = await h.call('staff', 'POST', `/cases/${code(30)}/tasks/reception/acknowledge`);
+  expect(ack.status).toBe(200);
+  expect(ack.body).toMatchObject({ status: 'acknowledged' });
+});
+
 test('the same case code with the same body returns the original result; with a different body it is a 409', async () => {
   const first = await h.call('coordinator', 'POST', '/cases', { body: open(code(2)) });
   expect(first.status).toBe(201);

@@ -84,6 +84,27 @@ test('directory: facilities with free places; capacity and duplicates are checke
   expect(await h.db.prisma.auditEvent.count({ where: { action: 'directory.facility.create', target: 'dn-facility-x' } })).toBe(1);
 });
 
+test.each([
+  ['POST', '/directory/agencies', { id: 'dn-odd-1', province: 'VN-DN', kind: 'ngo', nameVi: '}l', nameEn: 'Odd' }, 'nameVi'],
+  ['POST', '/directory/agencies', { id: 'dn-odd-2', province: 'VN-DN', kind: 'ngo', nameVi: 'Tổ chức', nameEn: '<b>x</b>' }, 'nameEn'],
+  ['PATCH', '/directory/agencies/dn-legal-aid', { nameEn: '}l' }, 'nameEn'],
+  ['POST', '/directory/staff', { id: 'dn-odd-3', agencyId: 'dn-health', name: '}l', role: 'caseworker' }, 'name'],
+  ['PATCH', '/directory/staff/dn-health-caseworker-1', { name: '{{7*7}}' }, 'name'],
+  ['PATCH', '/directory/staff/dn-health-caseworker-1', { name: '123' }, 'name'],
+])('directory: %s %s with an implausible name is a 400 naming the field', async (method, url, body, field) => {
+  const res = await h.call('admin', method, url, { body });
+  expect(res.status).toBe(400);
+  expect((res.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([field]);
+});
+
+test('directory: Vietnamese and organisation names with ordinary punctuation are accepted', async () => {
+  const agency = { id: 'dn-names-1', province: 'VN-DN', kind: 'ngo', nameVi: 'Trung tâm Hỗ trợ Phụ nữ & Trẻ em (Đà Nẵng)', nameEn: "St. Mary's Women's Centre, Da Nang - No. 2" };
+  expect((await h.call('admin', 'POST', '/directory/agencies', { body: agency })).status).toBe(201);
+  const staff = { id: 'dn-names-2', agencyId: 'dn-names-1', name: 'Nguyễn Thị Ánh-Tuyết', role: 'caseworker' };
+  expect((await h.call('admin', 'POST', '/directory/staff', { body: staff })).status).toBe(201);
+  expect((await h.call('admin', 'PATCH', '/directory/staff/dn-names-2', { body: { name: "Lê Văn O'Brien" } })).status).toBe(200);
+});
+
 test('readiness: 503 naming the failed check when Temporal is down; liveness stays up', async () => {
   // The same API and database, with a client whose Temporal server does not answer.
   const down = await h.withTemporal(await unreachableTemporal());

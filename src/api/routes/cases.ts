@@ -13,8 +13,8 @@ import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { queryJourney } from '../../client/journeys';
 import { caseFromRecords } from '../case-records';
-import { startIdempotently, StartCase } from '../case-start';
-import { audit, auditAfter, authorizeCase, withJourney, type ApiContext } from '../context';
+import { CaseCodeTaken, caseCodeUnavailable, firstTasksRecorded, startIdempotently, StartCase } from '../case-start';
+import { audit, auditAfter, authorizeCase, resolveCase, withJourney, type ApiContext } from '../context';
 import { Problem } from '../problems';
 import { q } from '../routing';
 import { CaseList, CaseParams, CaseStarted, CaseView } from '../schemas';
@@ -52,21 +52,23 @@ function startCase(ctx: ApiContext) {
       description:
         'Idempotent: a repeated request with the same `Idempotency-Key`, or the same case code and body, returns the ' +
         'original result (with `Idempotent-Replayed: true`); the same key or case code with a different body is a 409. ' +
-        'Personal data, when given, is stored encrypted and never reaches the workflow engine.',
+        'Personal data, when given, is stored encrypted and never reaches the workflow engine. The answer comes once the ' +
+        "journey's first tasks (reception) exist, so they can be acknowledged right away (after at most 10 s it comes anyway).",
       access: 'case.start',
       body: StartCase,
       headers: [{ name: 'Idempotency-Key', description: 'Makes retries safe: the same key returns the first result', schema: IdempotencyKey }],
       responses: {
         201: { description: 'The journey started', schema: CaseStarted },
-        409: { description: 'The case code or Idempotency-Key was used for a different request' },
+        409: { description: 'The case code or Idempotency-Key was used for a different request; a code in use by a case outside your scope is just "not available"' },
       },
     },
     async ({ request, reply, body, principal }) => {
       const idempotencyKey = idempotencyKeyOf(request);
       await authorizeStart(ctx, request, principal, body.province);
       await assertLeadAgency(ctx, body);
-      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id);
+      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
       await auditStart(ctx, request, body, result.replayed);
+      if (!(await firstTasksRecorded(ctx, body.caseCode))) request.log.warn({ caseCode: body.caseCode }, 'journey started, but its first tasks are not recorded yet');
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
       return reply.code(201).header('location', `/cases/${body.caseCode}`).send(result.body);
@@ -91,6 +93,14 @@ async function authorizeStart(ctx: ApiContext, request: FastifyRequest, principa
   if (decide(principal, 'case.start', { provinces: [province] }) === 'allow') return;
   await audit(ctx, request, { action: 'access.denied', outcome: 'denied', detail: { permission: 'case.start', province } });
   throw new Problem(403, 'forbidden', `you may open cases in ${principal.province ?? 'no province'} only`);
+}
+
+/** A code taken by a case the caller may not read is only "not available": never which case, province or journey. */
+async function hideForeignCase(ctx: ApiContext, principal: Principal, error: unknown): Promise<never> {
+  if (!(error instanceof CaseCodeTaken)) throw error;
+  const scope = await resolveCase(ctx, error.caseCode);
+  if (scope && decide(principal, 'case.read', scope) === 'allow') throw error;
+  throw caseCodeUnavailable(error.caseCode);
 }
 
 async function assertLeadAgency(ctx: ApiContext, body: StartCase) {

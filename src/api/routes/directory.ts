@@ -11,7 +11,17 @@ import { auditAfter, type ApiContext } from '../context';
 import { Problem } from '../problems';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'lower-case letters, digits and "-", e.g. "dn-health"');
-const Name = z.string().trim().min(1).max(200);
+/**
+ * A person's or organisation's name: letters (any script, with Vietnamese diacritics), digits,
+ * spaces and the punctuation real names use. Markup, braces and the like are typos or probes, and
+ * these names end up in emails and SMS.
+ */
+const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^\p{L}[\p{L}\p{M}\d .,'’&()/-]*$/u, 'a name: letters (with diacritics), digits, spaces and . , \' ’ & ( ) / -, starting with a letter');
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time such as "21:00"');
 
 const AgencyBody = z.strictObject({ id: Id, province: ProvinceCode, kind: AgencyKind, nameVi: Name, nameEn: Name });
