@@ -65,7 +65,7 @@ function startCase(ctx: ApiContext) {
       const idempotencyKey = idempotencyKeyOf(request);
       await authorizeStart(ctx, request, principal, body.province);
       await assertLeadAgency(ctx, body);
-      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id);
+      const result = await startIdempotently(ctx, request, body, idempotencyKey, principal.id);
       await auditStart(ctx, request, body, result.replayed);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
@@ -109,9 +109,6 @@ async function auditStart(ctx: ApiContext, request: FastifyRequest, body: StartC
     caseCode: body.caseCode,
     detail: { province: body.province, leadAgencyId: body.leadAgencyId, personalData: body.personalData !== undefined, replayed },
   });
-  if (body.personalData && !replayed) {
-    await auditAfter(ctx, request, { action: 'personal-data.write', outcome: 'ok', caseCode: body.caseCode });
-  }
 }
 
 function listCases(ctx: ApiContext) {
