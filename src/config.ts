@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { jwksLocationProblem } from './auth/jwt';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const flag = z
@@ -60,7 +61,7 @@ const EnvSchema = z.object({
   API_DEV_KEYS: flag.optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
-  /** The identity provider's JWKS: a file path, or an http(s) URL inside the network. */
+  /** The identity provider's JWKS: a file path, or an https URL (plain http is refused). */
   AUTH_JWKS: z.string().min(1).optional(),
   AUTH_JWT_ROLE_CLAIM: z.string().min(1).default('role'),
   ACTION_LINK_SECRET: z.string().min(32, 'at least 32 characters of random text').optional(),
@@ -168,6 +169,8 @@ function accessConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
   if (jwt.some((v) => v !== undefined) && !jwt.every((v) => v !== undefined)) {
     throw new ConfigError('Invalid configuration:\n  AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWKS must be set together');
   }
+  const jwksProblem = e.AUTH_JWKS === undefined ? null : jwksLocationProblem(e.AUTH_JWKS);
+  if (jwksProblem) throw new ConfigError(`Invalid configuration:\n  ${jwksProblem}`);
   const local = e.TEMPORAL_ADDRESS === undefined;
   return {
     rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
@@ -178,7 +181,7 @@ function accessConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
         ? {
             issuer: e.AUTH_JWT_ISSUER,
             audience: e.AUTH_JWT_AUDIENCE,
-            jwks: /^https?:\/\//i.test(e.AUTH_JWKS) ? e.AUTH_JWKS : path.resolve(e.AUTH_JWKS),
+            jwks: /^https:\/\//i.test(e.AUTH_JWKS) ? e.AUTH_JWKS : path.resolve(e.AUTH_JWKS),
             roleClaim: e.AUTH_JWT_ROLE_CLAIM,
           }
         : null,

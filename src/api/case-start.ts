@@ -6,11 +6,13 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PersonalData } from '../personal-data/schema';
 import { OpenCase, journeyWorkflowId } from '../journey/definitions';
 import { journeyHandle, startJourney, START_TOKEN } from '../client/journeys';
-import { temporalProblem, type ApiContext } from './context';
+import type { PersonalDataStore } from '../personal-data/store';
+import { auditedWrite, temporalProblem, type ApiContext, type WriteClient } from './context';
 import { Problem } from './problems';
 import type { CaseStarted } from './schemas';
 
@@ -30,7 +32,7 @@ type CaseRequest = NonNullable<Awaited<ReturnType<ApiContext['db']['prisma']['ca
 /** Concurrent twins of one request race to record it: the loser looks again, this many times. */
 const RECORD_RETRIES = 3;
 
-export async function startIdempotently(ctx: ApiContext, body: StartCase, idempotencyKey: string | undefined, createdBy: string): Promise<StartResult> {
+export async function startIdempotently(ctx: ApiContext, request: FastifyRequest, body: StartCase, idempotencyKey: string | undefined, createdBy: string): Promise<StartResult> {
   const fingerprint = fingerprintOf(ctx, body);
   for (let attempt = 0; ; attempt++) {
     const existing = await priorRequest(ctx, body, fingerprint, idempotencyKey);
@@ -38,7 +40,7 @@ export async function startIdempotently(ctx: ApiContext, body: StartCase, idempo
     const startToken = await startTokenOf(ctx, existing);
     if (!existing) {
       await assertNoJourney(ctx, body.caseCode);
-      const recorded = await recordRequest(ctx, body, { fingerprint, idempotencyKey, startToken, createdBy }, attempt < RECORD_RETRIES);
+      const recorded = await recordRequest(ctx, request, body, { fingerprint, idempotencyKey, startToken, createdBy }, attempt < RECORD_RETRIES);
       if (!recorded) continue;
     }
     return startRecorded(ctx, body, startToken, !existing);
@@ -88,21 +90,27 @@ async function assertNoJourney(ctx: ApiContext, caseCode: string): Promise<void>
   if (await ctx.db.prisma.case.findUnique({ where: { code: caseCode } })) throw alreadyHasJourney(caseCode);
 }
 
-/** Records the request and its personal data in one transaction; false when a concurrent twin was first (and `mayRetry`). */
+/**
+ * Records the request and its personal data, with the audit row of that write, in one
+ * transaction; false when a concurrent twin was first (and `mayRetry`).
+ */
 async function recordRequest(
   ctx: ApiContext,
+  request: FastifyRequest,
   body: StartCase,
   r: { fingerprint: string; idempotencyKey: string | undefined; startToken: string; createdBy: string },
   mayRetry: boolean,
 ): Promise<boolean> {
   const { caseCode, province, leadAgencyId, personalData } = body;
-  try {
-    await ctx.db.prisma.$transaction(async (tx) => {
-      await tx.caseRequest.create({
-        data: { caseCode, idempotencyKey: r.idempotencyKey ?? null, requestHash: r.fingerprint, startToken: r.startToken, province, leadAgencyId, status: 'pending', workflowId: journeyWorkflowId(caseCode), createdBy: r.createdBy },
-      });
-      if (personalData) await ctx.personalData.withClient(tx).save(caseCode, personalData, r.createdBy);
+  const write = async (tx: WriteClient, store: PersonalDataStore) => {
+    await tx.caseRequest.create({
+      data: { caseCode, idempotencyKey: r.idempotencyKey ?? null, requestHash: r.fingerprint, startToken: r.startToken, province, leadAgencyId, status: 'pending', workflowId: journeyWorkflowId(caseCode), createdBy: r.createdBy },
     });
+    if (personalData) await store.save(caseCode, personalData, r.createdBy);
+  };
+  try {
+    if (personalData) await auditedWrite(ctx, request, { action: 'personal-data.write', outcome: 'ok', caseCode }, write);
+    else await ctx.db.prisma.$transaction((tx) => write(tx, ctx.personalData.withClient(tx)));
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === 'P2002' && mayRetry) return false;

@@ -17,8 +17,8 @@ import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
 import { decide, type Permission, type ResourceScope } from '../auth/matrix';
 import type { Principal } from '../auth/principal';
 import type { Security } from '../auth/security';
-import { AuditLog, type AuditEntry } from '../audit/audit-log';
-import type { Database } from '../db/client';
+import { AuditLog, type AuditContext, type AuditEntry } from '../audit/audit-log';
+import type { Database, PrismaClient } from '../db/client';
 import type { Logger } from '../logger';
 import { PersonalDataStore } from '../personal-data/store';
 import type { JourneyPolicy } from '../policy/schema';
@@ -119,8 +119,33 @@ export function actorOf(principal: Principal, claimedStaffId?: string): { staffI
   return { staffId: principal.staffId, agencyId: principal.agencyId };
 }
 
+/** The caller's own X-Request-Id, when it is a plausible id (anything else is dropped, not echoed). */
+export function clientRequestIdOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(given) ? given : null;
+}
+
+export function auditContextOf(request: FastifyRequest): AuditContext {
+  return { principal: request.principal, requestId: String(request.id), clientRequestId: clientRequestIdOf(request.headers) };
+}
+
 export async function audit(ctx: ApiContext, request: FastifyRequest, entry: AuditEntry): Promise<void> {
-  await ctx.audit.append({ principal: request.principal, requestId: String(request.id) }, entry);
+  await ctx.audit.append(auditContextOf(request), entry);
+}
+
+/** What a write and its audit row share: one transaction. */
+export type WriteClient = Pick<PrismaClient, 'caseRequest' | 'casePersonalData' | 'caseNote' | 'auditEvent'>;
+
+/**
+ * A write of personal data and its audit row, committed together: either both are there or
+ * neither, so no change to a person's data goes unrecorded.
+ */
+export async function auditedWrite<T>(ctx: ApiContext, request: FastifyRequest, entry: AuditEntry, write: (tx: WriteClient, personalData: PersonalDataStore) => Promise<T>): Promise<T> {
+  return ctx.db.prisma.$transaction(async (tx) => {
+    const result = await write(tx, ctx.personalData.withClient(tx));
+    await ctx.audit.withClient(tx).append(auditContextOf(request), entry);
+    return result;
+  });
 }
 
 /** For after an action happened: a failed audit write is logged loudly but does not undo it. */

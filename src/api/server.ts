@@ -11,7 +11,7 @@ import { Authenticator } from '../auth/authenticate';
 import { JwtVerifier } from '../auth/jwt';
 import { decide, type Permission } from '../auth/matrix';
 import { RateLimiter } from '../auth/rate-limit';
-import { audit, createContext, temporalProblem, type ApiContext, type ApiDeps } from './context';
+import { audit, clientRequestIdOf, createContext, temporalProblem, type ApiContext, type ApiDeps } from './context';
 import { sendLinkPage } from './link-pages';
 import { Problem, safeUrl, sendProblem } from './problems';
 import { Routes, type RouteSpec } from './routing';
@@ -185,15 +185,18 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return code === 'P1001' || code === 'P1002' || code === 'P1008' || code === 'P1017' || code === 'SQLITE_BUSY' || code === 'ECONNREFUSED';
 }
 
-/** A caller's X-Request-Id is kept when it is a plausible id; otherwise we make one. */
-function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(given) ? given : randomUUID();
+/**
+ * Our own id for every request: a caller's X-Request-Id could otherwise collide with, or pose as,
+ * another request's in the audit log. The caller's value is kept beside it (clientRequestIdOf).
+ */
+function requestIdOf(): string {
+  return randomUUID();
 }
 
-/** What a request log line says about the request: never a link token, a query value or a header. */
-function requestForLog(req: { method: string; url: string; ip?: string }) {
-  return { method: req.method, url: safeUrl(req.url.replace(/\?.*$/, '')), remoteAddress: req.ip };
+/** What a request log line says about the request: never a link token, a query value or a header other than the caller's request id. */
+function requestForLog(req: { method: string; url: string; ip?: string; headers?: Record<string, string | string[] | undefined> }) {
+  const clientRequestId = clientRequestIdOf(req.headers ?? {});
+  return { method: req.method, url: safeUrl(req.url.replace(/\?.*$/, '')), remoteAddress: req.ip, ...(clientRequestId ? { clientRequestId } : {}) };
 }
 
 let version: string | undefined;

@@ -19,8 +19,14 @@ export interface AuditEntry {
 
 export interface AuditContext {
   principal: Principal | null;
+  /** Our id of the request. */
   requestId: string | null;
+  /** The caller's own X-Request-Id, if it sent a plausible one: kept in the detail, never as our id. */
+  clientRequestId?: string | null;
 }
+
+/** A client or a transaction: an audit row can commit with the change it records. */
+export type AuditClient = Pick<PrismaClient, 'auditEvent'>;
 
 export interface AuditQuery {
   from?: Date;
@@ -35,10 +41,16 @@ export interface AuditQuery {
 }
 
 export class AuditLog {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: AuditClient) {}
+
+  /** The same log inside a transaction. */
+  withClient(client: AuditClient): AuditLog {
+    return new AuditLog(client);
+  }
 
   async append(ctx: AuditContext, e: AuditEntry): Promise<void> {
     const p = ctx.principal;
+    const detail = ctx.clientRequestId ? { ...e.detail, clientRequestId: ctx.clientRequestId } : e.detail;
     await this.prisma.auditEvent.create({
       data: {
         requestId: ctx.requestId,
@@ -51,7 +63,7 @@ export class AuditLog {
         caseCode: e.caseCode ?? null,
         target: e.target ?? null,
         outcome: e.outcome,
-        detail: e.detail ? JSON.stringify(e.detail) : null,
+        detail: detail ? JSON.stringify(detail) : null,
       },
     });
   }

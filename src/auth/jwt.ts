@@ -1,7 +1,7 @@
 /**
  * Bearer JWTs from an OpenID Connect provider (Keycloak, ADFS, a ministry IdP …), verified with
  * node:crypto against the provider's JWKS: a local file (air-gapped installs copy it there) or
- * an http(s) URL inside the network. Issuer, audience and JWKS come from config; no discovery
+ * an https URL. Never plain http: whoever can answer that request could sign any token. Issuer, audience and JWKS come from config; no discovery
  * call is made. Only asymmetric algorithms are accepted; `none` and HMAC never.
  *
  * Claims used: `sub` (the actor in the audit log), the role claim (configurable, dotted path,
@@ -15,11 +15,21 @@ import { ApiRole, scopeProblem, type Principal } from './principal';
 export interface JwtConfig {
   issuer: string;
   audience: string;
-  /** Path of a JWKS file, or an http(s) URL serving one. */
+  /** Path of a JWKS file, or an https URL serving one. */
   jwks: string;
   /** Where the role is in the claims; dotted for nested claims. */
   roleClaim: string;
   clockToleranceSeconds?: number;
+}
+
+/** Why a JWKS location is refused, or null: a file path or an https URL. */
+export function jwksLocationProblem(jwks: string): string | null {
+  if (/^https:\/\//i.test(jwks)) return null;
+  // A scheme of two letters or more (a Windows drive letter is a path).
+  if (/^[a-z][a-z0-9+.-]+:/i.test(jwks)) {
+    return `AUTH_JWKS must be an https:// URL or a file path; ${jwks.split(':')[0]}: is refused (whoever can answer a plain request could sign any token)`;
+  }
+  return null;
 }
 
 export class JwtError extends Error {
@@ -65,7 +75,10 @@ export class JwtVerifier {
   constructor(
     private readonly cfg: JwtConfig,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const problem = jwksLocationProblem(cfg.jwks);
+    if (problem) throw new Error(problem);
+  }
 
   async verify(token: string): Promise<Principal> {
     const parts = token.split('.');
@@ -166,7 +179,7 @@ export class JwtVerifier {
   private async fetchKeys() {
     let text: string;
     try {
-      if (/^https?:\/\//i.test(this.cfg.jwks)) {
+      if (/^https:\/\//i.test(this.cfg.jwks)) {
         const res = await fetch(this.cfg.jwks, { signal: AbortSignal.timeout(5000) });
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         text = await res.text();

@@ -61,19 +61,22 @@ test('a key whose staff member is deactivated stops working', async () => {
 test('the audit log answers who did what, with which credential and request id, and can be filtered', async () => {
   const code = uniqueCode();
   const started = await h.call('coordinator', 'POST', '/cases', { body: { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health', personalData: { fullName: 'Audit Person' } }, headers: { 'x-request-id': 'req-audit-000001' } });
-  expect(started.headers['x-request-id']).toBe('req-audit-000001');
+  // The request id is ours; the caller's is kept beside it.
+  const requestId = String(started.headers['x-request-id']);
+  expect(requestId).not.toBe('req-audit-000001');
   await h.call('coordinator', 'GET', `/cases/${code}/personal-data`);
   await h.call('staffHN', 'GET', `/cases/${code}/personal-data`);
   const res = await h.call('admin', 'GET', `/admin/audit?caseCode=${code}`);
   expect(res.status).toBe(200);
   const items = (res.body as { items: { action: string; outcome: string; requestId: string; actor: { type: string; role: string } }[] }).items;
+  // The personal data is written (and audited, in the same transaction) before the journey starts.
   expect(items.map((i) => `${i.action}:${i.outcome}:${i.actor.role}`).reverse()).toEqual([
-    'case.start:ok:coordinator',
     'personal-data.write:ok:coordinator',
+    'case.start:ok:coordinator',
     'personal-data.read:ok:coordinator',
     'access.denied:denied:staff',
   ]);
-  expect(items.at(-1)).toMatchObject({ requestId: 'req-audit-000001', actor: { type: 'api-key' } });
+  expect(items.at(-1)).toMatchObject({ requestId, actor: { type: 'api-key' }, detail: { clientRequestId: 'req-audit-000001' } });
   expect(res.text).not.toContain('Audit Person');
   const reads = await h.call('admin', 'GET', '/admin/audit?action=personal-data.read&limit=1');
   expect((reads.body as { items: unknown[]; nextBefore: number | null }).items).toHaveLength(1);

@@ -1,13 +1,11 @@
 /**
- * OIDC-ready bearer tokens: JWTs checked against a JWKS (a local file, or a URL on 127.0.0.1),
+ * OIDC-ready bearer tokens: JWTs checked against a JWKS (a local file, or an https URL),
  * issuer and audience from config. Key pairs are generated here; nothing touches the network.
  */
-import { createServer, type Server } from 'node:http';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { JwksUnavailableError, JwtError, JwtVerifier } from '../../src/auth/jwt';
 import { createApiHarness, type ApiHarness } from './support/harness';
 
@@ -94,24 +92,21 @@ test.each([
   expect(res.headers['www-authenticate']).toContain('invalid_token');
 });
 
-test('a JWKS served over http (inside the network) works, and a rotated key is picked up', async () => {
-  let keys = [jwk(rsa.publicKey, 'rsa-1', 'RS256')];
-  const server: Server = createServer((_req, res) => res.end(JSON.stringify({ keys })));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    let clock = Date.now();
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
-    const verifier = new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: url, roleClaim: 'role' }, () => clock);
-    await expect(verifier.verify(token(claims(COORDINATOR)))).resolves.toMatchObject({ role: 'coordinator' });
-    keys = [...keys, jwk(ec.publicKey, 'ec-1', 'ES256')];
-    // Within the cooldown an unknown kid is refused without refetching …
-    await expect(verifier.verify(token(claims(COORDINATOR), { alg: 'ES256' }))).rejects.toThrow(JwtError);
-    clock += 31_000;
-    // … after it, the new key is fetched.
-    await expect(verifier.verify(token(claims(COORDINATOR), { alg: 'ES256' }))).resolves.toMatchObject({ role: 'coordinator' });
-  } finally {
-    server.close();
-  }
+test('a rotated key is picked up from the JWKS file; a plain http JWKS is refused', async () => {
+  const rotating = path.join(dir, 'rotating.json');
+  const write = (keys: unknown[]) => fs.writeFileSync(rotating, JSON.stringify({ keys }));
+  write([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+  let clock = Date.now();
+  const verifier = new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: rotating, roleClaim: 'role' }, () => clock);
+  await expect(verifier.verify(token(claims(COORDINATOR)))).resolves.toMatchObject({ role: 'coordinator' });
+  write([jwk(rsa.publicKey, 'rsa-1', 'RS256'), jwk(ec.publicKey, 'ec-1', 'ES256')]);
+  // Within the cooldown an unknown kid is refused without re-reading …
+  await expect(verifier.verify(token(claims(COORDINATOR), { alg: 'ES256' }))).rejects.toThrow(JwtError);
+  clock += 31_000;
+  // … after it, the new key is read.
+  await expect(verifier.verify(token(claims(COORDINATOR), { alg: 'ES256' }))).resolves.toMatchObject({ role: 'coordinator' });
+  // Whoever can answer a plain-http request could sign any token.
+  expect(() => new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: 'http://127.0.0.1:1/jwks', roleClaim: 'role' })).toThrow(/AUTH_JWKS/);
 });
 
 test('an unreachable JWKS is the service’s fault: 503 through the API, JwksUnavailableError below', async () => {

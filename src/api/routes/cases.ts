@@ -66,7 +66,7 @@ function startCase(ctx: ApiContext) {
       const idempotencyKey = idempotencyKeyOf(request);
       await authorizeStart(ctx, request, principal, body.province);
       await assertLeadAgency(ctx, body);
-      const result = await startIdempotently(ctx, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
+      const result = await startIdempotently(ctx, request, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
       await auditStart(ctx, request, body, result.replayed);
       if (!(await firstTasksRecorded(ctx, body.caseCode))) request.log.warn({ caseCode: body.caseCode }, 'journey started, but its first tasks are not recorded yet');
       if (result.replayed) reply.header('idempotent-replayed', 'true');
@@ -119,9 +119,6 @@ async function auditStart(ctx: ApiContext, request: FastifyRequest, body: StartC
     caseCode: body.caseCode,
     detail: { province: body.province, leadAgencyId: body.leadAgencyId, personalData: body.personalData !== undefined, replayed },
   });
-  if (body.personalData && !replayed) {
-    await auditAfter(ctx, request, { action: 'personal-data.write', outcome: 'ok', caseCode: body.caseCode });
-  }
 }
 
 function listCases(ctx: ApiContext) {

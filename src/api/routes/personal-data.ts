@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { PersonalData } from '../../personal-data/schema';
-import { audit, auditAfter, authorizeCase, type ApiContext } from '../context';
+import { audit, auditedWrite, authorizeCase, type ApiContext } from '../context';
 import { Problem } from '../problems';
 import { CaseParams, Notes } from '../schemas';
 
@@ -62,8 +62,7 @@ function putPersonalData(ctx: ApiContext) {
     },
     async ({ request, reply, params, body, principal }) => {
       await authorizeCase(ctx, request, 'personal-data.write', params.code);
-      await ctx.personalData.save(params.code, body, principal.id);
-      await auditAfter(ctx, request, { action: 'personal-data.write', outcome: 'ok', caseCode: params.code });
+      await auditedWrite(ctx, request, { action: 'personal-data.write', outcome: 'ok', caseCode: params.code }, (_tx, store) => store.save(params.code, body, principal.id));
       return reply.code(204).send();
     },
   );
