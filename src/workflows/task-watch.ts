@@ -6,7 +6,7 @@
 import { condition } from '@temporalio/workflow';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import type { EscalationPhase, TaskState } from '../journey/definitions';
-import { escalationOffsetMs, escalationStep } from '../policy/ladder';
+import { escalationOffsetMs, escalationStepFrom } from '../policy/ladder';
 
 export interface WatchHooks {
   escalate(phase: EscalationPhase, level: number, step: EscalationStep): Promise<void>;
@@ -30,8 +30,10 @@ async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHook
     if (wait > 0 && (await condition(moved, wait))) return;
     if (moved()) return;
     // After a long stall (e.g. a deadline counted from the case's opening), go straight to the
-    // step that is due now instead of sending every missed step at once.
+    // step that is due now instead of sending every missed step at once; it tells everyone of
+    // the steps it passed over too.
+    const from = level;
     while (dueAt + escalationOffsetMs(ladder, level + 1) <= Date.now()) level++;
-    await hooks.escalate(phase, level, escalationStep(ladder, level));
+    await hooks.escalate(phase, level, escalationStepFrom(ladder, from, level));
   }
 }
