@@ -1,5 +1,6 @@
 /**
- * Ladder arithmetic: when each step of an escalation ladder fires, and what it sends. Pure, so the workflow's timers and the notifier read the same rules, and
+ * Ladder arithmetic: when each step of an escalation ladder fires, what it sends and when the
+ * ladder falls silent. Pure, so the workflow's timers and the notifier read the same rules, and
  * tests check them without a server.
  */
 import { durationMs } from './duration';
@@ -10,6 +11,11 @@ export function escalationOffsetMs(ladder: EscalationLadder, level: number): num
   const steps = ladder.steps;
   if (level <= steps.length) return durationMs(steps[level - 1]!.after);
   return durationMs(steps[steps.length - 1]!.after) + (level - steps.length) * durationMs(ladder.repeatEvery);
+}
+
+/** The last level that sends anything: the top step and its `maxRepeats` repeats. */
+export function finalLevel(ladder: EscalationLadder): number {
+  return ladder.steps.length + ladder.maxRepeats;
 }
 
 /** The step sent at `level`: past the top of the ladder, the last step again. */

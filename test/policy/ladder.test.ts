@@ -1,6 +1,6 @@
 /** Ladder arithmetic: when each escalation step fires, which step it sends, and when quiet hours no longer hold it. */
 import { loadPolicy } from '../../src/policy';
-import { escalationOffsetMs, escalationStep, escalationStepFrom, isUrgentStep } from '../../src/policy/ladder';
+import { escalationOffsetMs, escalationStep, escalationStepFrom, finalLevel, isUrgentStep } from '../../src/policy/ladder';
 import { EscalationLadder } from '../../src/policy/schema';
 
 const HOUR = 3_600_000;
@@ -44,4 +44,12 @@ test('a step reached by jumping over others tells the people of every step it pa
   // A step reached in its turn, or a repeat after the top, sends its own people only.
   expect(escalationStepFrom(standard!, 3, 3)).toBe(standard!.steps[2]);
   expect(escalationStepFrom(standard!, 5, 6)).toBe(standard!.steps[3]);
+});
+
+test('the top step repeats at most maxRepeats times; a ladder written before the cap gets the default', () => {
+  expect([standard!.maxRepeats, urgent!.maxRepeats]).toEqual([3, 6]);
+  expect([finalLevel(standard!), finalLevel(urgent!)]).toEqual([7, 10]);
+  const old = EscalationLadder.parse({ steps: [{ after: '0s', notify: ['assignee'], channels: ['email'] }], repeatEvery: '1d' });
+  expect(old.maxRepeats).toBe(3);
+  expect(EscalationLadder.safeParse({ ...old, maxRepeats: -1 }).success).toBe(false);
 });

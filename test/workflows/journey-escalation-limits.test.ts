@@ -1,10 +1,13 @@
 /**
  * Escalation at the edges of the ladder, on the time-skipping server with the real activities,
  * SQLite and SMTP (the clocks here run for days, too long for the HTTP API on the dev server): a
- * task that opens already late still reaches its own agency's people.
+ * task that opens already late still reaches its own agency's people, and the top step stops
+ * repeating after the ladder's `maxRepeats` while the task stays overdue for the digest.
  */
-import { completeTaskUpdate, type JourneyState } from '../../src/journey/definitions';
-import { createJourneyHarness, DAY, HOUR, waitForState, type JourneyHarness } from '../support/journey-harness';
+import { completeTaskUpdate, journeyStateQuery, type JourneyState } from '../../src/journey/definitions';
+import { sendDailyDigests } from '../../src/notifications/digest';
+import { mailerFor } from '../support/smtp';
+import { createJourneyHarness, DAY, HOUR, MINUTE, PUBLIC_BASE_URL, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
 
 let h: JourneyHarness;
@@ -50,6 +53,40 @@ test('a verification task that opens already late reaches its own agency’s ass
     // One step, the one due now, sent once to everyone the ladder passed over.
     const levels = await h.db.prisma.notification.findMany({ where: { taskId: police.id }, select: { level: true } });
     expect(new Set(levels.map((l) => l.level)).size).toBe(1);
+    await handle.terminate('test finished');
+  });
+});
+
+test('the top step repeats at most maxRepeats times; the task stays overdue and in the daily digest', async () => {
+  const urgent = h.policy.ladders.urgent!;
+  expect(urgent.maxRepeats).toBe(6);
+  await h.run(async () => {
+    const handle = await h.start('DN-CAP-001');
+    const reception = (await waitForState(handle, (s: JourneyState) => s.tasks.length > 0)).tasks[0]!;
+    const due = Date.parse(reception.acknowledgeDueAt);
+    const top = await emailsOf('dn-health', ['coordinator', 'manager']);
+    const topMails = () => h.inbox.messages.filter((m) => m.subject?.includes('DN-CAP-001') && top.some((e) => recipientsOf(m).includes(e)));
+
+    // The top step at +8h, then six repeats every 4h: the last at +32h.
+    await h.env.sleep(due + 32 * HOUR + MINUTE - (await h.env.currentTimeMs()));
+    await until(() => topMails().length === top.length * 7 || undefined, 'seven rounds of the top step');
+    await h.env.sleep(3 * DAY);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(topMails()).toHaveLength(top.length * 7);
+    expect((await handle.query(journeyStateQuery)).tasks[0]!.escalationLevel).toBe(urgent.steps.length + 6);
+
+    const mailer = mailerFor(h.inbox);
+    try {
+      const report = await sendDailyDigests(
+        { db: h.db, mailer, publicBaseUrl: PUBLIC_BASE_URL, taskTitle: () => ({ vi: 'Tiếp nhận', en: 'Reception' }) },
+        { until: new Date(await h.env.currentTimeMs()).toISOString() },
+      );
+      expect(report.provinces.find((p) => p.province === 'VN-DN')?.stalled).toBeGreaterThanOrEqual(1);
+      const digest = h.inbox.messages.find((m) => m.subject?.startsWith('Tổng hợp ngày') && m.text?.includes('DN-CAP-001'));
+      expect(digest).toBeDefined();
+    } finally {
+      mailer.close();
+    }
     await handle.terminate('test finished');
   });
 });
