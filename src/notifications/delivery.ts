@@ -178,7 +178,8 @@ function render(d: Delivery, person: StaffMember, channel: Channel, about: About
   return smsMessage(deps.sms!, key, address, renderSms(facts, language, deps.smsMaxSegments ?? 2, kind).body, deps.smsStatusCallbackUrl);
 }
 
-function factsFor({ deps, notice }: Delivery, person: StaffMember, channel: Channel, about: About | undefined): MessageFacts | RelayFacts {
+function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined): MessageFacts | RelayFacts {
+  const { deps, notice } = d;
   const { task } = notice;
   const base: MessageFacts = {
     caseCode: notice.caseCode,
@@ -188,6 +189,7 @@ function factsFor({ deps, notice }: Delivery, person: StaffMember, channel: Chan
     dueAt: notice.phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt,
     link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(task.id)}`,
     recipient: person.name,
+    at: d.at.toISOString(),
     // Only someone of the task's agency may acknowledge it, and only while it waits for that.
     ...(channel === 'email' && deps.actionLink && notice.phase === 'acknowledge' && person.agencyId === task.agencyId
       ? { actionLink: deps.actionLink({ action: 'acknowledge', taskId: task.id, staffId: person.id, agencyId: person.agencyId }) }

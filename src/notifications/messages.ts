@@ -18,12 +18,17 @@ const Templates = z.object({
   /** To the next person on the ladder when a recipient could not be reached on any channel. */
   relay: PerLanguage(Template),
   phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
+  /** What an escalation says was missed: not acknowledged, or not done. */
+  missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
+  /** How late, in the largest whole unit: "2 days", "5 hours", "40 minutes". */
+  late: z.record(z.enum(['day', 'days', 'hour', 'hours', 'minute', 'minutes']), PerLanguage(z.string())),
   /** SMS: one line, short phase wording, short time. */
   sms: z.object({
     reminder: PerLanguage(z.string()),
     escalation: PerLanguage(z.string()),
     relay: PerLanguage(z.string()),
     phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
+    missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
   }),
   /** Every failure reason has its wording. */
   reasons: z.record(FailureReason, PerLanguage(z.string())),
@@ -58,16 +63,16 @@ export const messageTemplates = Templates.parse({
   },
   escalation: {
     vi: {
-      subject: 'Cảnh báo mức {level} — hồ sơ {caseCode}: {task} đang quá hạn',
+      subject: 'Quá hạn {late} — hồ sơ {caseCode}: {task} {missed}',
       text:
-        'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam) nhưng chưa được thực hiện.\n' +
-        `Mức leo thang: {level}. Đề nghị đôn đốc xử lý: {link}{actionLine}\n\n${SIGNATURE.vi}`,
+        'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam) nhưng {missed}, đã trễ {late}.\n' +
+        `Đề nghị đôn đốc xử lý: {link}{actionLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
-      subject: 'Escalation level {level} — case {caseCode}: {task} is overdue',
+      subject: 'Overdue {late} — case {caseCode}: {task} {missed}',
       text:
-        'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time) and has not been.\n' +
-        `Escalation level: {level}. Please make sure it is acted on: {link}{actionLine}\n\n${SIGNATURE.en}`,
+        'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time) and is {missed}: {late} late.\n' +
+        `Please make sure it is acted on: {link}{actionLine}\n\n${SIGNATURE.en}`,
     },
   },
   relay: {
@@ -90,14 +95,26 @@ export const messageTemplates = Templates.parse({
     acknowledge: { vi: 'cần được xác nhận tiếp nhận', en: 'had to be acknowledged' },
     complete: { vi: 'cần được hoàn thành', en: 'had to be completed' },
   },
+  missed: {
+    acknowledge: { vi: 'chưa được xác nhận tiếp nhận', en: 'not acknowledged' },
+    complete: { vi: 'chưa được hoàn thành', en: 'not done' },
+  },
+  late: {
+    day: { vi: '{n} ngày', en: '{n} day' },
+    days: { vi: '{n} ngày', en: '{n} days' },
+    hour: { vi: '{n} giờ', en: '{n} hour' },
+    hours: { vi: '{n} giờ', en: '{n} hours' },
+    minute: { vi: '{n} phút', en: '{n} minute' },
+    minutes: { vi: '{n} phút', en: '{n} minutes' },
+  },
   sms: {
     reminder: {
       vi: 'Đồng Hành: hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}. {link}',
       en: 'Dong Hanh: case {caseCode}, task "{task}" {phase} by {dueAt}. {link}',
     },
     escalation: {
-      vi: 'Đồng Hành, cảnh báo mức {level}: hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}, đã quá hạn. {link}',
-      en: 'Dong Hanh level {level} alert: case {caseCode}, task "{task}" {phase} by {dueAt} is overdue. {link}',
+      vi: 'Đồng Hành, quá hạn: hồ sơ {caseCode}, việc "{task}" {missed}, trễ {late} (hạn {dueAt}). {link}',
+      en: 'Dong Hanh overdue: case {caseCode}, task "{task}" {missed}, {late} late (due {dueAt}). {link}',
     },
     relay: {
       vi: 'Đồng Hành: không liên lạc được {unreachable} ({reasons}) về hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}. {link}',
@@ -106,6 +123,10 @@ export const messageTemplates = Templates.parse({
     phase: {
       acknowledge: { vi: 'cần xác nhận', en: 'to acknowledge' },
       complete: { vi: 'cần hoàn thành', en: 'to complete' },
+    },
+    missed: {
+      acknowledge: { vi: 'chưa xác nhận', en: 'not acknowledged' },
+      complete: { vi: 'chưa hoàn thành', en: 'not done' },
     },
   },
   reasons: {
@@ -166,6 +187,8 @@ export interface MessageFacts {
   dueAt: string;
   link: string;
   recipient: string;
+  /** When the step fired: how late the task is is counted to it. Default: now. */
+  at?: string;
   /** Email only: a signed one-click acknowledge link for this recipient (src/auth/action-links.ts). */
   actionLink?: string;
 }
@@ -189,6 +212,8 @@ function values(facts: MessageFacts | RelayFacts, language: Language, sms: boole
     caseCode: facts.caseCode,
     task: facts.task[language],
     phase: phases[facts.phase]![language],
+    missed: (sms ? messageTemplates.sms.missed : messageTemplates.missed)[facts.phase]![language],
+    late: lateness(facts.dueAt, facts.at, language),
     level: String(facts.level),
     dueAt: sms ? formatShortTime(facts.dueAt) : formatLocalTime(facts.dueAt, language),
     link: facts.link,
@@ -196,6 +221,16 @@ function values(facts: MessageFacts | RelayFacts, language: Language, sms: boole
     actionLine: !sms && facts.actionLink ? fill(messageTemplates.actionLine[language], { actionLink: facts.actionLink }) : '',
     ...('unreachable' in facts ? { unreachable: facts.unreachable, reasons: reasonText(facts.reasons, language) } : {}),
   };
+}
+
+const MINUTE_MS = 60_000;
+
+/** "2 days", "5 hours", "40 minutes" (whole units, rounded down) from the deadline to `at`. */
+export function lateness(dueAt: string, at: string | undefined, language: Language): string {
+  const minutes = Math.max(0, Math.floor(((at ? Date.parse(at) : Date.now()) - Date.parse(dueAt)) / MINUTE_MS));
+  const [n, unit] = minutes >= 1440 ? [Math.floor(minutes / 1440), 'day'] : minutes >= 60 ? [Math.floor(minutes / 60), 'hour'] : [minutes, 'minute'];
+  const key = (n === 1 ? unit : `${unit}s`) as keyof typeof messageTemplates.late;
+  return fill(messageTemplates.late[key]![language], { n: String(n) });
 }
 
 /** An email's subject and plain text (the HTML part is made from the text). */

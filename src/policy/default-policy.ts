@@ -14,6 +14,8 @@ const standard = {
     { after: '3d', notify: ['coordinator', 'manager'], channels: ['email', 'sms'], urgent: true },
   ],
   repeatEvery: '1d',
+  // Three more days of daily reminders at the top; by then the digest carries it.
+  maxRepeats: 3,
 } satisfies z.input<typeof EscalationLadder>;
 
 /** For the first days, when the person's safety is most at risk: SMS too, and never held for quiet hours. */
@@ -25,6 +27,8 @@ const urgent = {
     { after: '8h', notify: ['coordinator', 'manager'], channels: ['email', 'sms'], urgent: true },
   ],
   repeatEvery: '4h',
+  // One more day at the top, every 4 hours, day and night; then the digest carries it.
+  maxRepeats: 6,
 } satisfies z.input<typeof EscalationLadder>;
 
 type TaskInput = z.input<typeof TaskPolicy>;

@@ -32,7 +32,7 @@ export function scaledPolicy(policy: JourneyPolicy, factor: number, suffix: stri
     ladders: Object.fromEntries(
       Object.entries(policy.ladders).map(([name, ladder]) => [
         name,
-        { repeatEvery: scale(ladder.repeatEvery), steps: ladder.steps.map((s) => ({ ...s, after: scale(s.after) })) },
+        { ...ladder, repeatEvery: scale(ladder.repeatEvery), steps: ladder.steps.map((s) => ({ ...s, after: scale(s.after) })) },
       ]),
     ),
     transferAcceptance: deadlines(policy.transferAcceptance),

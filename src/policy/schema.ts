@@ -32,6 +32,12 @@ export const EscalationLadder = z
     steps: z.array(EscalationStep).min(1),
     /** After the last step, repeat it this often until the task moves on. */
     repeatEvery: PositiveDuration,
+    /**
+     * How many times the last step repeats; then the ladder falls silent, and the task, still
+     * overdue, is left to the daily digest and the managers' view. The default lets policies
+     * written before this field existed parse.
+     */
+    maxRepeats: z.number().int().min(0).max(100).default(3),
   })
   .refine(
     (l) => l.steps.every((s, i) => i === 0 || durationMs(s.after) > durationMs(l.steps[i - 1]!.after)),

@@ -25,12 +25,15 @@ export class Notifier {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Steps with a wake-up for the end of quiet hours already pending. */
   private readonly waiting = new Set<string>();
+  /** Each step as it fired (a late step tells the people of the steps it passed over too), for its fallback. */
+  private readonly fired = new Map<string, EscalationStep>();
 
   constructor(private readonly j: NotifierJourney) {}
 
   /** Sends ladder step `level` of `task` now; recipients in quiet hours get it when their quiet hours end. */
   async escalate(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep): Promise<void> {
     const notice = this.notice(task, phase, level, step);
+    this.fired.set(stepKey(notice), step);
     const report = await this.send(notice);
     if (report?.deferUntil) void this.resendAt(notice, report.deferUntil);
   }
@@ -39,7 +42,8 @@ export class Notifier {
   failed(signal: NotificationFailed): void {
     const task = this.j.state.tasks.find((t) => t.id === signal.taskId);
     if (!task || !this.j.active) return;
-    const notice = this.notice(task, signal.phase, signal.level, escalationStep(this.j.ladderOf(task), signal.level));
+    const fired = this.fired.get(stepKeyPrefix({ task, phase: signal.phase, level: signal.level }));
+    const notice = this.notice(task, signal.phase, signal.level, fired ?? escalationStep(this.j.ladderOf(task), signal.level));
     // A message of an earlier plan of the task (before a reassignment or extension) needs no fallback.
     if (!signal.notificationId.startsWith(stepKeyPrefix(notice)) || this.settled(notice)) return;
     void this.send(notice).then(async (report) => {

@@ -3,10 +3,13 @@
  * climb its escalation ladder at the times the policy gives. A new deadline or assignee
  * (extension, reassignment, a declined referral, a transfer) starts the climb over.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import type { EscalationPhase, TaskState } from '../journey/definitions';
-import { escalationOffsetMs, escalationStep } from '../policy/ladder';
+import { escalationOffsetMs, escalationStepFrom, finalLevel } from '../policy/ladder';
+
+/** Journeys recorded before the ladder had a cap repeat as they did; new ones stop at `finalLevel`. */
+const REPEAT_CAP = 'ladder-max-repeats';
 
 export interface WatchHooks {
   escalate(phase: EscalationPhase, level: number, step: EscalationStep): Promise<void>;
@@ -25,13 +28,22 @@ export async function watchTask(task: TaskState, ladder: () => EscalationLadder,
 
 async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHooks, phase: EscalationPhase, moved: () => boolean) {
   const dueAt = Date.parse(phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt);
+  // Asked only once the cap is reached, so histories that never got there replay unchanged.
+  const capped = (level: number) => level >= finalLevel(ladder) && patched(REPEAT_CAP);
   for (let level = 1; !moved(); level++) {
+    // Past the cap the ladder is silent; the task stays overdue for the digest and the managers' view.
+    if (capped(level - 1)) {
+      await condition(moved);
+      return;
+    }
     const wait = dueAt + escalationOffsetMs(ladder, level) - Date.now();
     if (wait > 0 && (await condition(moved, wait))) return;
     if (moved()) return;
     // After a long stall (e.g. a deadline counted from the case's opening), go straight to the
-    // step that is due now instead of sending every missed step at once.
-    while (dueAt + escalationOffsetMs(ladder, level + 1) <= Date.now()) level++;
-    await hooks.escalate(phase, level, escalationStep(ladder, level));
+    // step that is due now instead of sending every missed step at once; it tells everyone of
+    // the steps it passed over too.
+    const from = level;
+    while (dueAt + escalationOffsetMs(ladder, level + 1) <= Date.now() && !capped(level)) level++;
+    await hooks.escalate(phase, level, escalationStepFrom(ladder, from, level));
   }
 }

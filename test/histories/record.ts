@@ -3,6 +3,10 @@
  * test (test/workflows/replay.test.ts). Run `npm run histories:record` after a change that is
  * meant to alter workflow histories, and commit the files together with the `patched()` guard
  * that keeps the old ones replaying (see README, "Changing the workflow safely").
+ *
+ * top-step-repeats.json is not recorded here: it is a reception task left three days on the
+ * urgent ladder, recorded before ladders had `maxRepeats` (the top step repeating past it), and
+ * keeps the `patched()` guard of the cap in src/workflows/task-watch.ts honest. Keep it as it is.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -62,20 +62,20 @@ test('email and SMS reach each person in their own language, and a second run se
   expect(first).toMatchObject({ sent: 4, alreadySent: 0, failed: [], relayed: [] });
 
   const [vi] = mailTo('t1-worker@donghanh.local');
-  expect(vi!.subject).toBe('Cảnh báo mức 2 — hồ sơ DN-N4-0001: Tiếp nhận và hỗ trợ khẩn cấp đang quá hạn');
+  expect(vi!.subject).toBe('Quá hạn 1 phút — hồ sơ DN-N4-0001: Tiếp nhận và hỗ trợ khẩn cấp chưa được xác nhận tiếp nhận');
   expect(vi!.text).toContain('Kính gửi Nguyễn Thị Lan');
   expect(vi!.text).toContain('https://dong-hanh.example.gov.vn/tasks/DN-N4-0001%2Freception');
   expect(vi!.html).toContain('<a href="https://dong-hanh.example.gov.vn/tasks/DN-N4-0001%2Freception">');
   expect(vi!.messageId).toBe(messageIdFor(notificationId(step, 'email', 't1-worker'), MAIL_FROM));
   const [en] = mailTo('t1-boss@donghanh.local');
-  expect(en!.subject).toBe('Escalation level 2 — case DN-N4-0001: Reception and immediate support is overdue');
+  expect(en!.subject).toBe('Overdue 1 minute — case DN-N4-0001: Reception and immediate support not acknowledged');
 
   const [viSms] = smsTo('+84911000101');
   expect(viSms).toMatchObject({ from: SMS_FROM });
-  expect(viSms!.body).toMatch(/^Dong Hanh, canh bao muc 2: ho so DN-N4-0001, viec "Tiep nhan va ho tro khan cap" can xac nhan truoc \d\d:\d\d \d\d\/\d\d/);
+  expect(viSms!.body).toMatch(/^Dong Hanh, qua han: ho so DN-N4-0001, viec "Tiep nhan va ho tro khan cap" chua xac nhan, tre 1 phut \(han \d\d:\d\d \d\d\/\d\d\)/);
   expect(viSms!.numSegments).toBeLessThanOrEqual(2);
   const [enSms] = smsTo('+84911000102');
-  expect(enSms!.body).toContain('Dong Hanh level 2 alert: case DN-N4-0001, task "Reception and immediate support" to acknowledge by');
+  expect(enSms!.body).toContain('Dong Hanh overdue: case DN-N4-0001, task "Reception and immediate support" not acknowledged, 1 minute late (due');
   expect(enSms!.encoding).toBe('GSM-7');
   expect(await row(notificationId(step, 'sms', 't1-worker'))).toMatchObject({ status: 'sent', providerId: viSms!.sid, phase: 'acknowledge', attempts: 1 });
 

@@ -46,7 +46,7 @@ describe('SMS', () => {
 
     const long = renderSms(facts(tasks[0]!.title, 2), 'vi', 2, 'escalation');
     expect(long).toMatchObject({ encoding: 'GSM-7', folded: true });
-    expect(long.body).toContain('Dong Hanh, canh bao muc 2: ho so DN-2026-0001');
+    expect(long.body).toContain('Dong Hanh, qua han: ho so DN-2026-0001');
     expect(renderSms(facts(tasks[0]!.title, 2), 'vi', 4, 'escalation')).toMatchObject({ encoding: 'UCS-2', folded: false });
   });
 
@@ -95,6 +95,31 @@ describe('email', () => {
     expect(digest.text).toContain('- DN-1: Tiếp nhận — cần được xác nhận tiếp nhận trước 17:00 28/11/26, mức 2. http://h/t/1');
     expect(digest.text).toContain('- DN-1: Tiếp nhận — mức 2, 3 tin nhắn');
     expect(digest.text).toContain('Không liên lạc được:\n- không có');
+  });
+});
+
+describe('escalations', () => {
+  const due = '2026-11-29T14:30:00Z';
+  const escalation = (phase: 'acknowledge' | 'complete', at: string, level = 70) => ({ ...facts({ vi: 'Tiếp nhận', en: 'Reception' }, level), phase, dueAt: due, at });
+
+  test.each([
+    ['acknowledge', '2026-12-01T15:00:00Z', 'vi', 'Quá hạn 2 ngày — hồ sơ DN-2026-0001: Tiếp nhận chưa được xác nhận tiếp nhận', 'nhưng chưa được xác nhận tiếp nhận, đã trễ 2 ngày.'],
+    ['complete', '2026-11-29T19:45:00Z', 'vi', 'Quá hạn 5 giờ — hồ sơ DN-2026-0001: Tiếp nhận chưa được hoàn thành', 'nhưng chưa được hoàn thành, đã trễ 5 giờ.'],
+    ['acknowledge', '2026-11-30T14:30:00Z', 'en', 'Overdue 1 day — case DN-2026-0001: Reception not acknowledged', 'and is not acknowledged: 1 day late.'],
+    ['complete', '2026-11-29T15:10:00Z', 'en', 'Overdue 40 minutes — case DN-2026-0001: Reception not done', 'and is not done: 40 minutes late.'],
+  ] as const)('an email says what was missed (%s) and how late, never a level', (phase, at, language, subject, line) => {
+    const m = renderMessage(escalation(phase, at), language, 'escalation');
+    expect(m.subject).toBe(subject);
+    expect(m.text).toContain(line);
+    expect(`${m.subject}\n${m.text}`).not.toMatch(/70|level|mức/i);
+  });
+
+  test('an SMS says it too, within its budget', () => {
+    const vi = renderSms({ ...escalation('acknowledge', '2026-12-01T15:00:00Z'), link: 'http://h/t/1' }, 'vi', 2, 'escalation');
+    expect(vi.body).toBe('Đồng Hành, quá hạn: hồ sơ DN-2026-0001, việc "Tiếp nhận" chưa xác nhận, trễ 2 ngày (hạn 21:30 29/11). http://h/t/1');
+    const en = renderSms(escalation('complete', '2026-11-29T19:45:00Z'), 'en', 2, 'escalation');
+    expect(en.body).toBe(`Dong Hanh overdue: case DN-2026-0001, task "Reception" not done, 5 hours late (due 21:30 29/11). ${LINK}`);
+    expect(`${vi.body}${en.body}`).not.toMatch(/70|level|mức/i);
   });
 });
 

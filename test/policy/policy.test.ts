@@ -82,9 +82,9 @@ describe('messages', () => {
     expect(m.text).not.toMatch(/\{\w+\}/);
   });
 
-  test('an escalation in English names its level', () => {
-    const m = renderMessage({ ...facts, level: 3, phase: 'complete' }, 'en');
-    expect(m.subject).toBe('Escalation level 3 — case DN-2026-0001: Reception is overdue');
+  test('an escalation in English says what was missed and how late', () => {
+    const m = renderMessage({ ...facts, level: 3, phase: 'complete', at: '2026-12-01T15:00:00Z' }, 'en');
+    expect(m.subject).toBe('Overdue 2 days — case DN-2026-0001: Reception not done');
     expect(m.text).toContain('had to be completed by');
   });
 });
