@@ -2,6 +2,8 @@
  * All configuration, read from the environment and validated once. Every other module takes
  * the parsed `Config` (or a part of it) as an argument instead of reading process.env.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -120,7 +122,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       from: e.MAIL_FROM,
       catcherWebPort: e.MAILDEV_WEB_PORT,
     },
-    notifications: notificationConfig(e),
+    notifications: notificationConfig(e, dataDir),
     access: accessConfig(e, dataDir),
     journeyPolicy: e.JOURNEY_POLICY,
     /** The Đà Nẵng demo directory, seeded into an empty database: by default only for the local setup. */
@@ -131,16 +133,36 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 
 export type Config = ReturnType<typeof parseConfig>;
 
-/** Fixed, obviously fake credentials shared by the app and the local SMS gateway it starts. */
+/** The local SMS gateway's account: an obviously fake SID; its token is random per install (below). */
 export const LOCAL_SMS_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
-export const LOCAL_SMS_AUTH_TOKEN = 'local-sms-gateway-token';
 
-function notificationConfig(e: z.infer<typeof EnvSchema>) {
+/**
+ * The local SMS gateway's auth token, generated once into DATA_DIR (0600) and shared by the app,
+ * its workers and the gateway src/local/start.ts runs. A published fixed token would let anyone
+ * sign status callbacks (fake "undelivered" reports) to any install that left TWILIO_* unset.
+ */
+export function localSmsAuthToken(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const token = randomBytes(32).toString('base64url');
+  try {
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    return token;
+  } catch (error) {
+    // Another process of this install was first: use its token.
+    if ((error as { code?: string }).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw error;
+  }
+}
+
+function notificationConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
   const embedded = e.TWILIO_BASE_URL === undefined;
   if (!embedded && (e.TWILIO_ACCOUNT_SID === undefined || e.TWILIO_AUTH_TOKEN === undefined)) {
     throw new ConfigError('Invalid configuration:\n  TWILIO_BASE_URL is set, so TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required');
   }
   const [start, end] = e.QUIET_HOURS === 'off' ? [] : e.QUIET_HOURS.split('-');
+  const localTokenFile = path.join(dataDir, 'local-sms-token');
+  let localToken: string | undefined;
   return {
     sms: {
       /** No TWILIO_BASE_URL means: run the local Twilio-compatible gateway (127.0.0.1) and send to it. */
@@ -148,7 +170,11 @@ function notificationConfig(e: z.infer<typeof EnvSchema>) {
       baseUrl: e.TWILIO_BASE_URL ?? `http://127.0.0.1:${e.SMS_GATEWAY_PORT}`,
       gatewayPort: e.SMS_GATEWAY_PORT,
       accountSid: e.TWILIO_ACCOUNT_SID ?? LOCAL_SMS_ACCOUNT_SID,
-      authToken: e.TWILIO_AUTH_TOKEN ?? LOCAL_SMS_AUTH_TOKEN,
+      /** Read (or generated) only when used, so parsing the config writes nothing. */
+      get authToken(): string {
+        return e.TWILIO_AUTH_TOKEN ?? (localToken ??= localSmsAuthToken(localTokenFile));
+      },
+      localTokenFile: embedded ? localTokenFile : null,
       from: e.TWILIO_FROM,
       maxSegments: e.SMS_MAX_SEGMENTS,
     },

@@ -55,7 +55,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     db,
     logger: log,
     security,
-    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl },
+    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute },
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());
