@@ -73,6 +73,8 @@ const EnvSchema = z.object({
 
   JOURNEY_POLICY: z.enum(['default', 'demo']).default('default'),
   DEMO_DATA: flag.optional(),
+  /** Allow demo keys, demo data and the local SMS gateway on an API_HOST other than loopback. */
+  ALLOW_DEMO_ON_NETWORK: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -88,7 +90,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const e = result.data;
   const dataDir = path.resolve(e.DATA_DIR);
-  return Object.freeze({
+  const cfg = buildConfig(e, dataDir);
+  return Object.freeze({ ...cfg, demoOnNetwork: checkDemoOnNetwork(e, cfg) });
+}
+
+function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
+  return {
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, 'dong-hanh.db')}`,
     temporal: {
@@ -128,7 +135,35 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     /** The Đà Nẵng demo directory, seeded into an empty database: by default only for the local setup. */
     demoData: e.DEMO_DATA ?? e.TEMPORAL_ADDRESS === undefined,
     logLevel: e.LOG_LEVEL,
-  });
+  };
+}
+
+/** Loopback names and addresses: only this machine can reach an API bound to them. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Demo keys (published roles in a file), demo data and the local SMS gateway (which nobody
+ * receives) are for one machine. On an API reachable from the network they need an explicit yes;
+ * the names of what is on then (for a start-up warning) are returned.
+ */
+function checkDemoOnNetwork(e: z.infer<typeof EnvSchema>, cfg: ReturnType<typeof buildConfig>): string[] {
+  if (isLoopbackHost(cfg.api.host)) return [];
+  const on = [
+    cfg.access.devKeys && 'demo API keys (API_DEV_KEYS)',
+    cfg.demoData && 'demo data (DEMO_DATA)',
+    cfg.notifications.sms.embedded && 'the local SMS gateway (TWILIO_BASE_URL unset)',
+  ].filter((what): what is string => Boolean(what));
+  if (on.length && !e.ALLOW_DEMO_ON_NETWORK) {
+    throw new ConfigError(
+      `Invalid configuration:\n  API_HOST=${cfg.api.host} is not a loopback address, but ${on.join(', ')} ${on.length > 1 ? 'are' : 'is'} on. ` +
+        'Set API_DEV_KEYS=false and DEMO_DATA=false and configure TWILIO_BASE_URL, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, ' +
+        'or set ALLOW_DEMO_ON_NETWORK=true to expose the demo to the network on purpose',
+    );
+  }
+  return on;
 }
 
 export type Config = ReturnType<typeof parseConfig>;

@@ -29,6 +29,9 @@ export interface Service {
 
 /** The secrets the API needs, checked (or, locally, generated) before anything starts. */
 export function prepareSecurity(cfg: Config, log: Logger): Security {
+  if (cfg.demoOnNetwork.length) {
+    log.warn({ apiHost: cfg.api.host, demo: cfg.demoOnNetwork }, `ALLOW_DEMO_ON_NETWORK=true: ${cfg.demoOnNetwork.join(', ')} reachable from the network on ${cfg.api.host}`);
+  }
   const { security, generatedFile } = securityFromConfig(cfg.access, cfg.api.publicBaseUrl);
   if (generatedFile) log.warn({ file: generatedFile }, 'using locally generated API secrets (set PERSONAL_DATA_KEYS and ACTION_LINK_SECRET outside the local setup)');
   return security;
