@@ -2,6 +2,8 @@
  * All configuration, read from the environment and validated once. Every other module takes
  * the parsed `Config` (or a part of it) as an argument instead of reading process.env.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { jwksLocationProblem } from './auth/jwt';
@@ -72,6 +74,8 @@ const EnvSchema = z.object({
 
   JOURNEY_POLICY: z.enum(['default', 'demo']).default('default'),
   DEMO_DATA: flag.optional(),
+  /** Allow demo keys, demo data and the local SMS gateway on an API_HOST other than loopback. */
+  ALLOW_DEMO_ON_NETWORK: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -87,7 +91,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const e = result.data;
   const dataDir = path.resolve(e.DATA_DIR);
-  return Object.freeze({
+  const cfg = buildConfig(e, dataDir);
+  return Object.freeze({ ...cfg, demoOnNetwork: checkDemoOnNetwork(e, cfg) });
+}
+
+function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
+  return {
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, 'dong-hanh.db')}`,
     temporal: {
@@ -121,27 +130,75 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       from: e.MAIL_FROM,
       catcherWebPort: e.MAILDEV_WEB_PORT,
     },
-    notifications: notificationConfig(e),
+    notifications: notificationConfig(e, dataDir),
     access: accessConfig(e, dataDir),
     journeyPolicy: e.JOURNEY_POLICY,
     /** The Đà Nẵng demo directory, seeded into an empty database: by default only for the local setup. */
     demoData: e.DEMO_DATA ?? e.TEMPORAL_ADDRESS === undefined,
     logLevel: e.LOG_LEVEL,
-  });
+  };
+}
+
+/** Loopback names and addresses: only this machine can reach an API bound to them. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Demo keys (published roles in a file), demo data and the local SMS gateway (which nobody
+ * receives) are for one machine. On an API reachable from the network they need an explicit yes;
+ * the names of what is on then (for a start-up warning) are returned.
+ */
+function checkDemoOnNetwork(e: z.infer<typeof EnvSchema>, cfg: ReturnType<typeof buildConfig>): string[] {
+  if (isLoopbackHost(cfg.api.host)) return [];
+  const on = [
+    cfg.access.devKeys && 'demo API keys (API_DEV_KEYS)',
+    cfg.demoData && 'demo data (DEMO_DATA)',
+    cfg.notifications.sms.embedded && 'the local SMS gateway (TWILIO_BASE_URL unset)',
+  ].filter((what): what is string => Boolean(what));
+  if (on.length && !e.ALLOW_DEMO_ON_NETWORK) {
+    throw new ConfigError(
+      `Invalid configuration:\n  API_HOST=${cfg.api.host} is not a loopback address, but ${on.join(', ')} ${on.length > 1 ? 'are' : 'is'} on. ` +
+        'Set API_DEV_KEYS=false and DEMO_DATA=false and configure TWILIO_BASE_URL, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, ' +
+        'or set ALLOW_DEMO_ON_NETWORK=true to expose the demo to the network on purpose',
+    );
+  }
+  return on;
 }
 
 export type Config = ReturnType<typeof parseConfig>;
 
-/** Fixed, obviously fake credentials shared by the app and the local SMS gateway it starts. */
+/** The local SMS gateway's account: an obviously fake SID; its token is random per install (below). */
 export const LOCAL_SMS_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
-export const LOCAL_SMS_AUTH_TOKEN = 'local-sms-gateway-token';
 
-function notificationConfig(e: z.infer<typeof EnvSchema>) {
+/**
+ * The local SMS gateway's auth token, generated once into DATA_DIR (0600) and shared by the app,
+ * its workers and the gateway src/local/start.ts runs. A published fixed token would let anyone
+ * sign status callbacks (fake "undelivered" reports) to any install that left TWILIO_* unset.
+ */
+export function localSmsAuthToken(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const token = randomBytes(32).toString('base64url');
+  try {
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    return token;
+  } catch (error) {
+    // Another process of this install was first: use its token.
+    if ((error as { code?: string }).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw error;
+  }
+}
+
+function notificationConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
   const embedded = e.TWILIO_BASE_URL === undefined;
   if (!embedded && (e.TWILIO_ACCOUNT_SID === undefined || e.TWILIO_AUTH_TOKEN === undefined)) {
     throw new ConfigError('Invalid configuration:\n  TWILIO_BASE_URL is set, so TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required');
   }
   const [start, end] = e.QUIET_HOURS === 'off' ? [] : e.QUIET_HOURS.split('-');
+  const localTokenFile = path.join(dataDir, 'local-sms-token');
+  let localToken: string | undefined;
   return {
     sms: {
       /** No TWILIO_BASE_URL means: run the local Twilio-compatible gateway (127.0.0.1) and send to it. */
@@ -149,7 +206,11 @@ function notificationConfig(e: z.infer<typeof EnvSchema>) {
       baseUrl: e.TWILIO_BASE_URL ?? `http://127.0.0.1:${e.SMS_GATEWAY_PORT}`,
       gatewayPort: e.SMS_GATEWAY_PORT,
       accountSid: e.TWILIO_ACCOUNT_SID ?? LOCAL_SMS_ACCOUNT_SID,
-      authToken: e.TWILIO_AUTH_TOKEN ?? LOCAL_SMS_AUTH_TOKEN,
+      /** Read (or generated) only when used, so parsing the config writes nothing. */
+      get authToken(): string {
+        return e.TWILIO_AUTH_TOKEN ?? (localToken ??= localSmsAuthToken(localTokenFile));
+      },
+      localTokenFile: embedded ? localTokenFile : null,
       from: e.TWILIO_FROM,
       maxSegments: e.SMS_MAX_SEGMENTS,
     },

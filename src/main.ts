@@ -29,6 +29,9 @@ export interface Service {
 
 /** The secrets the API needs, checked (or, locally, generated) before anything starts. */
 export function prepareSecurity(cfg: Config, log: Logger): Security {
+  if (cfg.demoOnNetwork.length) {
+    log.warn({ apiHost: cfg.api.host, demo: cfg.demoOnNetwork }, `ALLOW_DEMO_ON_NETWORK=true: ${cfg.demoOnNetwork.join(', ')} reachable from the network on ${cfg.api.host}`);
+  }
   const { security, generatedFile } = securityFromConfig(cfg.access, cfg.api.publicBaseUrl);
   if (generatedFile) log.warn({ file: generatedFile }, 'using locally generated API secrets (set PERSONAL_DATA_KEYS and ACTION_LINK_SECRET outside the local setup)');
   return security;
@@ -55,7 +58,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     db,
     logger: log,
     security,
-    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl },
+    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute },
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());

@@ -47,8 +47,9 @@ export async function ensureDevKeys(prisma: PrismaClient, file: string): Promise
     ),
     admin: await make('admin', 'Demo administrator', {}),
   };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // a file that was there keeps its mode otherwise
   return { file, created: true, keys };
 }
 

@@ -95,7 +95,7 @@ export function actionLinksFromConfig(access: Config['access'], publicBaseUrl: s
 function loadOrCreateLocalSecrets(file: string): { personalDataKeys: string; actionLinkSecret: string } {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as { personalDataKeys: string; actionLinkSecret: string };
   const secrets = { personalDataKeys: generateKeySpec('local1'), actionLinkSecret: randomBytes(32).toString('base64url') };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }

@@ -27,7 +27,13 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
  * for the connections the Prisma adapter opens later.
  */
 export function openSqliteFile(file: string): SqliteConnection {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The database holds case data: only the service's user may read it (SQLite gives its -wal and
+  // -shm files the database file's mode).
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    fs.chmodSync(file, 0o600);
+  }
   const Driver = require('better-sqlite3') as SqliteDriver;
   const db = new Driver(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   try {

@@ -4,6 +4,7 @@
  * catcher, SMS gateway) start first, then the service itself (src/main.ts). Ctrl-C stops
  * everything in reverse order.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
@@ -68,6 +69,8 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined)
 void launch(async (cfg, log, life) => {
   // Fail before starting anything when the API's port is taken or a secret is missing.
   await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+  // Secrets, keys and case data go here: only the service's user may look inside.
+  fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
   const service = await runService(cfg, log, life, security);

@@ -54,7 +54,7 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(cfg.port), '--namespace', cfg.namespace];
   args.push(...(headless ? ['--headless'] : ['--ui-port', String(cfg.uiPort), '--ui-disable-news-fetch']));
   if (dbFile) {
-    mkdirSync(path.dirname(path.resolve(dbFile)), { recursive: true });
+    mkdirSync(path.dirname(path.resolve(dbFile)), { recursive: true, mode: 0o700 });
     args.push('--db-filename', path.resolve(dbFile));
   }
   // --ui-disable-news-fetch (above): the UI must not call out to the internet (air-gapped target).

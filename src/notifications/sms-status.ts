@@ -22,13 +22,19 @@ export interface AppliedStatus {
   notification?: { id: string; taskId: string; phase: string | null; level: number; channel: string; recipientId: string; workflowId: string };
   changed: boolean;
   /**
-   * The report says undelivered/failed and the row now says failed: the workflow should fall back.
-   * Also true for a repeated report, so a callback retried after a failed signal signals again
-   * (the workflow's re-run of the step is idempotent).
+   * This report turned the row into a failed one: the workflow should fall back. False for a
+   * repeated report, so a replayed callback never signals the journey again (a caller that could
+   * not tell the journey undoes the change with `undoSmsStatus`, so the provider's retry does).
    */
   failed: boolean;
   reason?: string;
+  /** The row as it was before this report changed it (for `undoSmsStatus`). */
+  before?: Pick<Row, 'status' | 'providerStatus' | 'error' | 'errorCode' | 'sentAt' | 'deliveredAt' | 'updatedAt'>;
+  /** The row's status fields as this report left them. */
+  after?: { status: string; providerStatus: string };
 }
+
+type Row = NonNullable<Awaited<ReturnType<Database['prisma']['notification']['findUnique']>>>;
 
 const RANK: Record<string, number> = { accepted: 1, queued: 1, sending: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3 };
 const FINAL = new Set(['delivered', 'undelivered', 'failed']);
@@ -46,7 +52,7 @@ export async function applySmsStatus(db: Database, report: SmsStatusReport): Pro
     const reason = failed ? undeliveredReason(report.status, report.errorCode) : undefined;
     const current = row.providerStatus ?? '';
     if (FINAL.has(current) || (RANK[report.status] ?? 0) < (RANK[current] ?? 0)) {
-      return { notification, changed: false, failed: failed && current === report.status && row.status === 'failed', reason };
+      return { notification, changed: false, failed: false, reason };
     }
 
     const now = new Date();
@@ -64,7 +70,17 @@ export async function applySmsStatus(db: Database, report: SmsStatusReport): Pro
         ...(failed ? { error: `${reason}: ${report.status}${report.errorCode ? ` (${report.errorCode})` : ''}`, errorCode: report.errorCode ? String(report.errorCode) : null } : {}),
       },
     });
-    if (count === 1) return { notification, changed: true, failed, reason };
+    if (count === 1) {
+      const { error, errorCode, sentAt, deliveredAt, updatedAt } = row;
+      const before = { status: row.status, providerStatus: row.providerStatus, error, errorCode, sentAt, deliveredAt, updatedAt };
+      return { notification, changed: true, failed, reason, before, after: { status, providerStatus: report.status } };
+    }
   }
   throw new Error(`SMS status for ${report.sid} kept racing with other updates`);
+}
+
+/** Puts a row back as it was before `applied` (if nothing changed it since), so the report can be applied again. */
+export async function undoSmsStatus(db: Database, applied: AppliedStatus): Promise<void> {
+  if (!applied.changed || !applied.notification || !applied.before || !applied.after) return;
+  await db.prisma.notification.updateMany({ where: { id: applied.notification.id, ...applied.after }, data: applied.before });
 }

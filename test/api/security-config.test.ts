@@ -9,6 +9,8 @@ import { ActionLinks } from '../../src/auth/action-links';
 import { verifyApiKey } from '../../src/auth/api-keys';
 import { ensureDevKeys } from '../../src/auth/dev-keys';
 import { MissingSecretsError, securityFromConfig } from '../../src/auth/security';
+import { openDatabase } from '../../src/db/client';
+import { prepareSecurity } from '../../src/main';
 import { ConfigError, parseConfig } from '../../src/config';
 import { createLogger, REDACTED_FIELDS } from '../../src/logger';
 import { PersonalData } from '../../src/personal-data/schema';
@@ -135,6 +137,49 @@ test('npm start: one working demo key per role in dev-keys.json (0600), reused o
   expect((await h.call(first.keys.admin, 'GET', '/admin/api-keys')).status).toBe(200);
   const second = await ensureDevKeys(h.db.prisma, file);
   expect(second).toMatchObject({ created: false, keys: first.keys });
+});
+
+test('the data dir is created 0700; the SQLite database, dev keys and local secrets in it are 0600', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-modes-'));
+  try {
+    const dataDir = path.join(root, 'data');
+    const db = openDatabase(`file:${path.join(dataDir, 'dong-hanh.db')}`);
+    await db.prisma.$queryRawUnsafe('SELECT 1');
+    await db.close();
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+    for (const f of fs.readdirSync(dataDir)) expect([f, fs.statSync(path.join(dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);
+
+    const keysDir = path.join(root, 'keys');
+    const keysFile = path.join(keysDir, 'dev-keys.json');
+    await ensureDevKeys(h.db.prisma, keysFile);
+    expect(fs.statSync(keysDir).mode & 0o777).toBe(0o700);
+    // A keys file left readable by others (from an older version) is made private when rewritten.
+    fs.rmSync(keysFile);
+    fs.writeFileSync(keysFile, '{}', { mode: 0o644 });
+    await ensureDevKeys(h.db.prisma, keysFile);
+    expect(fs.statSync(keysFile).mode & 0o777).toBe(0o600);
+
+    const secretsDir = path.join(root, 'secrets');
+    const generated = securityFromConfig(parseConfig({ DATA_DIR: secretsDir }).access, 'http://x').generatedFile!;
+    expect(fs.statSync(secretsDir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(generated).mode & 0o777).toBe(0o600);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('demo settings on a network-facing API_HOST, explicitly allowed, are warned about at start-up', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-net-'));
+  try {
+    const lines: string[] = [];
+    const log = createLogger('info', 'start-up-test', { write: (l: string) => void lines.push(l) });
+    prepareSecurity(parseConfig({ DATA_DIR: dir, API_HOST: '0.0.0.0', ALLOW_DEMO_ON_NETWORK: 'true' }), log);
+    const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => /ALLOW_DEMO_ON_NETWORK/.test(l.msg));
+    expect(warning).toMatchObject({ level: 40 });
+    expect(warning!.msg).toMatch(/demo API keys.*demo data.*local SMS gateway.*0\.0\.0\.0/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the logger redacts every personal-data field, as a second line of defence', () => {

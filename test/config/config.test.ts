@@ -19,3 +19,29 @@ test('every invalid setting is named at once', () => {
   expect(invalid).toThrow(ConfigError);
   expect(invalid).toThrow(/API_PORT: .*\n.*JOURNEY_POLICY: /s);
 });
+
+describe('an API reachable from the network', () => {
+  const production = {
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    TWILIO_BASE_URL: 'https://api.twilio.com',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 't',
+  };
+
+  test('refuses demo keys, demo data and the local SMS gateway, naming the variables', () => {
+    const start = () => parseConfig({ API_HOST: '0.0.0.0' });
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(/API_HOST=0\.0\.0\.0 is not a loopback address.*API_DEV_KEYS.*DEMO_DATA.*TWILIO_BASE_URL.*ALLOW_DEMO_ON_NETWORK=true/s);
+    expect(() => parseConfig({ ...production, API_HOST: '10.0.0.5', DEMO_DATA: 'true' })).toThrow(/demo data \(DEMO_DATA\) is on/);
+    expect(() => parseConfig({ ...production, API_HOST: '10.0.0.5', API_DEV_KEYS: 'true' })).toThrow(/API_DEV_KEYS/);
+    const { TWILIO_BASE_URL: _, ...noTwilio } = production;
+    expect(() => parseConfig({ ...noTwilio, API_HOST: '10.0.0.5' })).toThrow(/local SMS gateway/);
+  });
+
+  test('runs without them, or with them when explicitly allowed (then says so)', () => {
+    expect(parseConfig({ ...production, API_HOST: '0.0.0.0' }).demoOnNetwork).toEqual([]);
+    const allowed = parseConfig({ API_HOST: '0.0.0.0', ALLOW_DEMO_ON_NETWORK: 'true' });
+    expect(allowed.demoOnNetwork).toEqual(['demo API keys (API_DEV_KEYS)', 'demo data (DEMO_DATA)', 'the local SMS gateway (TWILIO_BASE_URL unset)']);
+    for (const host of ['127.0.0.1', '127.0.1.1', 'localhost', '::1', '[::1]']) expect(parseConfig({ API_HOST: host }).demoOnNetwork).toEqual([]);
+  });
+});

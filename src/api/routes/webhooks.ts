@@ -3,14 +3,16 @@
  * but every request must carry a valid X-Twilio-Signature (HMAC-SHA1 of the exact public URL plus
  * the sorted form fields, keyed with the auth token): a missing or wrong one is a 403 and changes
  * nothing. A valid report updates the notification log; one that turns a sent SMS into an
- * undelivered one signals the journey, which falls back to email or to the next person.
+ * undelivered one signals the journey, which falls back to email or to the next person. A replayed
+ * report changes nothing and signals nothing. Each client address has a rate, as API callers do.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { applySmsStatus, SMS_STATUS_PATH } from '../../notifications/sms-status';
+import { RateLimiter } from '../../auth/rate-limit';
+import { applySmsStatus, SMS_STATUS_PATH, undoSmsStatus } from '../../notifications/sms-status';
 import { notificationFailedSignal, type EscalationPhase } from '../../journey/definitions';
 import { Problem, sendProblem } from '../problems';
 
@@ -23,7 +25,11 @@ export interface SmsStatusDeps {
   authToken: string;
   /** The public origin Twilio posts to (config api.publicBaseUrl): signatures cover the exact URL. */
   publicBaseUrl: string;
+  /** Callbacks per minute per client address (default 600). */
+  rateLimitPerMinute?: number;
 }
+
+const DEFAULT_RATE_PER_MINUTE = 600;
 
 const StatusForm = z.object({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/),
@@ -35,7 +41,15 @@ type StatusRequest = FastifyRequest<{ Querystring: { n?: string }; Body: Record<
 type Applied = Awaited<ReturnType<typeof applySmsStatus>>;
 
 export function smsStatusRoutes(app: FastifyInstance, deps: SmsStatusDeps) {
+  const limiter = new RateLimiter(deps.rateLimitPerMinute ?? DEFAULT_RATE_PER_MINUTE);
   void app.register(async (scope) => {
+    // Before the body is read: a flood costs the flooder, not the database or the journeys.
+    scope.addHook('onRequest', async (request) => {
+      const rate = limiter.take(`ip:${request.ip}`);
+      if (!rate.allowed) {
+        throw new Problem(429, 'rate-limited', `too many requests; retry in ${rate.retryAfterSeconds} s`, undefined, { 'retry-after': String(rate.retryAfterSeconds) });
+      }
+    });
     // Twilio posts forms; the rest of the API takes JSON only.
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) => {
       const params: Record<string, string> = {};
@@ -63,6 +77,8 @@ async function smsStatus(deps: SmsStatusDeps, request: StatusRequest, reply: Fas
   });
   request.log.info({ notification: applied.notification?.id, status: form.data.MessageStatus, changed: applied.changed }, 'SMS status');
   if (!(await tellJourney(deps, request, applied))) {
+    // Undone, so the provider's retry of this callback is a change again and tells the journey then.
+    await undoSmsStatus(deps.db, applied);
     return sendProblem(request, reply, new Problem(503, 'service-unavailable', 'The status was recorded but the journey could not be told; retry'));
   }
   return reply.code(204).send();

@@ -113,6 +113,8 @@ export interface HarnessOptions {
    * starts a journey goes without: the file's own harness has the file's worker.
    */
   worker?: boolean;
+  /** Serve POST /webhooks/sms-status, checking signatures with this token (against PUBLIC_BASE_URL). */
+  smsStatus?: { authToken: string; rateLimitPerMinute?: number };
 }
 
 const YEAR = 365 * 86_400_000;
@@ -147,7 +149,8 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
   const listen = async (temporal: Client) => {
-    const app = buildApi({ temporal, taskQueue, policy, db, logger, security });
+    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL };
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, ...(smsStatus ? { smsStatus } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
     await app.listen({ host: '127.0.0.1', port: 0 });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
