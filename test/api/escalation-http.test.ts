@@ -109,15 +109,20 @@ test('the top step repeats at most maxRepeats times; then nothing more is sent a
   expect(verify).toMatchObject({ agencyId: 'dn-health', status: 'open' });
   expect(verify.assigneeId).toMatch(/^dn-health-caseworker-\d$/);
 
-  // Assignee, supervisor, focal point, then the top step and its two repeats to the coordinator and the manager.
-  const expected = [mail(verify.assigneeId!), mail('dn-health-supervisor-1'), mail('dn-health-focal_point-1'), ...LEAD, ...LEAD, ...LEAD].sort();
+  // Assignee, supervisor, focal point once each, then the top step and at most its two repeats to
+  // the coordinator and the manager (a worker that falls behind may skip a repeat, never add one).
   const finalLevel = steps.length + MAX_REPEATS;
-  await until(() => mailedAbout(code, VERIFY_TITLE).length >= expected.length, () => `the ladder and its repeats; got ${JSON.stringify(mailedAbout(code, VERIFY_TITLE))}`, 30_000);
   await waitForCase<State>(h, code, (s) => s.tasks.find((t) => t.key === 'verify-initial-information')!.escalationLevel === finalLevel);
+  const topSent = async () => (await h.db.prisma.notification.count({ where: { taskId: verify.id, level: finalLevel, status: 'sent' } })) === LEAD.length;
+  for (let i = 0; i < 200 && !(await topSent()); i++) await sleep(100);
+  await sleep(500);
+  const atCap = mailedAbout(code, VERIFY_TITLE);
+  expect(atCap.filter((to) => !LEAD.includes(to))).toEqual([mail(verify.assigneeId!), mail('dn-health-focal_point-1'), mail('dn-health-supervisor-1')].sort());
+  for (const lead of LEAD) expect(atCap.filter((to) => to === lead).length).toBeGreaterThanOrEqual(1);
+  for (const lead of LEAD) expect(atCap.filter((to) => to === lead).length).toBeLessThanOrEqual(1 + MAX_REPEATS);
   // Three more repeat periods past the cap: had the ladder gone on, three more rounds would have come.
-  const lastDue = Date.parse(verify.acknowledgeDueAt) + 3_000 + MAX_REPEATS * REPEAT_MS;
-  await sleep(Math.max(0, lastDue + 3 * REPEAT_MS + 500 - Date.now()));
-  expect(mailedAbout(code, VERIFY_TITLE)).toEqual(expected);
+  await sleep(3 * REPEAT_MS + 500);
+  expect(mailedAbout(code, VERIFY_TITLE)).toEqual(atCap);
   const rows = await h.db.prisma.notification.findMany({ where: { taskId: verify.id }, select: { level: true } });
   expect(Math.max(...rows.map((r) => r.level))).toBe(finalLevel);
 
