@@ -47,23 +47,6 @@ export async function startIdempotently(ctx: ApiContext, request: FastifyRequest
   }
 }
 
-/** How long `POST /cases` waits for the journey's first tasks before answering anyway. */
-const FIRST_TASKS_WAIT_MS = 10_000;
-
-/**
- * Waits until the journey's first tasks are in the database, so that whatever the caller does
- * next with the answer (acknowledge the reception task, list their tasks) finds them. True when
- * they are; false after FIRST_TASKS_WAIT_MS (the journey has started all the same, e.g. while
- * no worker runs).
- */
-export async function firstTasksRecorded(ctx: ApiContext, caseCode: string): Promise<boolean> {
-  const deadline = Date.now() + FIRST_TASKS_WAIT_MS;
-  while ((await ctx.db.prisma.task.count({ where: { caseCode } })) === 0) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
-}
 
 /** The recorded request this one repeats, if any; a key or case code used for another request is a 409. */
 async function priorRequest(ctx: ApiContext, body: StartCase, fingerprint: string, idempotencyKey: string | undefined): Promise<CaseRequest | null> {

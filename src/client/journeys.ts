@@ -2,7 +2,7 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { JourneyPolicy } from '../policy/schema';
 import { CaseCode, LeadAgency, Province, Stage } from '../temporal/search-attributes';
-import { JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, OpenCase } from '../journey/definitions';
+import { firstTasksRecordedUpdate, JOURNEY_WORKFLOW, journeyStateQuery, journeyWorkflowId, OpenCase } from '../journey/definitions';
 
 /**
  * Starts a case's journey. `startToken` (random) goes in the memo, so a retried request can tell
@@ -36,4 +36,20 @@ export function journeyHandle(client: Client, caseCode: string) {
 
 export function queryJourney(client: Client, caseCode: string) {
   return journeyHandle(client, caseCode).query(journeyStateQuery);
+}
+
+/**
+ * Waits until the journey's first tasks are in the database (the journey says so), so whatever
+ * the caller does next finds them. False after `timeoutMs` or when the journey cannot answer
+ * (no worker running, journey already over): it has started all the same.
+ */
+export async function firstTasksRecorded(client: Client, caseCode: string, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const answered = journeyHandle(client, caseCode).executeUpdate(firstTasksRecordedUpdate).then(() => true, () => false);
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -168,6 +168,8 @@ export const withdrawConsentUpdate = defineUpdate<JourneyState['consent'], [With
 export const closeCaseUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [CloseCase]>('closeCase');
 export const changePolicyUpdate = defineUpdate<JourneyState['policy'], [ChangePolicy]>('changePolicy');
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
+/** Answers once the journey's first tasks are in the database, so a start can answer when they can be acted on. */
+export const firstTasksRecordedUpdate = defineUpdate<void, []>('firstTasksRecorded');
 
 /** Reasons an update is refused; the API turns these `type`s into 4xx answers. */
 export const TaskRejection = {

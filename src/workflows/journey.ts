@@ -3,11 +3,11 @@
  * each stage opens its tasks, every task climbs its escalation ladder until it is done, and the
  * stage ends when all are. Deterministic and free of I/O: every effect goes through an activity.
  */
-import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
 import { JourneyPolicy, type StagePolicy } from '../policy/schema';
 import { EscalationLevel, LeadAgency, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
-import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from '../journey/definitions';
+import { firstTasksRecordedUpdate, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
 import { activities } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
@@ -21,6 +21,9 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
   registerStaffActions(j, { sync, watch, publish: () => publish(j) });
+  let firstTasksRecorded = Boolean(input.resume);
+  setHandler(firstTasksRecordedUpdate, () => condition(() => firstTasksRecorded || !j.active));
+  const recorded = () => void (firstTasksRecorded = true);
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
   if (!input.resume) await sync();
@@ -32,8 +35,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
     if (wait > 0 && (await condition(() => !j.active, wait))) break;
     const roundStartedAt = Date.now();
-    await runStage(j, stage, position.round, sync, watch);
-    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch);
+    await runStage(j, stage, position.round, sync, watch, recorded);
+    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded);
     if (!j.active) break;
 
     if (stage.repeat && position.round + 1 < stage.repeat.times) {
@@ -53,7 +56,7 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   return j.state;
 }
 
-async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>) {
+async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
   j.startStage(stage, round);
   const tasks: TaskState[] = [];
   for (const policy of j.tasksToOpen(stage)) {
@@ -63,6 +66,7 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   }
   publish(j);
   await sync();
+  recorded();
   await Promise.all(tasks.map(watch));
 }
 

@@ -11,13 +11,16 @@ import { decide, provincesOf } from '../../auth/matrix';
 import type { Principal } from '../../auth/principal';
 import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
-import { queryJourney } from '../../client/journeys';
+import { firstTasksRecorded, queryJourney } from '../../client/journeys';
 import { caseFromRecords } from '../case-records';
-import { CaseCodeTaken, caseCodeUnavailable, firstTasksRecorded, startIdempotently, StartCase } from '../case-start';
+import { CaseCodeTaken, caseCodeUnavailable, startIdempotently, StartCase } from '../case-start';
 import { audit, auditAfter, authorizeCase, resolveCase, withJourney, type ApiContext } from '../context';
 import { Problem } from '../problems';
 import { q } from '../routing';
 import { CaseList, CaseParams, CaseStarted, CaseView } from '../schemas';
+
+/** How long `POST /cases` waits for the journey's first tasks before answering anyway. */
+const FIRST_TASKS_WAIT_MS = 10_000;
 
 const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, '8–128 letters, digits or "_", ".", ":", "-"');
 
@@ -68,7 +71,7 @@ function startCase(ctx: ApiContext) {
       await assertLeadAgency(ctx, body);
       const result = await startIdempotently(ctx, request, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
       await auditStart(ctx, request, body, result.replayed);
-      if (!(await firstTasksRecorded(ctx, body.caseCode))) request.log.warn({ caseCode: body.caseCode }, 'journey started, but its first tasks are not recorded yet');
+      if (!(await firstTasksRecorded(ctx.temporal, body.caseCode, FIRST_TASKS_WAIT_MS))) request.log.warn({ caseCode: body.caseCode }, 'journey started, but its first tasks are not recorded yet');
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
       return reply.code(201).header('location', `/cases/${body.caseCode}`).send(result.body);
