@@ -16,7 +16,7 @@ import { createActivities } from '../../../src/activities';
 import { createApiKey } from '../../../src/auth/api-keys';
 import type { JwtConfig } from '../../../src/auth/jwt';
 import { createSecurity, type Security } from '../../../src/auth/security';
-import { journeyHandle, startJourney } from '../../../src/client/journeys';
+import { firstTasksRecorded, journeyHandle, startJourney } from '../../../src/client/journeys';
 import { buildApi } from '../../../src/api/server';
 import type { Database } from '../../../src/db/client';
 import type { ProvinceCode } from '../../../src/domain/provinces';
@@ -242,6 +242,8 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
       const code = o.code ?? uniqueCode(province === 'VN-DN' ? 'DN' : province.slice(3));
       const handle = await startJourney(env.client, taskQueue, JOURNEY_POLICY, { caseCode: code, province, leadAgencyId: o.leadAgencyId ?? 'dn-health' });
       opened.push(code);
+      // As POST /cases does: the journey's first tasks are recorded before anyone acts on them.
+      await firstTasksRecorded(env.client, code, 10_000);
       const stage = o.stage ?? 'reception';
       if (stage !== 'reception') await advanceTo(handle, stage, o.plan);
       await settled(code, (s) => s.stage === stage && hasOpenTasks(s));
