@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { jwksLocationProblem } from './auth/jwt';
+import { loadPolicy } from './policy';
+import { POLICY_FILE, PolicyFileError } from './policy/file';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const flag = z
@@ -72,7 +74,11 @@ const EnvSchema = z.object({
   PERSONAL_DATA_KEYS: z.string().min(1).optional(),
   PERSONAL_DATA_KEY_ID: z.string().min(1).optional(),
 
-  JOURNEY_POLICY: z.enum(['default', 'demo']).default('default'),
+  /** "default", "demo", or the path of a YAML or JSON policy file (checked at start, every mistake with its line). */
+  JOURNEY_POLICY: z
+    .string()
+    .refine((v) => v === 'default' || v === 'demo' || POLICY_FILE.test(v), '"default", "demo", or the path of a .yaml, .yml or .json policy file')
+    .default('default'),
   DEMO_DATA: flag.optional(),
   /** Allow demo keys, demo data and the local SMS gateway on an API_HOST other than loopback. */
   ALLOW_DEMO_ON_NETWORK: flag.default(false),
@@ -132,11 +138,23 @@ function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
     },
     notifications: notificationConfig(e, dataDir),
     access: accessConfig(e, dataDir),
-    journeyPolicy: e.JOURNEY_POLICY,
+    /** The setting: "default", "demo" or the policy file's absolute path. */
+    journeyPolicy: e.JOURNEY_POLICY === 'default' || e.JOURNEY_POLICY === 'demo' ? e.JOURNEY_POLICY : path.resolve(e.JOURNEY_POLICY),
+    /** The policy new journeys start with, read and validated once, here. */
+    policy: journeyPolicy(e.JOURNEY_POLICY),
     /** The Đà Nẵng demo directory, seeded into an empty database: by default only for the local setup. */
     demoData: e.DEMO_DATA ?? e.TEMPORAL_ADDRESS === undefined,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function journeyPolicy(setting: string) {
+  try {
+    return loadPolicy(setting);
+  } catch (error) {
+    if (error instanceof PolicyFileError) throw new ConfigError(`Invalid configuration:\n  JOURNEY_POLICY: ${error.message.replace(/\n/g, '\n  ')}`);
+    throw error;
+  }
 }
 
 /** Loopback names and addresses: only this machine can reach an API bound to them. */

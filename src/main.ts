@@ -16,7 +16,6 @@ import { seedDemoData } from './db/seed';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { ensureDigestSchedule } from './notifications/digest-schedule';
-import { loadPolicy } from './policy';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer, type Mailer } from './transports/email';
@@ -54,7 +53,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
   const api = buildApi({
     temporal: client,
     taskQueue: cfg.temporal.taskQueue,
-    policy: loadPolicy(cfg.journeyPolicy),
+    policy: cfg.policy,
     db,
     logger: log,
     security,

@@ -2,14 +2,13 @@
 import type { ActivityDeps } from '.';
 import type { ActionLinks } from '../auth/action-links';
 import type { Config } from '../config';
-import { loadPolicy } from '../policy';
 import { taskPolicyOf } from '../policy/tasks';
 import { createSmsSender } from '../transports/sms';
 import { SMS_STATUS_PATH } from '../notifications/sms-status';
 
 export function notificationDeps(cfg: Config, actionLinks?: ActionLinks): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
   const n = cfg.notifications;
-  const policy = loadPolicy(cfg.journeyPolicy);
+  const policy = cfg.policy;
   return {
     sms: createSmsSender(n.sms),
     mailFrom: cfg.mail.from,

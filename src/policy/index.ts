@@ -4,6 +4,7 @@
  */
 import { defaultPolicy } from './default-policy';
 import { durationMs, formatDuration } from './duration';
+import { POLICY_FILE, readPolicyFile } from './file';
 import { JourneyPolicy } from './schema';
 
 export * from './schema';
@@ -12,7 +13,12 @@ export * from './schema';
 const DEMO_SCALE = 1 / 1440;
 const DEMO_MINIMUM_MS = 5_000;
 
-export function loadPolicy(name: 'default' | 'demo'): JourneyPolicy {
+/** The built-in policy of that name, or the policy in a YAML or JSON file (throws PolicyFileError listing every mistake). */
+export function loadPolicy(name: 'default' | 'demo' | (string & {})): JourneyPolicy {
+  if (name !== 'default' && name !== 'demo') {
+    if (!POLICY_FILE.test(name)) throw new Error(`a journey policy is "default", "demo" or a .yaml, .yml or .json file, not "${name}"`);
+    return readPolicyFile(name);
+  }
   const policy = JourneyPolicy.parse(defaultPolicy);
   return name === 'demo' ? scaledPolicy(policy, DEMO_SCALE, 'demo') : policy;
 }
