@@ -118,3 +118,25 @@ test('the figures follow the tags of the policy, so a changed procedure keeps co
   expect(indicatorDefinitions(policy).supported).toContain('"medical-care"');
   expect(indicatorDefinitions(policy).verified).not.toContain('police-verification');
 });
+
+test('a policy file that renames the tagged tasks keeps the figures right', async () => {
+  const fs = await import('node:fs');
+  const { parsePolicyText } = await import('../../src/policy/file');
+  const text = fs
+    .readFileSync(`${__dirname}/../../policies/default.yaml`, 'utf8')
+    .replace('- key: verify-initial-information', '- key: xac-minh-ban-dau')
+    .replace('- key: police-verification', '- key: cong-an-xac-minh');
+  const parsed = parsePolicyText(text);
+  if (!('policy' in parsed)) throw new Error(JSON.stringify(parsed.problems));
+  // F (Hà Nội): both renamed verification tasks done in April; the old keys count for nothing now.
+  await seedCase('IND-F', 'VN-HN', 'hn-health', '2025-04-03T03:00:00Z');
+  await seedTask('IND-F', 'xac-minh-ban-dau', 'initial-verification', 'hn-health', '2025-04-04T03:00:00Z');
+  await seedTask('IND-F', 'cong-an-xac-minh', 'initial-verification', 'hn-health', '2025-04-05T03:00:00Z');
+  await seedTask('IND-F', 'verify-initial-information', 'initial-verification', 'hn-health', null);
+  const [from, to] = periodBounds('2025-04');
+  const counts = await computeIndicators({ db: h.db, policy: parsed.policy } as ApiContext, ['VN-HN', 'VN-DN'], from, to);
+  expect(counts.get('VN-HN')).toEqual({ received: 1, verified: 1, identified: 0, supported: 0, reintegrated: 0 });
+  // Đà Nẵng's cases were recorded under the old keys: none of them counts as verified under the renamed procedure.
+  expect(counts.get('VN-DN')?.verified).toBe(0);
+  expect(indicatorDefinitions(parsed.policy).verified).toContain('"xac-minh-ban-dau", "cong-an-xac-minh"');
+});
