@@ -18,6 +18,9 @@ export interface TaskLinkRequest {
   taskId: string;
   staffId: string;
   agencyId: string;
+  /** The task's agency and assignee now. */
+  taskAgencyId: string;
+  assigneeId: string | null;
   /** When the message was decided (the workflow's clock): the link lasts the configured lifetime from then. */
   at: Date;
 }
@@ -44,7 +47,7 @@ export class TaskLinks {
   async issue(prisma: Pick<PrismaClient, 'taskLink'>, r: TaskLinkRequest): Promise<string> {
     const id = this.idFor(r.key);
     const expiresAt = new Date(r.at.getTime() + this.opts.ttlMs);
-    await prisma.taskLink.upsert({ where: { id }, create: { id, taskId: r.taskId, staffId: r.staffId, agencyId: r.agencyId, expiresAt }, update: {} });
+    await prisma.taskLink.upsert({ where: { id }, create: { id, taskId: r.taskId, staffId: r.staffId, agencyId: r.agencyId, taskAgencyId: r.taskAgencyId, assigneeId: r.assigneeId, expiresAt }, update: {} });
     return `${this.opts.publicBaseUrl.replace(/\/$/, '')}/t/${id}`;
   }
 

@@ -40,7 +40,7 @@ export interface DeliveryDeps {
 
 export type TaskLinkIssuer = (
   prisma: Pick<PrismaClient, 'taskLink'>,
-  request: { key: string; taskId: string; staffId: string; agencyId: string; at: Date },
+  request: { key: string; taskId: string; staffId: string; agencyId: string; taskAgencyId: string; assigneeId: string | null; at: Date },
 ) => Promise<string>;
 
 /** One delivery of one step, shared by its steps below. */
@@ -193,7 +193,15 @@ function render(d: Delivery, person: StaffMember, channel: Channel, about: About
 async function taskLinkFor(d: Delivery, person: StaffMember, key: string): Promise<string> {
   const { deps, notice } = d;
   if (!deps.taskLink) return `${deps.publicBaseUrl}/tasks/${encodeURIComponent(notice.task.id)}`;
-  return deps.taskLink(deps.db.prisma, { key, taskId: notice.task.id, staffId: person.id, agencyId: person.agencyId, at: d.at });
+  return deps.taskLink(deps.db.prisma, {
+    key,
+    taskId: notice.task.id,
+    staffId: person.id,
+    agencyId: person.agencyId,
+    taskAgencyId: notice.task.agencyId,
+    assigneeId: notice.task.assigneeId,
+    at: d.at,
+  });
 }
 
 function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, link: string): MessageFacts | RelayFacts {

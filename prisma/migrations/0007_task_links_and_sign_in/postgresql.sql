@@ -5,6 +5,8 @@ CREATE TABLE "TaskLink" (
     "taskId" TEXT NOT NULL,
     "staffId" TEXT NOT NULL,
     "agencyId" TEXT NOT NULL,
+    "taskAgencyId" TEXT NOT NULL,
+    "assigneeId" TEXT,
     "expiresAt" TIMESTAMP(3) NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 

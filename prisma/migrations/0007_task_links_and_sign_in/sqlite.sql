@@ -5,6 +5,8 @@ CREATE TABLE "TaskLink" (
     "taskId" TEXT NOT NULL,
     "staffId" TEXT NOT NULL,
     "agencyId" TEXT NOT NULL,
+    "taskAgencyId" TEXT NOT NULL,
+    "assigneeId" TEXT,
     "expiresAt" DATETIME NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
