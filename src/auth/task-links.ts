@@ -37,6 +37,11 @@ export class TaskLinks {
     this.formKey = deriveKey(secret, 'page-forms');
   }
 
+  /** Cookies of the task pages are Secure when the service is reached over https. */
+  get secureCookies(): boolean {
+    return this.opts.publicBaseUrl.startsWith('https:');
+  }
+
   idFor(key: string): string {
     const mac = createHmac('sha256', this.idKey).update(key).digest();
     // 10 of 62 symbols ≈ 59 bits; the modulo bias of a byte over 62 does not help a guesser.
