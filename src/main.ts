@@ -76,7 +76,7 @@ async function openData(cfg: Config, log: Logger, life: Lifecycle) {
 
 async function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security }) {
   const connection = await connectWorkerConnection(cfg.temporal);
-  const activityDeps = { db: deps.db, mailer: deps.mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks) };
+  const activityDeps = { db: deps.db, mailer: deps.mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
   const worker = await createJourneyWorker(cfg.temporal, connection, activityDeps);
   const running = worker.run();
   life.onStop('worker', async () => {

@@ -11,7 +11,7 @@ import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
 import { notificationDeps } from './activities/from-config';
-import { actionLinksFromConfig } from './auth/security';
+import { actionLinksFromConfig, taskLinksFromConfig } from './auth/security';
 
 export async function createJourneyWorker(
   temporal: Config['temporal'],
@@ -37,7 +37,7 @@ async function main() {
   const db = openDatabase(cfg.databaseUrl);
   const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
   const connection = await connectWorkerConnection(cfg.temporal);
-  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, cfg.api.publicBaseUrl)) });
+  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, cfg.api.publicBaseUrl), taskLinksFromConfig(cfg.access, cfg.api.publicBaseUrl)) });
   log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace }, 'worker running');
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is handed back

@@ -1,12 +1,13 @@
 /** The notification part of the activities' dependencies, from configuration (main.ts and worker.ts). */
 import type { ActivityDeps } from '.';
 import type { ActionLinks } from '../auth/action-links';
+import type { TaskLinks } from '../auth/task-links';
 import type { Config } from '../config';
 import { taskPolicyOf } from '../policy/tasks';
 import { createSmsSender } from '../transports/sms';
 import { SMS_STATUS_PATH } from '../notifications/sms-status';
 
-export function notificationDeps(cfg: Config, actionLinks?: ActionLinks): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
+export function notificationDeps(cfg: Config, actionLinks?: ActionLinks, taskLinks?: TaskLinks): Omit<ActivityDeps, 'db' | 'mailer' | 'publicBaseUrl'> {
   const n = cfg.notifications;
   const policy = cfg.policy;
   return {
@@ -17,5 +18,6 @@ export function notificationDeps(cfg: Config, actionLinks?: ActionLinks): Omit<A
     smsMaxSegments: n.sms.maxSegments,
     taskTitle: (key) => taskPolicyOf(policy, key)?.title ?? { vi: key, en: key },
     actionLink: actionLinks && ((request) => actionLinks.sign(request).url),
+    taskLink: taskLinks && ((prisma, request) => taskLinks.issue(prisma, request)),
   };
 }

@@ -1,5 +1,6 @@
 /** Activities: thin adapters over the database and the transports, built from their dependencies. */
 import type { Database } from '../db/client';
+import type { TaskLinkIssuer } from '../notifications/delivery';
 import type { QuietHours } from '../notifications/quiet-hours';
 import type { Channel } from '../policy/schema';
 import type { Mailer } from '../transports/email';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   taskTitle?: (key: string) => { vi: string; en: string };
   /** Signs one-click acknowledge links for emails (src/auth/action-links.ts); none when absent. */
   actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
+  /** Records a short task link for one recipient (src/auth/task-links.ts); messages link to /tasks/… when absent. */
+  taskLink?: TaskLinkIssuer;
   /** Test hook only: runs between a provider's acceptance and the record of it. */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }

@@ -4,6 +4,7 @@
  * staff member is the caller's (API key or token), never a field the caller may choose.
  */
 import type { UpdateDefinition } from '@temporalio/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { AuditEntry } from '../audit/audit-log';
 import type { Permission } from '../auth/matrix';
@@ -57,6 +58,21 @@ function actionRoute<B extends z.ZodType>(spec: ActionSpec<B, unknown, unknown>)
       422: { description: 'The journey refused the action (wrong outcome, extension too long, …)' },
     },
   };
+}
+
+/**
+ * The same action for a caller of a task page (src/api/routes/task-links.ts, inbox.ts): their
+ * principal is on the request already; the body is what their form said, checked by the spec.
+ */
+export function runTaskAction<B extends z.ZodType, R, A>(
+  ctx: ApiContext,
+  spec: ActionSpec<B, R, A>,
+  page: { request: FastifyRequest; reply: FastifyReply },
+  task: { caseCode: string; taskKey: string },
+  body: z.output<B>,
+) {
+  const input = { ...page, params: { code: task.caseCode, taskKey: task.taskKey }, query: undefined as never, body, principal: page.request.principal! };
+  return runAction(ctx, spec, input);
 }
 
 async function runAction<B extends z.ZodType, R, A>(ctx: ApiContext, spec: ActionSpec<B, R, A>, input: Input<ActionParams, never, z.output<B>>) {

@@ -50,7 +50,7 @@ export function linkProblem(status: number, type: keyof typeof MESSAGES): Proble
 
 /** Problems on link pages are pages too, unless the client asked for JSON. */
 export function sendLinkPage(request: FastifyRequest, reply: FastifyReply, problem: Problem): boolean {
-  if (wantsJson(request) || !request.url.startsWith('/actions/')) return false;
+  if (wantsJson(request) || !isPageUrl(request.url)) return false;
   const known = (MESSAGES as Partial<Record<ProblemType, Bilingual>>)[problem.type];
   const text = known ?? { vi: 'Không thể thực hiện thao tác.', en: 'The action could not be done.' };
   const detail = known ? '' : `<p><small>${esc(problem.detail)}</small></p>`;
@@ -58,6 +58,9 @@ export function sendLinkPage(request: FastifyRequest, reply: FastifyReply, probl
   void html(reply, problem.status, `<h1>${esc(text.vi)}<br><small>${esc(text.en)}</small></h1>${detail}`);
   return true;
 }
+
+/** The pages people open in a browser: their problems are pages too. */
+const isPageUrl = (url: string) => url.startsWith('/actions/') || url.startsWith('/t/') || url === '/inbox' || url.startsWith('/inbox/') || url.startsWith('/inbox?');
 
 export function wantsJson(request: FastifyRequest): boolean {
   const accept = String(request.headers.accept ?? '');
@@ -103,7 +106,8 @@ const label = (outcome: string) => outcome.replace(/_/g, ' ');
 const vietnamTime = (epochSeconds: number, locale: string) =>
   new Intl.DateTimeFormat(locale, { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' }).format(new Date(epochSeconds * 1000));
 
-function html(reply: FastifyReply, status: number, body: string) {
+/** A page of ours: phone-sized, no script, forms only to ourselves. */
+export function html(reply: FastifyReply, status: number, body: string) {
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
@@ -113,6 +117,8 @@ function html(reply: FastifyReply, status: number, body: string) {
 <meta name="robots" content="noindex"><title>Đồng Hành</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h1{font-size:1.3rem}small{color:#555}button{display:block;width:100%;margin:.5rem 0;padding:.8rem;font-size:1rem;border-radius:.4rem;border:1px solid #1d5c8a;background:#1d6fa8;color:#fff;cursor:pointer}
-button small{color:#e6f0f7}.note{margin-top:2rem;font-size:.9rem}</style></head>
+button small{color:#e6f0f7}.note{margin-top:2rem;font-size:.9rem}
+.task{border:1px solid #ccc;border-radius:.4rem;padding:.2rem .8rem;margin:1rem 0}.late{color:#a00;font-weight:bold}
+select,input{width:100%;padding:.6rem;font-size:1rem;margin:.2rem 0;box-sizing:border-box}button.quiet{background:#fff;color:#1d5c8a}</style></head>
 <body><p><b>Đồng Hành</b></p>${body}</body></html>`);
 }

@@ -14,7 +14,8 @@ export type ApiRole = z.infer<typeof ApiRole>;
  */
 export const NATIONAL = 'national';
 
-export type CredentialType = 'api-key' | 'jwt' | 'action-link';
+/** `task-link`: a short link of a notification; `inbox`: a session of the task inbox (src/api/routes/inbox.ts). */
+export type CredentialType = 'api-key' | 'jwt' | 'action-link' | 'task-link' | 'inbox';
 
 export interface Principal {
   type: CredentialType;

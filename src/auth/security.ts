@@ -14,10 +14,13 @@ import type { Config } from '../config';
 import { generateKeySpec, parseKeyring, type Keyring } from '../personal-data/crypto';
 import { ActionLinks, deriveKey } from './action-links';
 import type { JwtConfig } from './jwt';
+import { TaskLinks } from './task-links';
 
 export interface Security {
   keyring: Keyring;
   actionLinks: ActionLinks;
+  /** Short task links and the form tokens and sign-in codes of the task pages (./task-links.ts). */
+  taskLinks: TaskLinks;
   /** HMAC key for fingerprints of idempotent requests. */
   requestHashKey: Buffer;
   jwt: JwtConfig | null;
@@ -39,6 +42,7 @@ export function createSecurity(i: SecurityInput): Security {
   return {
     keyring: parseKeyring(i.personalDataKeys, i.personalDataKeyId),
     actionLinks: new ActionLinks(secret, { publicBaseUrl: i.publicBaseUrl, ttlMs: i.actionLinkTtlMs }),
+    taskLinks: new TaskLinks(secret, { publicBaseUrl: i.publicBaseUrl, ttlMs: i.actionLinkTtlMs }),
     requestHashKey: deriveKey(secret, 'request-fingerprint'),
     jwt: i.jwt,
     rateLimitPerMinute: i.rateLimitPerMinute,
@@ -87,9 +91,20 @@ export function securityFromConfig(access: Config['access'], publicBaseUrl: stri
  * keys, so it never holds them. Undefined when no secret is configured (emails get plain links).
  */
 export function actionLinksFromConfig(access: Config['access'], publicBaseUrl: string): ActionLinks | undefined {
+  const secret = linkSecretOf(access);
+  return secret ? new ActionLinks(secret, { publicBaseUrl, ttlMs: access.actionLinkTtlMs }) : undefined;
+}
+
+/** The same for short task links: undefined without a secret (messages then link to /tasks/…). */
+export function taskLinksFromConfig(access: Config['access'], publicBaseUrl: string): TaskLinks | undefined {
+  const secret = linkSecretOf(access);
+  return secret ? new TaskLinks(secret, { publicBaseUrl, ttlMs: access.actionLinkTtlMs }) : undefined;
+}
+
+function linkSecretOf(access: Config['access']): Buffer | undefined {
   const local = access.localSecretsFile && fs.existsSync(access.localSecretsFile) ? loadOrCreateLocalSecrets(access.localSecretsFile) : undefined;
   const secret = access.actionLinkSecret ?? local?.actionLinkSecret;
-  return secret ? new ActionLinks(Buffer.from(secret, 'utf8'), { publicBaseUrl, ttlMs: access.actionLinkTtlMs }) : undefined;
+  return secret ? Buffer.from(secret, 'utf8') : undefined;
 }
 
 function loadOrCreateLocalSecrets(file: string): { personalDataKeys: string; actionLinkSecret: string } {

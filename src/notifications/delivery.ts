@@ -4,7 +4,7 @@
  * channel is tried; when that fails too, the next ladder step's people are told who could not be
  * reached and why. Each message goes through the outbox, so a re-run sends only what is missing.
  */
-import type { Database, StaffMember } from '../db/client';
+import type { Database, PrismaClient, StaffMember } from '../db/client';
 import { notificationId, type EscalationNotice, type EscalationReport } from '../journey/notices';
 import type { Channel } from '../policy/schema';
 import type { Mailer } from '../transports/email';
@@ -32,9 +32,16 @@ export interface DeliveryDeps {
   fallbackAfterAttempts?: number;
   /** Signs a one-click acknowledge link for an email recipient of the task's own agency (src/auth/action-links.ts). */
   actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
+  /** Records a short link to the task's page for one recipient (src/auth/task-links.ts); without it messages link to /tasks/<id>. */
+  taskLink?: TaskLinkIssuer;
   /** Test hook: runs after a provider accepted a message and before it is recorded (simulate a crash there). */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }
+
+export type TaskLinkIssuer = (
+  prisma: Pick<PrismaClient, 'taskLink'>,
+  request: { key: string; taskId: string; staffId: string; agencyId: string; taskAgencyId: string; assigneeId: string | null; at: Date },
+) => Promise<string>;
 
 /** One delivery of one step, shared by its steps below. */
 interface Delivery {
@@ -160,8 +167,9 @@ async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about:
   const address = channel === 'email' ? person.email : person.phone;
   if (!address) return fail(entry, channel === 'email' ? 'no-email' : 'no-phone', 'not in the directory');
   if (channel === 'sms' && !deps.sms) return fail(entry, 'sms-not-configured', 'no SMS transport');
+  const link = await taskLinkFor(d, person, entry.id);
   return sendOnce(entry, row, {
-    ...render(d, person, channel, about, entry.id, address),
+    ...render(d, person, channel, about, entry.id, address, link),
     waitUntil: d.urgent ? undefined : () => quietUntil(d.at, quietHoursOf(person, deps.quietHours)),
     giveUp: d.attempt >= (deps.fallbackAfterAttempts ?? 12),
     afterAccepted: () => deps.afterProviderAccepted?.(entry.id, channel),
@@ -169,16 +177,34 @@ async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about:
 }
 
 /** The message in the person's language, ready for its channel. */
-function render(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, key: string, address: string): ChannelMessage {
+function render(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, key: string, address: string, link: string): ChannelMessage {
   const { deps, notice } = d;
   const language = Language.catch('vi').parse(person.language);
-  const facts = factsFor(d, person, channel, about);
+  const facts = factsFor(d, person, channel, about, link);
   const kind = messageKind(notice.level, about !== undefined);
   if (channel === 'email') return emailMessage(deps.mailer, deps.mailFrom, key, address, renderMessage(facts, language, kind));
   return smsMessage(deps.sms!, key, address, renderSms(facts, language, deps.smsMaxSegments ?? 2, kind).body, deps.smsStatusCallbackUrl);
 }
 
-function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined): MessageFacts | RelayFacts {
+/**
+ * The recipient's own short link to the task's page, the same on every retry of this message
+ * (its key names it); the page acts with that person's rights, so anyone on the ladder gets one.
+ */
+async function taskLinkFor(d: Delivery, person: StaffMember, key: string): Promise<string> {
+  const { deps, notice } = d;
+  if (!deps.taskLink) return `${deps.publicBaseUrl}/tasks/${encodeURIComponent(notice.task.id)}`;
+  return deps.taskLink(deps.db.prisma, {
+    key,
+    taskId: notice.task.id,
+    staffId: person.id,
+    agencyId: person.agencyId,
+    taskAgencyId: notice.task.agencyId,
+    assigneeId: notice.task.assigneeId,
+    at: d.at,
+  });
+}
+
+function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, link: string): MessageFacts | RelayFacts {
   const { deps, notice } = d;
   const { task } = notice;
   const base: MessageFacts = {
@@ -187,7 +213,7 @@ function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: Abo
     phase: notice.phase,
     level: notice.level,
     dueAt: notice.phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt,
-    link: `${deps.publicBaseUrl}/tasks/${encodeURIComponent(task.id)}`,
+    link,
     recipient: person.name,
     at: d.at.toISOString(),
     // Only someone of the task's agency may acknowledge it, and only while it waits for that.

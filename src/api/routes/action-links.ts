@@ -7,14 +7,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LinkAction, type ActionLinkClaims } from '../../auth/action-links';
 import { decide, type Permission } from '../../auth/matrix';
-import type { ApiRole, Principal } from '../../auth/principal';
-import { StaffRole } from '../../domain/staff';
+import type { Principal } from '../../auth/principal';
 import { taskPolicyOf } from '../../policy/tasks';
 import { acknowledgeTaskUpdate, completeTaskUpdate, type TaskState } from '../../journey/definitions';
 import { journeyHandle } from '../../client/journeys';
 import { audit, auditAfter, resolveCase, temporalProblem, type ApiContext } from '../context';
 import { ACTION_TEXT, confirmPage, donePage, linkProblem, taskLinkPage, wantsJson } from '../link-pages';
 import { TaskView } from '../schemas';
+import { staffPrincipal } from '../staff-principal';
+import { taskLinkRoutes } from './task-links';
 
 const TokenParams = z.strictObject({ token: z.string().min(1).max(1024) });
 const TaskLinkParams = z.strictObject({
@@ -43,6 +44,7 @@ export function actionLinkRoutes(ctx: ApiContext, app: FastifyInstance) {
   showTaskLink(linkCtx);
   showActionLink(linkCtx);
   useActionLink(linkCtx);
+  taskLinkRoutes(linkCtx);
 }
 
 /**
@@ -147,15 +149,8 @@ async function activeStaff(ctx: ApiContext, claims: ActionLinkClaims) {
   return staff?.active && staff.agencyId === claims.agency ? staff : null;
 }
 
-/** The API role of a directory role: a link acts with the rights its person would have in the API. */
-const API_ROLE_OF: Record<StaffRole, ApiRole> = { caseworker: 'staff', supervisor: 'staff', focal_point: 'staff', coordinator: 'coordinator', manager: 'manager' };
-
-function linkPrincipal(claims: ActionLinkClaims, staff: Staff): Principal {
-  const role = StaffRole.safeParse(staff.role);
-  // An unknown directory role gets the role with no task permissions: a link fails closed.
-  const apiRole = role.success ? API_ROLE_OF[role.data] : 'manager';
-  return { type: 'action-link', id: claims.id, owner: staff.name, role: apiRole, agencyId: staff.agencyId, province: staff.agency.province, staffId: staff.id };
-}
+/** A link acts with the rights its person would have in the API. */
+const linkPrincipal = (claims: ActionLinkClaims, staff: Staff): Principal => staffPrincipal('action-link', claims.id, staff);
 
 /** The same matrix as the API: the link's person must be allowed this action on this case. */
 async function authorizeLink(ctx: ApiContext, request: FastifyRequest, claims: ActionLinkClaims) {

@@ -24,7 +24,7 @@ import {
   withdrawConsentUpdate,
 } from '../../journey/definitions';
 import type { ApiContext, CaseScope } from '../context';
-import { addAction } from '../journey-actions';
+import { addAction, type ActionSpec } from '../journey-actions';
 import { Problem } from '../problems';
 import { q } from '../routing';
 import { ClosedView, ConsentView, MyTasks, NoteCreated, PolicyRef, TaskKey, TaskView } from '../schemas';
@@ -48,6 +48,12 @@ const Bodies = {
   transfer: z.strictObject({ toProvince: ProvinceCode, reason: TransferReason }),
 };
 
+/** Infers a spec's types, as addAction would. */
+const actionSpec = <B extends z.ZodType, R, A>(spec: ActionSpec<B, R, A>) => spec;
+
+/** The actions a task page offers (routes/task-links.ts, inbox.ts): the same specs as the API's routes. */
+export const pageActions = () => ({ acknowledge: acknowledgeAction, complete: completeAction, extend: extendAction, decline: declineAction });
+
 export function taskRoutes(ctx: ApiContext) {
   acknowledgeTask(ctx);
   completeTask(ctx);
@@ -63,38 +69,42 @@ export function taskRoutes(ctx: ApiContext) {
   myTasks(ctx);
 }
 
+const acknowledgeAction = actionSpec({
+  level: 'task',
+  path: 'acknowledge',
+  operationId: 'acknowledgeTask',
+  summary: 'Acknowledge a task: you have seen it and will act (stops its reminders)',
+  permission: 'task.acknowledge',
+  body: Bodies.acknowledge,
+  response: TaskView,
+  update: acknowledgeTaskUpdate,
+  args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
+});
+
 function acknowledgeTask(ctx: ApiContext) {
-  addAction(ctx, {
-    level: 'task',
-    path: 'acknowledge',
-    operationId: 'acknowledgeTask',
-    summary: 'Acknowledge a task: you have seen it and will act (stops its reminders)',
-    permission: 'task.acknowledge',
-    body: Bodies.acknowledge,
-    response: TaskView,
-    update: acknowledgeTaskUpdate,
-    args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
-  });
+  addAction(ctx, acknowledgeAction);
 }
 
+const completeAction = actionSpec({
+  level: 'task',
+  path: 'complete',
+  operationId: 'completeTask',
+  summary: 'Complete a task, with its outcome when it has outcomes',
+  permission: 'task.complete',
+  body: Bodies.complete,
+  response: TaskView,
+  update: completeTaskUpdate,
+  args: async ({ body }, actor, t) => ({
+    taskId: t.taskId,
+    ...actor,
+    ...(body.outcome ? { outcome: body.outcome } : {}),
+    ...(body.plan ? { plan: body.plan } : {}),
+    ...(body.noServicesReason ? { noServicesReason: body.noServicesReason } : {}),
+  }),
+});
+
 function completeTask(ctx: ApiContext) {
-  addAction(ctx, {
-    level: 'task',
-    path: 'complete',
-    operationId: 'completeTask',
-    summary: 'Complete a task, with its outcome when it has outcomes',
-    permission: 'task.complete',
-    body: Bodies.complete,
-    response: TaskView,
-    update: completeTaskUpdate,
-    args: async ({ body }, actor, t) => ({
-      taskId: t.taskId,
-      ...actor,
-      ...(body.outcome ? { outcome: body.outcome } : {}),
-      ...(body.plan ? { plan: body.plan } : {}),
-      ...(body.noServicesReason ? { noServicesReason: body.noServicesReason } : {}),
-    }),
-  });
+  addAction(ctx, completeAction);
 }
 
 function addNote(ctx: ApiContext) {
@@ -116,18 +126,20 @@ function addNote(ctx: ApiContext) {
   });
 }
 
+const extendAction = actionSpec({
+  level: 'task',
+  path: 'extend',
+  operationId: 'extendDeadline',
+  summary: "Ask for more time: moves the task's completion deadline (capped by the policy)",
+  permission: 'task.extend',
+  body: Bodies.extend,
+  response: TaskView,
+  update: extendDeadlineUpdate,
+  args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, extendBy: body.extendBy, reason: body.reason }),
+});
+
 function extendDeadline(ctx: ApiContext) {
-  addAction(ctx, {
-    level: 'task',
-    path: 'extend',
-    operationId: 'extendDeadline',
-    summary: "Ask for more time: moves the task's completion deadline (capped by the policy)",
-    permission: 'task.extend',
-    body: Bodies.extend,
-    response: TaskView,
-    update: extendDeadlineUpdate,
-    args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, extendBy: body.extendBy, reason: body.reason }),
-  });
+  addAction(ctx, extendAction);
 }
 
 function reassignTask(ctx: ApiContext) {
@@ -161,18 +173,20 @@ async function reassignee(ctx: ApiContext, body: z.output<typeof Bodies.reassign
   return { toStaffId: staff.id, toAgencyId, toAgencyKind: AgencyKind.parse(staff.agency.kind) };
 }
 
+const declineAction = actionSpec({
+  level: 'task',
+  path: 'decline',
+  operationId: 'declineReferral',
+  summary: "Decline a referral to your agency: it goes back to the lead agency's coordinator",
+  permission: 'task.decline',
+  body: Bodies.decline,
+  response: TaskView,
+  update: declineReferralUpdate,
+  args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, reason: body.reason }),
+});
+
 function declineReferral(ctx: ApiContext) {
-  addAction(ctx, {
-    level: 'task',
-    path: 'decline',
-    operationId: 'declineReferral',
-    summary: "Decline a referral to your agency: it goes back to the lead agency's coordinator",
-    permission: 'task.decline',
-    body: Bodies.decline,
-    response: TaskView,
-    update: declineReferralUpdate,
-    args: async ({ body }, actor, t) => ({ taskId: t.taskId, ...actor, reason: body.reason }),
-  });
+  addAction(ctx, declineAction);
 }
 
 function closeCase(ctx: ApiContext) {
