@@ -18,7 +18,7 @@ const OPERATIONS = [
   'closeCase', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators',
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',
   'createApiKey', 'listApiKeys', 'revokeApiKey', 'queryAudit', 'rotatePersonalDataKeys',
-  'showActionLink', 'useActionLink', 'showTaskLink',
+  'showActionLink', 'useActionLink', 'showTaskLink', 'showTaskPage', 'actOnTaskPage',
 ];
 
 beforeAll(async () => {

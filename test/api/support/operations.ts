@@ -92,6 +92,9 @@ function operations(h: ApiHarness): Operations {
     return { method, url: `/actions/${token}`, ...(method === 'POST' ? { body: {} } : {}) };
   };
 
+  const shortLink = (taskId: string) =>
+    h.security.taskLinks.issue(h.db.prisma, { key: `matrix:${taskId}:${Math.random()}`, taskId, staffId: 'dn-health-caseworker-1', agencyId: 'dn-health', taskAgencyId: 'dn-health', assigneeId: null, at: new Date() });
+
   const table: Record<string, Row> = {
     health: { req: async () => ({ method: 'GET', url: '/healthz' }), expect: everyone(200) },
     readiness: { req: async () => ({ method: 'GET', url: '/readyz' }), expect: everyone(200) },
@@ -164,6 +167,12 @@ function operations(h: ApiHarness): Operations {
     useActionLink: onJourney('reception', everyone(200), (code) => link('POST', `${code}/reception`)),
     // The page every notification links to reads nothing: the same for everyone, known case or not.
     showTaskLink: { req: async () => ({ method: 'GET', url: `/tasks/${encodeURIComponent(`${READ_CASE}/reception`)}` }), expect: everyone(200) },
+    // A short link is the credential too; acting needs its page's form token and cookie, which no caller here has.
+    showTaskPage: { req: async () => ({ method: 'GET', url: new URL(await shortLink(`${READ_CASE}/verify-initial-information`)).pathname }), expect: everyone(200) },
+    actOnTaskPage: {
+      req: async () => ({ method: 'POST', url: new URL(await shortLink(`${READ_CASE}/verify-initial-information`)).pathname, body: { form: 'no-page-was-opened', action: 'acknowledge' } }),
+      expect: everyone(403),
+    },
   };
 
   return {
