@@ -5,8 +5,9 @@
  *
  * SQLite visibility allows at most 10 Keyword, 3 KeywordList and 3 Text custom attributes per
  * namespace; this list uses 4 Keyword and 1 KeywordList. Values are stored in plaintext (they
- * never pass the payload codec), so never put personal data in them. Overdue, NextDeadline and
- * IdentifiedAsVictim are reserved for the managers' view in the Web UI and not yet upserted.
+ * never pass the payload codec), so never put personal data in them. Journeys upsert them in
+ * src/workflows/visibility.ts: Overdue (some open task past its acknowledge or complete deadline),
+ * NextDeadline (earliest deadline still ahead, unset when none), IdentifiedAsVictim (once decided).
  */
 import type { Client, ConnectionLike } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';

@@ -3,16 +3,16 @@
  * each stage opens its tasks, every task climbs its escalation ladder until it is done, and the
  * stage ends when all are. Deterministic and free of I/O: every effect goes through an activity.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
 import { JourneyPolicy, type StagePolicy } from '../policy/schema';
-import { EscalationLevel, LeadAgency, OpenTaskAgencies, Province, Stage } from '../temporal/search-attributes';
 import { firstTasksRecordedUpdate, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
 import { activities } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
 import { watchTask } from './task-watch';
+import { publish } from './visibility';
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   // Parsing fills in policy fields added since the journey started (it carries its own copy); pure and deterministic.
@@ -79,6 +79,7 @@ function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>,
       await notifier.escalate(task, phase, level, step);
     },
     isCaseClosed: () => !j.active,
+    deadlinePassed: () => publish(j),
   });
 }
 
@@ -99,16 +100,4 @@ function nextStage(j: Journey, key: string): JourneyPosition | undefined {
   if (!next) return undefined;
   const notBefore = next.repeat ? new Date(Date.now() + durationMs(next.repeat.every)).toISOString() : undefined;
   return { stage: next.key, round: 0, notBefore };
-}
-
-/** What managers filter on in the Web UI: pseudonymous facts only, never personal data. */
-function publish(j: Journey) {
-  const open = j.openTasks();
-  upsertSearchAttributes([
-    { key: Stage, value: j.state.stage },
-    { key: Province, value: j.state.province },
-    { key: LeadAgency, value: j.state.leadAgencyId },
-    { key: OpenTaskAgencies, value: [...new Set(open.map((t) => t.agencyId))] },
-    { key: EscalationLevel, value: Math.max(0, ...open.map((t) => t.escalationLevel)) },
-  ]);
 }

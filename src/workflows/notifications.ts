@@ -78,7 +78,9 @@ export class Notifier {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
       try {
-        return await notifyEscalation({ ...notice, at: new Date(Date.now()).toISOString() });
+        // The summary is what the Web UI shows on the activity: ids and roles only.
+        const summary = `Escalate ${notice.task.id}: step ${notice.level} to ${notice.step.notify.join(', ')}`;
+        return await notifyEscalation.executeWithOptions({ summary }, [{ ...notice, at: new Date(Date.now()).toISOString() }]);
       } catch (error) {
         // Only a non-retryable failure (a bug, a case missing from the database) lands here: the
         // journey must go on, and its ladder keeps climbing to the next people.

@@ -4,6 +4,8 @@
  * (extension, reassignment, a declined referral, a transfer) starts the climb over.
  */
 import { condition, patched } from '@temporalio/workflow';
+import { formatDuration } from '../policy/duration';
+import { VISIBILITY_PATCH } from './visibility';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import type { EscalationPhase, TaskState } from '../journey/definitions';
 import { escalationOffsetMs, escalationStepFrom, finalLevel } from '../policy/ladder';
@@ -14,6 +16,8 @@ const REPEAT_CAP = 'ladder-max-repeats';
 export interface WatchHooks {
   escalate(phase: EscalationPhase, level: number, step: EscalationStep): Promise<void>;
   isCaseClosed(): boolean;
+  /** The phase's deadline itself passed (the managers' view flips Overdue then, whatever the ladder says). */
+  deadlinePassed?(): void;
 }
 
 export async function watchTask(task: TaskState, ladder: () => EscalationLadder, hooks: WatchHooks): Promise<void> {
@@ -30,6 +34,8 @@ async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHook
   const dueAt = Date.parse(phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt);
   // Asked only once the cap is reached, so histories that never got there replay unchanged.
   const capped = (level: number) => level >= finalLevel(ladder) && patched(REPEAT_CAP);
+  // No await unless needed: an extra await would reorder the commands of concurrent watches.
+  if (needsDeadlineTimer(ladder, dueAt) && (await waitForDeadline(task, hooks, phase, dueAt, moved))) return;
   for (let level = 1; !moved(); level++) {
     // Past the cap the ladder is silent; the task stays overdue for the digest and the managers' view.
     if (capped(level - 1)) {
@@ -37,7 +43,7 @@ async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHook
       return;
     }
     const wait = dueAt + escalationOffsetMs(ladder, level) - Date.now();
-    if (wait > 0 && (await condition(moved, wait))) return;
+    if (wait > 0 && (await condition(moved, wait, { summary: slaSummary(task, phase, level) }))) return;
     if (moved()) return;
     // After a long stall (e.g. a deadline counted from the case's opening), go straight to the
     // step that is due now instead of sending every missed step at once; it tells everyone of
@@ -46,4 +52,27 @@ async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHook
     while (dueAt + escalationOffsetMs(ladder, level + 1) <= Date.now() && !capped(level)) level++;
     await hooks.escalate(phase, level, escalationStepFrom(ladder, from, level));
   }
+}
+
+/**
+ * A ladder whose first step comes after the deadline gets a timer at the deadline itself, so the
+ * task shows as overdue on time. Asked only for such ladders: recorded histories replay unchanged.
+ * True when the task moved on meanwhile.
+ */
+function needsDeadlineTimer(ladder: EscalationLadder, dueAt: number): boolean {
+  return dueAt > Date.now() && escalationOffsetMs(ladder, 1) > 0 && patched(VISIBILITY_PATCH);
+}
+
+async function waitForDeadline(task: TaskState, hooks: WatchHooks, phase: EscalationPhase, dueAt: number, moved: () => boolean) {
+  if (await condition(moved, dueAt - Date.now(), { summary: slaSummary(task, phase, 0) })) return true;
+  hooks.deadlinePassed?.();
+  return moved();
+}
+
+/** "SLA: initial-verification - dn-police - complete within 3d - step 2": what the Web UI shows on the timer. */
+function slaSummary(task: TaskState, phase: EscalationPhase, level: number): string {
+  const from = phase === 'acknowledge' ? task.createdAt : task.acknowledgedAt ?? task.createdAt;
+  const due = phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt;
+  const within = formatDuration(Math.max(1000, Date.parse(due) - Date.parse(from)));
+  return `SLA: ${task.stage} - ${task.key} - ${task.agencyId} - ${phase} within ${within}${level ? ` - step ${level}` : ' - deadline'}`;
 }
