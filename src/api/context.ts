@@ -40,6 +40,8 @@ export interface ApiDeps {
   security: Security;
   /** Sends what the API itself sends (sign-in codes of the task inbox), on the service's transports. */
   notifier: Notifier;
+  /** Sign-in code requests per minute from one client address (default 10); attempts get three times as many. */
+  codeRequestsPerMinute?: number;
   now?: () => Date;
 }
 

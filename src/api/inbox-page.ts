@@ -46,32 +46,34 @@ function frame(lang: PageLanguage, body: string, switchTo = '/inbox'): string {
 
 const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${esc(value)}">`;
 
-export function signInPage(lang: PageLanguage, token: string, notice?: keyof typeof T): string {
+/** `keep`: the language the person chose on the page (kept in the URLs of its forms and links), if any. */
+export function signInPage(lang: PageLanguage, keep: PageLanguage | undefined, token: string): string {
   return frame(
     lang,
-    `${notice ? `<p class="late">${esc(T[notice][lang])}</p>` : ''}<h1>${esc(T.signIn[lang])}</h1><p>${esc(T.noPassword[lang])}</p>
-<form method="post" action="${esc(withLang('/inbox/sign-in', lang))}">${hidden('form', token)}
+    `<h1>${esc(T.signIn[lang])}</h1><p>${esc(T.noPassword[lang])}</p>
+<form method="post" action="${esc(withLang('/inbox/sign-in', keep))}">${hidden('form', token)}
 <label>${esc(T.address[lang])}<input name="address" required maxlength="254" autocomplete="username" autocapitalize="none"></label>
 <button>${esc(T.sendCode[lang])}</button></form>`,
   );
 }
 
-export function codePage(lang: PageLanguage, token: string, ticket: string, wrong = false): string {
+export function codePage(lang: PageLanguage, keep: PageLanguage | undefined, token: string, ticket: string, wrong = false): string {
   return frame(
     lang,
     `${wrong ? `<p class="late">${esc(T.badCode[lang])}</p>` : `<p>${esc(T.codeSent[lang])}</p>`}
-<form method="post" action="${esc(withLang('/inbox/verify', lang))}">${hidden('form', token)}${hidden('ticket', ticket)}
+<form method="post" action="${esc(withLang('/inbox/verify', keep))}">${hidden('form', token)}${hidden('ticket', ticket)}
 <label>${esc(T.code[lang])}<input name="code" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code"></label>
 <button>${esc(T.signIn[lang])}</button></form>
-<p><a href="${esc(withLang('/inbox', lang))}">${esc(T.newCode[lang])}</a></p>`,
+<p><a href="${esc(withLang('/inbox', keep))}">${esc(T.newCode[lang])}</a></p>`,
   );
 }
 
-export const noticePage = (lang: PageLanguage, notice: 'signInAgain' | 'tooMany') =>
-  frame(lang, `<p class="late">${esc(T[notice][lang])}</p><p><a href="${esc(withLang('/inbox', lang))}">${esc(T.signIn[lang])}</a></p>`);
+export const noticePage = (lang: PageLanguage, keep: PageLanguage | undefined, notice: 'signInAgain' | 'tooMany') =>
+  frame(lang, `<p class="late">${esc(T[notice][lang])}</p><p><a href="${esc(withLang('/inbox', keep))}">${esc(T.signIn[lang])}</a></p>`);
 
 export interface InboxView {
   lang: PageLanguage;
+  keep: PageLanguage | undefined;
   staffName: string;
   mine: PageTask[];
   agency: PageTask[];
@@ -82,14 +84,14 @@ export interface InboxView {
 }
 
 export function inboxPage(ctx: ApiContext, v: InboxView): string {
-  const { lang } = v;
+  const { lang, keep } = v;
   const section = (title: Bilingual, tasks: PageTask[]) => {
     const late = tasks.filter((t) => isLate(t, v.now)).length;
-    const cards = tasks.map((t) => taskCard(ctx, t, v.now, withLang(actionUrl(t), lang), v.tokenFor({ taskId: t.id }))).join('\n');
+    const cards = tasks.map((t) => taskCard(ctx, t, v.now, withLang(actionUrl(t), keep), v.tokenFor({ taskId: t.id }))).join('\n');
     return `<h2>${esc(title[lang])} (${tasks.length}${late ? `, ${late} ${esc(T.overdue[lang])}` : ''})</h2>${cards || `<p>${esc(T.none[lang])}</p>`}`;
   };
   const done = v.done ? `<p class="done" role="status">${esc(DONE_TEXT[v.done][lang])}</p>` : '';
-  const signOut = `<form method="post" action="${esc(withLang('/inbox/sign-out', lang))}" class="inline">${hidden('form', v.tokenFor('sign-out'))}<button class="quiet">${esc(T.signOut[lang])}</button></form>`;
+  const signOut = `<form method="post" action="${esc(withLang('/inbox/sign-out', keep))}" class="inline">${hidden('form', v.tokenFor('sign-out'))}<button class="quiet">${esc(T.signOut[lang])}</button></form>`;
   return frame(lang, `<p>${esc(T.signedInAs[lang])} <b>${esc(v.staffName)}</b></p>${signOut}${done}${section(T.mine, v.mine)}${section(T.agency, v.agency)}`);
 }
 

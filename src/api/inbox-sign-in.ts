@@ -64,11 +64,15 @@ export function signInCodeText(code: string, language: string): { subject: strin
 
 export class SignIn {
   /** Code requests per client address: a guesser of addresses or a flood of messages is slowed down. */
-  private readonly requests = new RateLimiter(10);
+  private readonly requests: RateLimiter;
   /** Code attempts per client address, on top of the 5 per code. */
-  private readonly attempts = new RateLimiter(30);
+  private readonly attempts: RateLimiter;
 
-  constructor(private readonly ctx: ApiContext) {}
+  constructor(private readonly ctx: ApiContext) {
+    const perMinute = ctx.codeRequestsPerMinute ?? 10;
+    this.requests = new RateLimiter(perMinute);
+    this.attempts = new RateLimiter(perMinute * 3);
+  }
 
   /** The request of one client address, or the seconds to wait. */
   mayRequest(ip: string): { allowed: boolean; retryAfterSeconds: number } {

@@ -54,7 +54,7 @@ export function inboxRoutes(ctx: ApiContext) {
     async ({ request, reply, query }) => {
       const session = await signIn.session(request);
       if (!session) {
-        return html(reply, 200, signInPage(languageOf(request, query.lang), token(request, reply, 'inbox:sign-in')));
+        return html(reply, 200, signInPage(languageOf(request, query.lang), query.lang, token(request, reply, 'inbox:sign-in')));
       }
       const { principal } = session;
       const now = ctx.now();
@@ -72,6 +72,7 @@ export function inboxRoutes(ctx: ApiContext) {
         200,
         inboxPage(ctx, {
           lang: languageOf(request, query.lang, session.language),
+          keep: query.lang,
           staffName: principal.owner,
           mine: tasks.filter((t) => t.assigneeId === principal.staffId),
           agency: tasks.filter((t) => t.assigneeId !== principal.staffId),
@@ -99,9 +100,9 @@ export function inboxRoutes(ctx: ApiContext) {
       checkForm(request, ctx.security.taskLinks, 'inbox:sign-in', body.form);
       const lang = languageOf(request, query.lang);
       const rate = signIn.mayRequest(request.ip);
-      if (!rate.allowed) return html(reply.header('retry-after', String(rate.retryAfterSeconds)), 429, noticePage(lang, 'tooMany'));
+      if (!rate.allowed) return html(reply.header('retry-after', String(rate.retryAfterSeconds)), 429, noticePage(lang, query.lang, 'tooMany'));
       const ticket = signIn.request(request, body.address);
-      return html(reply, 200, codePage(lang, token(request, reply, `inbox:code:${ticket}`), ticket));
+      return html(reply, 200, codePage(lang, query.lang, token(request, reply, `inbox:code:${ticket}`), ticket));
     },
   );
 
@@ -126,11 +127,11 @@ export function inboxRoutes(ctx: ApiContext) {
       checkForm(request, ctx.security.taskLinks, `inbox:code:${body.ticket}`, body.form);
       const lang = languageOf(request, query.lang);
       const rate = signIn.mayAttempt(request.ip);
-      if (!rate.allowed) return html(reply.header('retry-after', String(rate.retryAfterSeconds)), 429, noticePage(lang, 'tooMany'));
+      if (!rate.allowed) return html(reply.header('retry-after', String(rate.retryAfterSeconds)), 429, noticePage(lang, query.lang, 'tooMany'));
       const staffId = await signIn.verify(body.ticket, body.code);
       if (!staffId) {
         await auditAfter(ctx, request, { action: 'inbox.sign-in', outcome: 'refused' });
-        return html(reply, 401, codePage(lang, token(request, reply, `inbox:code:${body.ticket}`), body.ticket, true));
+        return html(reply, 401, codePage(lang, query.lang, token(request, reply, `inbox:code:${body.ticket}`), body.ticket, true));
       }
       await signIn.startSession(reply, staffId);
       await auditAfter(ctx, request, { action: 'inbox.sign-in', outcome: 'ok', target: staffId });
@@ -161,7 +162,7 @@ export function inboxRoutes(ctx: ApiContext) {
       const taskId = `${params.code}/${params.taskKey}`;
       checkForm(request, ctx.security.taskLinks, `inbox:${taskId}`, body.form);
       const session = await signIn.session(request);
-      if (!session) return html(reply, 401, noticePage(languageOf(request, query.lang), 'signInAgain'));
+      if (!session) return html(reply, 401, noticePage(languageOf(request, query.lang), query.lang, 'signInAgain'));
       request.principal = session.principal;
       await actOnTask(ctx, { request, reply }, { caseCode: params.code, taskId }, body);
       return reply.redirect(`${withLang('/inbox', query.lang)}${query.lang ? '&' : '?'}done=${body.action}`, 303);

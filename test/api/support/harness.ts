@@ -118,6 +118,8 @@ export interface HarnessOptions {
   smsStatus?: { authToken: string; rateLimitPerMinute?: number };
   /** The API's SMS sender for sign-in codes (e.g. to a local SMS gateway); without it, codes go by email. */
   sms?: SmsSender;
+  /** Sign-in code requests per minute per client address. Default: high, so tests of a file do not meet it. */
+  codeRequestsPerMinute?: number;
 }
 
 const YEAR = 365 * 86_400_000;
@@ -154,7 +156,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const listen = async (temporal: Client) => {
     const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL };
     const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
-    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, ...(smsStatus ? { smsStatus } : {}) });
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
     await app.listen({ host: '127.0.0.1', port: 0 });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
