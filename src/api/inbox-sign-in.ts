@@ -144,12 +144,16 @@ export class SignIn {
     return claimed.count === 1 ? row.staffId : null;
   }
 
-  /** Starts a session: the cookie holds a secret, the table its SHA-256. */
-  async startSession(reply: FastifyReply, staffId: string): Promise<void> {
+  /** Starts a session: the cookie holds a secret, the table its SHA-256. The staff member is the session's caller, or null if no longer active. */
+  async startSession(reply: FastifyReply, staffId: string): Promise<Principal | null> {
+    const staff = await this.ctx.db.prisma.staffMember.findUnique({ where: { id: staffId }, include: { agency: true } });
+    if (!staff?.active) return null;
     const secret = randomBytes(32).toString('base64url');
+    const id = sessionId(secret);
     const now = this.ctx.now();
-    await this.ctx.db.prisma.inboxSession.create({ data: { id: sessionId(secret), staffId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS), createdAt: now } });
+    await this.ctx.db.prisma.inboxSession.create({ data: { id, staffId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS), createdAt: now } });
     setCookie(reply, SESSION_COOKIE, secret, { secure: this.ctx.security.taskLinks.secureCookies, maxAgeSeconds: SESSION_TTL_MS / 1000 });
+    return staffPrincipal('inbox', id, staff);
   }
 
   /** The signed-in staff member of the request, as an API caller, or null. */

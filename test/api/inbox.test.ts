@@ -62,7 +62,7 @@ it('signs in with a mailed code: a session cookie, HttpOnly and SameSite=Strict,
   expect(inbox.text).toContain('Nguyễn Thị Lan');
   expect(inbox.text).toContain('Nhiệm vụ của tôi');
   expect((await b.get('/inbox?lang=en')).text).toContain('My tasks');
-  expect(await h.db.prisma.auditEvent.count({ where: { action: 'inbox.sign-in', outcome: 'ok', target: 'dn-health-caseworker-1' } })).toBe(1);
+  expect(await h.db.prisma.auditEvent.count({ where: { action: 'inbox.sign-in', outcome: 'ok', target: 'dn-health-caseworker-1', actorType: 'inbox', actorAgencyId: 'dn-health' } })).toBe(1);
 });
 
 it('signs in with a code sent by SMS to the phone number given', async () => {
@@ -226,4 +226,22 @@ it('rate-limits code requests per client address', async () => {
   expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
   expect(statuses.slice(10)).toEqual([429, 429]);
   await other.close();
+});
+
+it('documents what the inbox answers: every status met above, HTML pages and form bodies', async () => {
+  const doc = (await h.call('anonymous', 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; requestBody?: { content: Record<string, unknown> } }>> };
+  const met: [string, string, number[]][] = [
+    ['/inbox', 'get', [200, 400]],
+    ['/inbox/sign-in', 'post', [200, 400, 403, 429]],
+    ['/inbox/verify', 'post', [303, 400, 401, 403, 429]],
+    ['/inbox/cases/{code}/tasks/{taskKey}', 'post', [303, 400, 401, 403, 404, 409]],
+    ['/inbox/sign-out', 'post', [303, 403]],
+  ];
+  for (const [path, method, statuses] of met) {
+    const op = doc.paths[path]![method]!;
+    expect([path, Object.keys(op.responses)]).toEqual([path, expect.arrayContaining(statuses.map(String))]);
+    for (const status of statuses.filter((s) => s !== 303)) expect(Object.keys(op.responses[String(status)]!.content ?? {})).toContain('text/html');
+    expect(op.responses['303']?.content).toBeUndefined();
+    if (method === 'post') expect(Object.keys(op.requestBody!.content)).toContain('application/x-www-form-urlencoded');
+  }
 });

@@ -129,11 +129,12 @@ export function inboxRoutes(ctx: ApiContext) {
       const rate = signIn.mayAttempt(request.ip);
       if (!rate.allowed) return html(reply.header('retry-after', String(rate.retryAfterSeconds)), 429, noticePage(lang, query.lang, 'tooMany'));
       const staffId = await signIn.verify(body.ticket, body.code);
-      if (!staffId) {
+      const principal = staffId && (await signIn.startSession(reply, staffId));
+      if (!principal) {
         await auditAfter(ctx, request, { action: 'inbox.sign-in', outcome: 'refused' });
         return html(reply, 401, codePage(lang, query.lang, token(request, reply, `inbox:code:${body.ticket}`), body.ticket, true));
       }
-      await signIn.startSession(reply, staffId);
+      request.principal = principal;
       await auditAfter(ctx, request, { action: 'inbox.sign-in', outcome: 'ok', target: staffId });
       return reply.redirect(withLang('/inbox', query.lang), 303);
     },
