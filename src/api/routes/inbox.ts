@@ -26,7 +26,8 @@ const CodeRequest = z.strictObject({
 const CodeEntry = z.strictObject({
   form: z.string().min(1).max(100).describe("The page's form token"),
   ticket: z.string().regex(TICKET, 'the ticket of the code page'),
-  code: z.string().trim().regex(/^\d{6}$/, 'six digits'),
+  // Typed on a phone: spaces are ignored, and a mistyped code is simply a wrong one (the code page again).
+  code: z.string().min(1).max(20).describe('The 6-digit code (spaces ignored)'),
 });
 const SignOutForm = z.strictObject({ form: z.string().min(1).max(100).describe("The page's form token") });
 
@@ -128,7 +129,7 @@ export function inboxRoutes(ctx: ApiContext) {
       const lang = languageOf(request, query.lang);
       const rate = signIn.mayAttempt(request.ip);
       if (!rate.allowed) return html(reply.header('retry-after', String(rate.retryAfterSeconds)), 429, noticePage(lang, query.lang, 'tooMany'));
-      const staffId = await signIn.verify(body.ticket, body.code);
+      const staffId = await signIn.verify(body.ticket, body.code.replace(/\s/g, ''));
       const principal = staffId && (await signIn.startSession(reply, staffId));
       if (!principal) {
         await auditAfter(ctx, request, { action: 'inbox.sign-in', outcome: 'refused' });
