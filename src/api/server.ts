@@ -136,7 +136,7 @@ function accessHook(ctx: ApiContext): onRequestHookHandler {
   return async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
-    if (access === 'action-link') {
+    if (access === 'action-link' || access === 'inbox') {
       rateLimit(limiter.take(`ip:${request.ip}`));
       return;
     }

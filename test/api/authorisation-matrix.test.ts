@@ -19,6 +19,7 @@ const OPERATIONS = [
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',
   'createApiKey', 'listApiKeys', 'revokeApiKey', 'queryAudit', 'rotatePersonalDataKeys',
   'showActionLink', 'useActionLink', 'showTaskLink', 'showTaskPage', 'actOnTaskPage',
+  'showInbox', 'requestInboxCode', 'signInToInbox', 'actInInbox', 'signOutOfInbox',
 ];
 
 beforeAll(async () => {

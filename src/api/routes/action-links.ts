@@ -15,6 +15,7 @@ import { audit, auditAfter, resolveCase, temporalProblem, type ApiContext } from
 import { ACTION_TEXT, confirmPage, donePage, linkProblem, taskLinkPage, wantsJson } from '../link-pages';
 import { TaskView } from '../schemas';
 import { staffPrincipal } from '../staff-principal';
+import { inboxRoutes } from './inbox';
 import { taskLinkRoutes } from './task-links';
 
 const TokenParams = z.strictObject({ token: z.string().min(1).max(1024) });
@@ -45,6 +46,7 @@ export function actionLinkRoutes(ctx: ApiContext, app: FastifyInstance) {
   showActionLink(linkCtx);
   useActionLink(linkCtx);
   taskLinkRoutes(linkCtx);
+  inboxRoutes(linkCtx);
 }
 
 /**

@@ -19,6 +19,7 @@ import { createSecurity, type Security } from '../../../src/auth/security';
 import { firstTasksRecorded, journeyHandle, startJourney } from '../../../src/client/journeys';
 import { buildApi } from '../../../src/api/server';
 import type { Database } from '../../../src/db/client';
+import type { SmsSender } from '../../../src/transports/sms';
 import type { ProvinceCode } from '../../../src/domain/provinces';
 import { createLogger } from '../../../src/logger';
 import { generateKeySpec } from '../../../src/personal-data/crypto';
@@ -115,6 +116,10 @@ export interface HarnessOptions {
   worker?: boolean;
   /** Serve POST /webhooks/sms-status, checking signatures with this token (against PUBLIC_BASE_URL). */
   smsStatus?: { authToken: string; rateLimitPerMinute?: number };
+  /** The API's SMS sender for sign-in codes (e.g. to a local SMS gateway); without it, codes go by email. */
+  sms?: SmsSender;
+  /** Sign-in code requests per minute per client address. Default: high, so tests of a file do not meet it. */
+  codeRequestsPerMinute?: number;
 }
 
 const YEAR = 365 * 86_400_000;
@@ -150,7 +155,8 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
   const listen = async (temporal: Client) => {
     const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL };
-    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, ...(smsStatus ? { smsStatus } : {}) });
+    const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
     await app.listen({ host: '127.0.0.1', port: 0 });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };

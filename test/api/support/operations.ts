@@ -173,6 +173,16 @@ function operations(h: ApiHarness): Operations {
       req: async () => ({ method: 'POST', url: new URL(await shortLink(`${READ_CASE}/verify-initial-information`)).pathname, body: { form: 'no-page-was-opened', action: 'acknowledge' } }),
       expect: everyone(403),
     },
+    // The inbox: its own sign-in (a session cookie from a one-time code), whoever else is calling. Showing it changes nothing;
+    // every POST needs its page's form token and cookie, which no caller here has (test/api/inbox.test.ts signs in).
+    showInbox: { req: async () => ({ method: 'GET', url: '/inbox' }), expect: everyone(200) },
+    requestInboxCode: { req: async () => ({ method: 'POST', url: '/inbox/sign-in', body: { form: 'no-page-was-opened', address: 'dn-health-caseworker-1@donghanh.local' } }), expect: everyone(403) },
+    signInToInbox: { req: async () => ({ method: 'POST', url: '/inbox/verify', body: { form: 'no-page-was-opened', ticket: 'A'.repeat(22), code: '123456' } }), expect: everyone(403) },
+    actInInbox: {
+      req: async () => ({ method: 'POST', url: `/inbox/cases/${READ_CASE}/tasks/verify-initial-information`, body: { form: 'no-page-was-opened', action: 'acknowledge' } }),
+      expect: everyone(403),
+    },
+    signOutOfInbox: { req: async () => ({ method: 'POST', url: '/inbox/sign-out', body: { form: 'no-page-was-opened' } }), expect: everyone(403) },
   };
 
   return {
