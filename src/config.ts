@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { jwksLocationProblem } from './auth/jwt';
 import { loadPolicy } from './policy';
+import { Duration, PositiveDuration, durationMs } from './policy/duration';
 import { POLICY_FILE, PolicyFileError } from './policy/file';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -15,14 +16,224 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+// ================================================================================================
+// Deployment (issue 18): connections to any Temporal cluster (TLS, mTLS, API key) and PostgreSQL
+// (pool, TLS), the worker's production settings (shutdown grace, tuning, health endpoint) and the
+// process role. Everything here is checked together at start, each problem naming its variables.
+// ================================================================================================
+
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+
+const DeploymentEnv = {
+  /** PEM file of the CA that signed the cluster's server certificate (self-hosted clusters). */
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  /** Name to check the server certificate against, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+
+  DATABASE_POOL_MAX: count(1000).optional(),
+  DATABASE_CONNECT_TIMEOUT: PositiveDuration.optional(),
+  /** How long an unused pooled connection stays open; "0s" keeps them. */
+  DATABASE_IDLE_TIMEOUT: Duration.optional(),
+  /** libpq's sslmode names; verify-full checks the certificate and the host name. */
+  DATABASE_SSL_MODE: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
+  DATABASE_SSL_CA_PATH: z.string().min(1).optional(),
+
+  /** api: migrations, digest schedule and HTTP API; worker: the journey worker; all: both. */
+  SERVICE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+
+  /** After SIGTERM/SIGINT: how long running activities may finish before they are cancelled. */
+  WORKER_SHUTDOWN_GRACE: Duration.default('20s'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: count(10_000).optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(10_000).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  WORKER_WORKFLOW_POLLERS: count(1000).optional(),
+  WORKER_ACTIVITY_POLLERS: count(1000).optional(),
+  /** GET /healthz: 200 while the worker runs, 503 otherwise. Unset: no endpoint (npm start: 3001). */
+  WORKER_HEALTH_PORT: port.optional(),
+  WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+};
+
+type ParsedEnv = z.infer<typeof EnvSchema>;
+
+/** The deployment settings, or a ConfigError listing every problem at once. */
+function deploymentConfig(e: ParsedEnv, databaseUrl: string) {
+  const problems: string[] = [];
+  const temporalConnection = temporalConnectionConfig(e, problems);
+  const postgres = postgresConfig(e, databaseUrl, problems);
+  const worker = workerConfig(e, problems);
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { temporalConnection, postgres, worker, role: e.SERVICE_ROLE };
+}
+
+/**
+ * A setting naming a file the process must read at connect time: checked now, so a wrong path or
+ * permission stops the start with the variable's name instead of a TLS error later.
+ */
+function pemFileProblem(variable: string, file: string | undefined, expected: 'CERTIFICATE' | 'PRIVATE KEY'): string | null {
+  if (file === undefined) return null;
+  const where = path.resolve(file);
+  let text: string;
+  try {
+    if (!fs.statSync(where).isFile()) return `${variable}: ${where} is not a file`;
+    text = fs.readFileSync(where, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `${variable}: ${where} does not exist`;
+    if (code === 'EACCES' || code === 'EPERM') return `${variable}: ${where} is not readable by this process (user id ${process.getuid?.() ?? '?'})`;
+    return `${variable}: ${where} cannot be read (${code ?? String(error)})`;
+  }
+  if (!new RegExp(`-----BEGIN [A-Z ]*${expected}-----`).test(text)) {
+    return `${variable}: ${where} is not a PEM ${expected === 'CERTIFICATE' ? 'certificate' : 'private key'} (no "-----BEGIN …${expected}-----" line)`;
+  }
+  return null;
+}
+
+function temporalConnectionConfig(e: ParsedEnv, problems: string[]) {
+  const cert = e.TEMPORAL_TLS_CERT_PATH;
+  const key = e.TEMPORAL_TLS_KEY_PATH;
+  if ((cert === undefined) !== (key === undefined)) {
+    problems.push(
+      `TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together (mTLS client certificate and its private key); ` +
+        `only ${cert === undefined ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'} is set`,
+    );
+  }
+  if (e.TEMPORAL_API_KEY !== undefined && (cert !== undefined || key !== undefined)) {
+    problems.push(
+      'TEMPORAL_API_KEY and TEMPORAL_TLS_CERT_PATH/TEMPORAL_TLS_KEY_PATH are both set: a namespace authenticates its clients ' +
+        'either by API key or by mTLS client certificate. Keep the one the namespace is configured for ' +
+        '(Temporal Cloud: an API key, or client certificates signed by the CA uploaded to the namespace)',
+    );
+  }
+  // Each of these only makes sense over TLS, so it switches TLS on by itself.
+  const needTls = (
+    [
+      ['TEMPORAL_API_KEY', e.TEMPORAL_API_KEY],
+      ['TEMPORAL_TLS_CERT_PATH', cert],
+      ['TEMPORAL_TLS_KEY_PATH', key],
+      ['TEMPORAL_TLS_CA_PATH', e.TEMPORAL_TLS_CA_PATH],
+      ['TEMPORAL_TLS_SERVER_NAME', e.TEMPORAL_TLS_SERVER_NAME],
+    ] as const
+  )
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+  if (e.TEMPORAL_TLS === false && needTls.length) {
+    problems.push(`TEMPORAL_TLS=false, but ${needTls.join(', ')} ${needTls.length > 1 ? 'need' : 'needs'} TLS: remove TEMPORAL_TLS=false`);
+  }
+  const tls = e.TEMPORAL_TLS ?? needTls.length > 0;
+  if (e.TEMPORAL_ADDRESS === undefined && (tls || needTls.length)) {
+    const set = [...(e.TEMPORAL_TLS ? ['TEMPORAL_TLS'] : []), ...needTls];
+    problems.push(`${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set but TEMPORAL_ADDRESS is not: the embedded dev server speaks plaintext; set TEMPORAL_ADDRESS to the cluster's host:port`);
+  }
+  if (e.TEMPORAL_ADDRESS && /\.(tmprl\.cloud|api\.temporal\.io):\d+$/i.test(e.TEMPORAL_ADDRESS) && e.TEMPORAL_NAMESPACE === 'default') {
+    problems.push('TEMPORAL_NAMESPACE: Temporal Cloud has no namespace "default"; set <namespace>.<account> (shown in the Cloud UI)');
+  }
+  for (const problem of [
+    pemFileProblem('TEMPORAL_TLS_CERT_PATH', cert, 'CERTIFICATE'),
+    pemFileProblem('TEMPORAL_TLS_KEY_PATH', key, 'PRIVATE KEY'),
+    pemFileProblem('TEMPORAL_TLS_CA_PATH', e.TEMPORAL_TLS_CA_PATH, 'CERTIFICATE'),
+  ]) {
+    if (problem) problems.push(problem);
+  }
+  const resolved = (file: string | undefined) => (file === undefined ? undefined : path.resolve(file));
+  return {
+    tls,
+    tlsCertPath: resolved(cert),
+    tlsKeyPath: resolved(key),
+    tlsCaPath: resolved(e.TEMPORAL_TLS_CA_PATH),
+    tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
+    apiKey: e.TEMPORAL_API_KEY,
+  };
+}
+
+/** Pool and TLS of the PostgreSQL client; null for SQLite (where setting them is a mistake). */
+function postgresConfig(e: ParsedEnv, databaseUrl: string, problems: string[]) {
+  const settings = (['DATABASE_POOL_MAX', 'DATABASE_CONNECT_TIMEOUT', 'DATABASE_IDLE_TIMEOUT', 'DATABASE_SSL_MODE', 'DATABASE_SSL_CA_PATH'] as const).filter(
+    (name) => e[name] !== undefined,
+  );
+  if (!/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    if (settings.length) problems.push(`${settings.join(', ')} ${settings.length > 1 ? 'apply' : 'applies'} to PostgreSQL only, and DATABASE_URL is not a postgresql:// URL`);
+    return null;
+  }
+  // The URL's own TLS parameters would silently override ours (pg reads the URL last).
+  const urlTls = e.DATABASE_SSL_MODE !== undefined || e.DATABASE_SSL_CA_PATH !== undefined ? urlTlsParameters(databaseUrl) : [];
+  if (urlTls.length) {
+    problems.push(`DATABASE_URL has ${urlTls.join(', ')} and DATABASE_SSL_MODE/DATABASE_SSL_CA_PATH are set: configure TLS in one place (remove it from DATABASE_URL, or unset DATABASE_SSL_*)`);
+  }
+  const caProblem = pemFileProblem('DATABASE_SSL_CA_PATH', e.DATABASE_SSL_CA_PATH, 'CERTIFICATE');
+  if (caProblem) problems.push(caProblem);
+  // A CA is for checking the server; without a mode it means the full check.
+  const sslMode = e.DATABASE_SSL_MODE ?? (e.DATABASE_SSL_CA_PATH ? 'verify-full' : undefined);
+  if (e.DATABASE_SSL_CA_PATH && (sslMode === 'disable' || sslMode === 'require')) {
+    problems.push(`DATABASE_SSL_CA_PATH only serves to check the server's certificate, which DATABASE_SSL_MODE=${sslMode} does not do: use verify-full (or verify-ca)`);
+  }
+  return {
+    poolMax: e.DATABASE_POOL_MAX ?? 10,
+    connectTimeoutMs: durationMs(e.DATABASE_CONNECT_TIMEOUT ?? '10s'),
+    idleTimeoutMs: durationMs(e.DATABASE_IDLE_TIMEOUT ?? '10s'),
+    /** Unset: whatever DATABASE_URL says (plaintext unless it has sslmode=…). */
+    sslMode,
+    sslCaPath: e.DATABASE_SSL_CA_PATH === undefined ? undefined : path.resolve(e.DATABASE_SSL_CA_PATH),
+  };
+}
+
+function urlTlsParameters(databaseUrl: string): string[] {
+  try {
+    const params = new URL(databaseUrl).searchParams;
+    return ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey'].filter((name) => params.has(name));
+  } catch {
+    return []; // not a URL the WHATWG parser takes: pg reports it, without our help
+  }
+}
+
+/** The worker's production settings; unset tuning options keep the SDK's defaults. */
+function workerConfig(e: ParsedEnv, problems: string[]) {
+  const tasks = e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
+  const cached = e.WORKER_MAX_CACHED_WORKFLOWS;
+  // The SDK's own rules, named by our variables rather than its option names.
+  if (tasks !== undefined && tasks < 2 && cached !== 0) {
+    problems.push('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be at least 2 while workflows are cached (or set WORKER_MAX_CACHED_WORKFLOWS=0)');
+  }
+  const pollers = e.WORKER_WORKFLOW_POLLERS;
+  if (pollers !== undefined && tasks !== undefined && pollers > tasks) {
+    problems.push(`WORKER_WORKFLOW_POLLERS (${pollers}) cannot exceed WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${tasks})`);
+  }
+  const activityPollers = e.WORKER_ACTIVITY_POLLERS;
+  const activities = e.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  if (activityPollers !== undefined && activities !== undefined && activityPollers > activities) {
+    problems.push(`WORKER_ACTIVITY_POLLERS (${activityPollers}) cannot exceed WORKER_MAX_CONCURRENT_ACTIVITIES (${activities})`);
+  }
+  const healthPort = e.WORKER_HEALTH_PORT;
+  return {
+    shutdownGraceMs: durationMs(e.WORKER_SHUTDOWN_GRACE),
+    tuning: {
+      maxConcurrentActivityTaskExecutions: activities,
+      maxConcurrentWorkflowTaskExecutions: tasks,
+      maxCachedWorkflows: cached,
+      workflowPollers: pollers,
+      activityPollers,
+    },
+    /** GET /healthz; null: no endpoint (npm start then uses LOCAL_WORKER_HEALTH_PORT). */
+    health: healthPort === undefined ? null : { host: e.WORKER_HEALTH_HOST, port: healthPort },
+  };
+}
+
+/** The health endpoint's port in the local setup (npm start), which prints it. */
+export const LOCAL_WORKER_HEALTH_PORT = 3001;
+
+// ================================================================================================
+
 const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
   DATABASE_URL: z.string().min(1).optional(),
 
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^(?![a-z][a-z0-9+.-]*:\/\/)[^\s/]+:\d{1,5}$/i, 'host:port without a scheme, e.g. temporal.internal:7233 or <namespace>.<account>.tmprl.cloud:7233')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('journeys'),
-  TEMPORAL_TLS: flag.default(false),
+  /** Unset: TLS exactly when an API key or any TEMPORAL_TLS_* setting asks for it (deployment block). */
+  TEMPORAL_TLS: flag.optional(),
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
@@ -83,7 +294,13 @@ const EnvSchema = z.object({
   /** Allow demo keys, demo data and the local SMS gateway on an API_HOST other than loopback. */
   ALLOW_DEMO_ON_NETWORK: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Deployment (issue 18): cluster connections, PostgreSQL pool and TLS, worker, process role.
+  ...DeploymentEnv,
 });
+
+/** Every variable the service reads: deployment files may set these and nothing else. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape));
 
 export type Env = z.input<typeof EnvSchema>;
 
@@ -102,19 +319,24 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 }
 
 function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
+  const databaseUrl = e.DATABASE_URL ?? `file:${path.join(dataDir, 'dong-hanh.db')}`;
+  const deployment = deploymentConfig(e, databaseUrl);
   return {
     dataDir,
-    databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, 'dong-hanh.db')}`,
+    databaseUrl,
+    /** PostgreSQL pool and TLS (null for SQLite): deployment block. */
+    postgres: deployment.postgres,
+    /** api, worker or all (the default: one process runs everything). */
+    role: deployment.role,
+    worker: deployment.worker,
     temporal: {
       /** No address means: run the embedded dev server from the project's tools folder. */
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      tls: e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined,
-      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
-      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
-      apiKey: e.TEMPORAL_API_KEY,
+      // TLS, mTLS and API key, checked together (files readable, no contradictions).
+      ...deployment.temporalConnection,
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,

@@ -2,7 +2,9 @@
  * One process's parts, stopped in reverse order of start on Ctrl-C, SIGTERM or a fatal error,
  * so nothing (a Temporal dev server above all) outlives the process that started it.
  */
-import type { Logger } from './logger';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { config as loadConfig, ConfigError, type Config } from './config';
+import { createLogger, type Logger } from './logger';
 
 export class Lifecycle {
   private readonly stops: { name: string; stop: () => Promise<unknown> | unknown }[] = [];
@@ -21,11 +23,42 @@ export class Lifecycle {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info({ reason }, 'stopping');
+    let failed = false;
     for (const { name, stop } of this.stops.reverse()) {
       await Promise.resolve()
         .then(stop)
-        .catch((error: unknown) => this.log.error({ err: error, component: name }, 'stop failed'));
+        .catch((error: unknown) => {
+          failed = true;
+          this.log.error({ err: error, component: name }, 'stop failed');
+        });
     }
-    process.exit(exitCode);
+    // A part that could not stop cleanly (a worker past its grace period) is not a clean exit.
+    process.exit(exitCode || (failed ? 1 : 0));
+  }
+}
+
+/**
+ * Runs a process's start-up with the config read and validated once; a failure is logged in plain
+ * words and stops whatever had started. The SDK's own info lines (bundling, worker states) are
+ * kept below warnings: they would bury what a person needs to read.
+ */
+export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle) => Promise<void>): Promise<void> {
+  let cfg: Config;
+  try {
+    cfg = loadConfig();
+  } catch (error) {
+    // Every problem with its variable's name, without a stack trace in the way.
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const log = createLogger(cfg.logLevel);
+  Runtime.install({ logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  const life = new Lifecycle(log);
+  try {
+    await startUp(cfg, log, life);
+  } catch (error) {
+    log.error(error instanceof Error ? error.message : String(error));
+    await life.shutdown('start-up failed', 1);
   }
 }

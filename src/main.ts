@@ -3,8 +3,10 @@
  * daily digest schedule and the API, against the configured Temporal cluster, SMTP relay and SMS
  * provider. `node dist/src/main.js` runs it in production; `npm start` (src/local/start.ts) first
  * starts the local peers (Temporal dev server, mail catcher, SMS gateway) and then runs this.
+ *
+ * SERVICE_ROLE splits it for replicas: `api` (migrations, digest schedule, HTTP API), `worker`
+ * (the journey worker, as src/worker.ts), `all` (the default: everything in one process).
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { notificationDeps } from './activities/from-config';
 import { buildApi } from './api/server';
 import { ensureDevKeys } from './auth/dev-keys';
@@ -13,18 +15,22 @@ import { config as loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { migrateDatabase } from './db/migrate';
 import { seedDemoData } from './db/seed';
-import { Lifecycle } from './lifecycle';
-import { createLogger, type Logger } from './logger';
+import { launch, type Lifecycle } from './lifecycle';
+import type { Logger } from './logger';
 import { ensureDigestSchedule } from './notifications/digest-schedule';
-import { connectClient, connectWorkerConnection } from './temporal/connection';
+import { connectClient } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer, type Mailer } from './transports/email';
 import { createSmsSender } from './transports/sms';
-import { createJourneyWorker } from './worker';
+import { runJourneyWorker, runWorkerProcess } from './worker';
+
+export { launch };
 
 export interface Service {
   /** The file holding one demo API key per role, when the config asked for them. */
   devKeysFile?: string;
+  /** The worker's GET /healthz, when this process runs a worker with one. */
+  workerHealthUrl?: string;
 }
 
 /** The secrets the API needs, checked (or, locally, generated) before anything starts. */
@@ -37,7 +43,10 @@ export function prepareSecurity(cfg: Config, log: Logger): Security {
   return security;
 }
 
-export async function runService(cfg: Config, log: Logger, life: Lifecycle, security: Security): Promise<Service> {
+/** `security` is the API's (prepareSecurity); a worker-only process (SERVICE_ROLE=worker) needs none. */
+export async function runService(cfg: Config, log: Logger, life: Lifecycle, security?: Security): Promise<Service> {
+  if (cfg.role === 'worker') return { workerHealthUrl: (await runWorkerProcess(cfg, log, life)).healthUrl };
+  if (!security) throw new Error(`SERVICE_ROLE=${cfg.role} runs the API, which needs its secrets (prepareSecurity)`);
   const { db, devKeysFile } = await openData(cfg, log, life);
   const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
   life.onStop('mailer', mailer.close);
@@ -45,7 +54,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
   const { client, connection } = await connectClient(cfg.temporal);
   life.onStop('temporal client', () => connection.close());
   await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
-  await runWorker(cfg, log, life, { db, mailer, security });
+  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security }) : {};
   if (cfg.notifications.digest) {
     // Idempotent: an existing schedule is updated to the configured time.
     await ensureDigestSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...cfg.notifications.digest });
@@ -63,12 +72,12 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());
-  return { devKeysFile };
+  return { devKeysFile, workerHealthUrl: worker.healthUrl };
 }
 
 async function openData(cfg: Config, log: Logger, life: Lifecycle) {
-  const { applied } = await migrateDatabase(cfg.databaseUrl);
-  const db = openDatabase(cfg.databaseUrl);
+  const { applied } = await migrateDatabase(cfg.databaseUrl, { postgres: cfg.postgres });
+  const db = openDatabase(cfg.databaseUrl, cfg.postgres);
   life.onStop('database', db.close);
   const { seeded } = cfg.demoData ? await seedDemoData(db.prisma) : { seeded: false };
   log.info({ migrationsApplied: applied, demoDataSeeded: seeded }, 'database ready');
@@ -76,39 +85,9 @@ async function openData(cfg: Config, log: Logger, life: Lifecycle) {
   return { db, devKeysFile: devKeys?.file };
 }
 
-async function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security }) {
-  const connection = await connectWorkerConnection(cfg.temporal);
+function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security }) {
   const activityDeps = { db: deps.db, mailer: deps.mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
-  const worker = await createJourneyWorker(cfg.temporal, connection, activityDeps);
-  const running = worker.run();
-  life.onStop('worker', async () => {
-    // The SDK also stops workers on SIGINT/SIGTERM by itself.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  });
-  running.catch((error: unknown) => {
-    log.error({ err: error }, 'worker failed');
-    void life.shutdown('worker failed', 1);
-  });
-}
-
-/**
- * Runs a process's start-up with the config read and validated once; a failure is logged in plain
- * words and stops whatever had started. The SDK's own info lines (bundling, worker states) are
- * kept below warnings: they would bury what a person needs to read.
- */
-export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle) => Promise<void>): Promise<void> {
-  const cfg = loadConfig();
-  const log = createLogger(cfg.logLevel);
-  Runtime.install({ logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
-  const life = new Lifecycle(log);
-  try {
-    await startUp(cfg, log, life);
-  } catch (error) {
-    log.error(error instanceof Error ? error.message : String(error));
-    await life.shutdown('start-up failed', 1);
-  }
+  return runJourneyWorker(cfg, log, life, activityDeps);
 }
 
 /** Production has its own Temporal cluster, SMTP relay and SMS provider: no local stand-in runs here. */
@@ -124,7 +103,9 @@ if (require.main === module) {
   void launch(async (cfg, log, life) => {
     const missing = localPeersConfigured(cfg);
     if (missing.length) throw new Error(`set ${missing.join(', ')} to run the service (npm start runs local stand-ins for them)`);
-    await runService(cfg, log, life, prepareSecurity(cfg, log));
-    log.info({ api: `http://${cfg.api.host}:${cfg.api.port}`, temporal: cfg.temporal.address }, 'Đồng Hành is running');
+    // A worker holds no personal-data keys: it never reads personal data.
+    await runService(cfg, log, life, cfg.role === 'worker' ? undefined : prepareSecurity(cfg, log));
+    const api = cfg.role === 'worker' ? undefined : `http://${cfg.api.host}:${cfg.api.port}`;
+    log.info({ role: cfg.role, api, temporal: cfg.temporal.address }, 'Đồng Hành is running');
   });
 }

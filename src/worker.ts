@@ -1,24 +1,56 @@
 /**
  * The worker: runs journey workflows and their activities on the configured task queue.
- * `node dist/src/worker.js` runs it alone; `npm start` runs it beside the API (src/main.ts).
+ * `node dist/src/worker.js` (or `SERVICE_ROLE=worker node dist/src/main.js`) runs it alone;
+ * `npm start` runs it beside the API (src/main.ts).
+ *
+ * In production it stops gracefully: on SIGTERM/SIGINT it polls no more tasks, lets running
+ * activities finish for WORKER_SHUTDOWN_GRACE (then cancels them), hands its cached workflows back
+ * to the server and exits 0; its health endpoint (src/worker-health.ts) answers 503 meanwhile.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { config as loadConfig, type Config } from './config';
+import { notificationDeps } from './activities/from-config';
+import { actionLinksFromConfig, taskLinksFromConfig } from './auth/security';
+import type { Config } from './config';
 import { openDatabase } from './db/client';
-import { createLogger } from './logger';
+import { launch, type Lifecycle } from './lifecycle';
+import type { Logger } from './logger';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
-import { notificationDeps } from './activities/from-config';
-import { actionLinksFromConfig, taskLinksFromConfig } from './auth/security';
+import { startWorkerHealth } from './worker-health';
+
+/**
+ * After the grace period activities are cancelled; this much more is allowed for them to notice
+ * before the SDK gives up (GracefulShutdownPeriodExpiredError) and the process exits 1.
+ */
+export const SHUTDOWN_FORCE_MARGIN_MS = 5_000;
+
+/** WORKER_* settings → Worker options; unset tuning keeps the SDK's defaults. */
+export function workerOptionsFromConfig(worker: Config['worker']): Partial<WorkerOptions> {
+  const t = worker.tuning;
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    shutdownGraceTime: worker.shutdownGraceMs,
+    shutdownForceTime: worker.shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS,
+    ...defined({
+      maxConcurrentActivityTaskExecutions: t.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTaskExecutions,
+      maxCachedWorkflows: t.maxCachedWorkflows,
+    }),
+    ...(t.workflowPollers === undefined ? {} : { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: t.workflowPollers } }),
+    ...(t.activityPollers === undefined ? {} : { activityTaskPollerBehavior: { type: 'simple-maximum', maximum: t.activityPollers } }),
+  };
+}
 
 export async function createJourneyWorker(
   temporal: Config['temporal'],
   connection: NativeConnection,
   deps: ActivityDeps,
+  worker?: Config['worker'],
 ): Promise<Worker> {
   return Worker.create({
+    ...(worker ? workerOptionsFromConfig(worker) : {}),
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
@@ -27,30 +59,59 @@ export async function createJourneyWorker(
   });
 }
 
-async function main() {
-  const cfg = loadConfig();
-  const log = createLogger(cfg.logLevel, 'worker');
-  const { connection: clientConnection } = await connectClient(cfg.temporal);
-  await assertSearchAttributesRegistered(clientConnection, cfg.temporal.namespace);
-  await clientConnection.close();
-
-  const db = openDatabase(cfg.databaseUrl);
-  const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
+/**
+ * Connects, creates and runs the journey worker (and its health endpoint, when configured),
+ * stopping both gracefully with the process. Resolves once the worker runs.
+ */
+export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle, deps: ActivityDeps): Promise<{ healthUrl?: string }> {
   const connection = await connectWorkerConnection(cfg.temporal);
-  const worker = await createJourneyWorker(cfg.temporal, connection, { db, mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, cfg.api.publicBaseUrl), taskLinksFromConfig(cfg.access, cfg.api.publicBaseUrl)) });
-  log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace }, 'worker running');
-  try {
-    await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is handed back
-  } finally {
-    mailer.close();
-    await db.close();
-    await connection.close();
+  life.onStop('temporal worker connection', () => connection.close());
+  const worker = await createJourneyWorker(cfg.temporal, connection, deps, cfg.worker);
+  // Registered before the worker's stop, so it still answers (503) while the worker drains.
+  const health = cfg.worker.health ? await startWorkerHealth(() => worker.getState(), cfg.worker.health) : undefined;
+  if (health) life.onStop('worker health', health.close);
+  const running = worker.run();
+  life.onStop('worker', async () => {
+    // The SDK also starts this on SIGINT/SIGTERM by itself.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    log.info({ graceMs: cfg.worker.shutdownGraceMs }, 'worker draining');
+    await running;
+  });
+  running.catch((error: unknown) => {
+    log.error({ err: error }, 'worker failed');
+    void life.shutdown('worker failed', 1);
+  });
+  log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace, health: health?.url }, 'worker running');
+  return { healthUrl: health?.url };
+}
+
+/** The worker alone: no API, no migrations (an API replica runs those), no digest schedule. */
+export async function runWorkerProcess(cfg: Config, log: Logger, life: Lifecycle): Promise<{ healthUrl?: string }> {
+  if (!cfg.access.actionLinkSecret && !cfg.access.localSecretsFile) {
+    // Without it messages would silently lose their one-click and short task links.
+    throw new Error('ACTION_LINK_SECRET must be configured when Temporal is external (TEMPORAL_ADDRESS is set): the same value as the API replicas, which check the links the worker signs');
   }
+  const { connection: clientConnection } = await connectClient(cfg.temporal);
+  try {
+    await assertSearchAttributesRegistered(clientConnection, cfg.temporal.namespace);
+  } finally {
+    await clientConnection.close();
+  }
+  const db = openDatabase(cfg.databaseUrl, cfg.postgres);
+  life.onStop('database', db.close);
+  const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
+  life.onStop('mailer', mailer.close);
+  const publicBaseUrl = cfg.api.publicBaseUrl;
+  return runJourneyWorker(cfg, log, life, {
+    db,
+    mailer,
+    publicBaseUrl,
+    ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, publicBaseUrl), taskLinksFromConfig(cfg.access, publicBaseUrl)),
+  });
 }
 
 if (require.main === module) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+  void launch(async (cfg, log, life) => {
+    await runWorkerProcess(cfg, log, life);
   });
 }

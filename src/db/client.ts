@@ -6,6 +6,7 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { PrismaClient } from './generated/sqlite/client';
+import { postgresPoolConfig, type PostgresOptions } from './postgres-options';
 import { SQLITE_BUSY_TIMEOUT_MS, openSqliteFile } from './sqlite';
 import { parseDatabaseUrl } from './url';
 
@@ -21,7 +22,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(databaseUrl: string): Database {
+/** `postgres`: pool size, timeouts and TLS of a PostgreSQL database (config's `postgres`). */
+export function openDatabase(databaseUrl: string, postgres?: PostgresOptions | null): Database {
   const target = parseDatabaseUrl(databaseUrl);
   let prisma: PrismaClient;
   if (target.provider === 'sqlite') {
@@ -33,7 +35,7 @@ export function openDatabase(databaseUrl: string): Database {
   } else {
     const { PrismaClient: PostgresClient } = loadClient<typeof import('./generated/postgresql/client')>('postgresql');
     // Same models, other provider: the two generated types differ only in provider-specific filters.
-    prisma = new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url }) }) as unknown as PrismaClient;
+    prisma = new PostgresClient({ adapter: new PrismaPg(postgresPoolConfig(target.url, postgres)) }) as unknown as PrismaClient;
   }
   return { prisma, provider: target.provider, close: () => prisma.$disconnect() };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openLedger } from './migration-ledger';
+import type { PostgresOptions } from './postgres-options';
 import { parseDatabaseUrl } from './url';
 
 export class MigrationError extends Error {
@@ -21,11 +22,11 @@ export interface Migration {
 
 export async function migrateDatabase(
   databaseUrl: string,
-  options: { migrationsDir?: string } = {},
+  options: { migrationsDir?: string; postgres?: PostgresOptions | null } = {},
 ): Promise<{ applied: string[] }> {
   const target = parseDatabaseUrl(databaseUrl);
   const migrations = readMigrations(options.migrationsDir ?? findMigrationsDir(), target.provider);
-  const ledger = await openLedger(target);
+  const ledger = await openLedger(target, options.postgres);
   const applied: string[] = [];
   try {
     for (const migration of migrations) {

@@ -4,6 +4,7 @@
  * migrations run before any Prisma client may assume the schema exists.
  */
 import { Client } from 'pg';
+import { postgresPoolConfig, type PostgresOptions } from './postgres-options';
 import { openSqliteFile } from './sqlite';
 import type { DatabaseTarget } from './url';
 
@@ -23,8 +24,8 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
-export async function openLedger(target: DatabaseTarget): Promise<Ledger> {
-  return target.provider === 'sqlite' ? sqliteLedger(target.file) : postgresLedger(target.url);
+export async function openLedger(target: DatabaseTarget, postgres?: PostgresOptions | null): Promise<Ledger> {
+  return target.provider === 'sqlite' ? sqliteLedger(target.file) : postgresLedger(target.url, postgres);
 }
 
 function sqliteLedger(file: string): Ledger {
@@ -82,8 +83,10 @@ function inProcessQueue<T>(file: string, work: () => Promise<T>): Promise<T> {
 /** Arbitrary but fixed: every runner of this project contends for the same advisory lock. */
 const ADVISORY_LOCK_KEY = 5_119_040_417;
 
-async function postgresLedger(url: string): Promise<Ledger> {
-  const client = new Client({ connectionString: url });
+async function postgresLedger(url: string, postgres: PostgresOptions | null | undefined): Promise<Ledger> {
+  // The pool's TLS and connect timeout; one client, so its size does not apply.
+  const { connectionString, ssl, connectionTimeoutMillis } = postgresPoolConfig(url, postgres);
+  const client = new Client({ connectionString, ssl, connectionTimeoutMillis });
   await client.connect();
   const tx: LedgerTransaction = {
     execute: async (sql) => {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config';
+import { LOCAL_WORKER_HEALTH_PORT, type Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import { launch, prepareSecurity, runService } from '../main';
@@ -47,7 +47,13 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
   return peers;
 }
 
-function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined): string {
+/** npm start always has the worker's health endpoint: WORKER_HEALTH_PORT, or 3001 on 127.0.0.1. */
+function withLocalWorkerHealth(cfg: Config): Config {
+  if (cfg.worker.health || cfg.role === 'api') return cfg;
+  return Object.freeze({ ...cfg, worker: { ...cfg.worker, health: { host: '127.0.0.1', port: LOCAL_WORKER_HEALTH_PORT } } });
+}
+
+function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined): string {
   const q = cfg.notifications.quietHours;
   // Non-urgent reminders wait for the morning: say so, or a demo at night looks broken.
   const quiet = q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
@@ -55,6 +61,7 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined)
     'Đồng Hành is running. Press Ctrl-C to stop.',
     `  API                http://${cfg.api.host}:${cfg.api.port}  (docs: /docs, OpenAPI: /openapi.json)`,
     devKeysFile && `  Demo API keys      ${devKeysFile}  (one per role; send as Authorization: Bearer <key>)`,
+    workerHealthUrl && `  Worker health      ${workerHealthUrl}  (200 while the worker runs; WORKER_HEALTH_PORT moves it)`,
     peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
     `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
     peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
@@ -66,13 +73,15 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined)
   return `\n${lines.filter(Boolean).join('\n')}\n\n`;
 }
 
-void launch(async (cfg, log, life) => {
+void launch(async (configured, log, life) => {
+  const cfg = withLocalWorkerHealth(configured);
   // Fail before starting anything when the API's port is taken or a secret is missing.
   await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+  if (cfg.worker.health) await assertPortFree(cfg.worker.health.host, cfg.worker.health.port, 'WORKER_HEALTH_PORT');
   // Secrets, keys and case data go here: only the service's user may look inside.
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
   const service = await runService(cfg, log, life, security);
-  process.stdout.write(banner(cfg, peers, service.devKeysFile));
+  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl));
 });
