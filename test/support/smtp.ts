@@ -15,6 +15,8 @@ export interface Inbox {
 export interface InboxOptions {
   /** Refuse a recipient: return an SMTP reply (e.g. 550 mailbox unavailable, 451 try later) or nothing to accept. */
   refuseRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /** Called as each message is accepted (benchmarks time arrivals with it). */
+  onMessage?: (mail: ParsedMail) => void;
 }
 
 export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
@@ -32,6 +34,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
       simpleParser(stream)
         .then((mail) => {
           messages.push(mail);
+          options.onMessage?.(mail);
           callback();
         })
         .catch(callback);
