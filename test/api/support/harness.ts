@@ -29,7 +29,7 @@ import { findFreePort } from '../../../src/local/ports';
 import { journeyStateQuery, type JourneyState } from '../../../src/journey/definitions';
 import { advanceTo } from '../../support/journey-steps';
 import { mailerFor, startInbox, type Inbox } from '../../support/smtp';
-import { addHanoiHealthDepartment, createTestDatabase } from '../../support/test-database';
+import { addHanoiHealthDepartment, createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../../support/temporal';
 
 /** Every kind of caller the matrix distinguishes. */
@@ -118,6 +118,8 @@ export interface HarnessOptions {
   smsStatus?: { authToken: string; rateLimitPerMinute?: number };
   /** The API's SMS sender for sign-in codes (e.g. to a local SMS gateway); without it, codes go by email. */
   sms?: SmsSender;
+  /** The database the API and worker share. Default: a fresh SQLite file (createTestDatabase). */
+  database?: () => Promise<TestDatabase>;
   /** Sign-in code requests per minute per client address. Default: high, so tests of a file do not meet it. */
   codeRequestsPerMinute?: number;
 }
@@ -130,7 +132,7 @@ const workflowBundle = () => (bundle ??= journeyWorkflowBundle());
 
 export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHarness> {
   const withWorker = opts.worker ?? true;
-  const [env, testDb] = await Promise.all([connectToSuiteServer(), createTestDatabase(), withWorker ? workflowBundle() : undefined]);
+  const [env, testDb] = await Promise.all([connectToSuiteServer(), (opts.database ?? createTestDatabase)(), withWorker ? workflowBundle() : undefined]);
   const { db } = testDb;
   await addHanoiHealthDepartment(db); // "staff of another province"
 
