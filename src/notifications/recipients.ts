@@ -1,8 +1,11 @@
 /**
  * Who is told: the people of a ladder step's roles, who hears about someone nobody could reach,
- * and who gets the daily digest. Only active staff; each person once.
+ * and who gets the daily digest. Only active staff; each person once. Someone away is replaced
+ * by whoever covers for them at the step's time (src/domain/absence.ts): the workflow's clock, so
+ * a retried activity decides the same.
  */
 import type { Database, StaffMember } from '../db/client';
+import { coverOf } from '../domain/absence';
 import type { EscalationNotice } from '../journey/notices';
 import type { RecipientRole } from '../policy/schema';
 
@@ -20,6 +23,8 @@ export async function stepRecipients({ prisma }: Database, notice: EscalationNot
   const { task } = notice;
   const theCase = await prisma.case.findUniqueOrThrow({ where: { code: notice.caseCode } });
   const assignee = task.assigneeId ? await prisma.staffMember.findUnique({ where: { id: task.assigneeId } }) : null;
+  const at = notice.at ? new Date(notice.at) : new Date();
+  const find = (id: string) => prisma.staffMember.findUnique({ where: { id } });
   const byRole = (agencyId: string, role: string) => prisma.staffMember.findMany({ where: { agencyId, role, active: true }, orderBy: { id: 'asc' } });
   const by: Record<RecipientRole, () => Promise<StaffMember[]>> = {
     // An unassigned task is the supervisors' to hand out.
@@ -33,7 +38,7 @@ export async function stepRecipients({ prisma }: Database, notice: EscalationNot
   return {
     async of(roles) {
       const found: StaffMember[] = [];
-      for (const role of roles) found.push(...(await by[role]()));
+      for (const role of roles) for (const person of await by[role]()) found.push((await coverOf(person, at, find)).cover);
       return [...new Map(found.map((s) => [s.id, s])).values()];
     },
     relayRounds: [notice.relayTo ?? [], LEAD_AGENCY],
