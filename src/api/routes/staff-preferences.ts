@@ -18,7 +18,7 @@ import { Problem } from '../problems';
 /** An absence longer than this is a departure: deactivate the person in the directory instead. */
 const MAX_ABSENCE_MS = 366 * 86_400_000;
 
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'a staff id such as "dn-health-caseworker-1"');
+const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,63}$/, 'a staff id such as "dn-health-caseworker-1"');
 const IdParams = z.strictObject({ id: Id });
 const Instant = z.iso.datetime({ offset: true });
 
