@@ -14,7 +14,7 @@ import { channelsFor, CHANNELS, emailMessage, smsMessage } from './channels';
 import { Language, messageKind, renderMessage, renderSms, type MessageFacts, type RelayFacts } from './messages';
 import { fail, notificationEntry, recorded, sendOnce, TransientSendError, type ChannelMessage, type SendOutcome } from './outbox';
 import { quietHoursOf, quietUntil, type QuietHours } from './quiet-hours';
-import { stepRecipients, type StepRecipients } from './recipients';
+import { stepRecipients, type Recipient, type StepRecipients } from './recipients';
 
 export interface DeliveryDeps {
   db: Database;
@@ -216,6 +216,7 @@ function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: Abo
     link,
     recipient: person.name,
     at: d.at.toISOString(),
+    ...((person as Recipient).coveringFor ? { coveringFor: (person as Recipient).coveringFor!.name } : {}),
     // Only someone of the task's agency may acknowledge it, and only while it waits for that.
     ...(channel === 'email' && deps.actionLink && notice.phase === 'acknowledge' && person.agencyId === task.agencyId
       ? { actionLink: deps.actionLink({ action: 'acknowledge', taskId: task.id, staffId: person.id, agencyId: person.agencyId }) }

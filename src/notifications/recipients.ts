@@ -9,9 +9,12 @@ import { coverOf } from '../domain/absence';
 import type { EscalationNotice } from '../journey/notices';
 import type { RecipientRole } from '../policy/schema';
 
+/** Someone told; `coveringFor` when they are told in place of a colleague who is away. */
+export type Recipient = StaffMember & { coveringFor?: StaffMember };
+
 export interface StepRecipients {
-  /** The people of these roles for the step's task, in role order, each once. */
-  of(roles: readonly RecipientRole[]): Promise<StaffMember[]>;
+  /** The people of these roles for the step's task (or who covers for them), in role order, each once. */
+  of(roles: readonly RecipientRole[]): Promise<Recipient[]>;
   /** Who is told, round after round until someone is reached, that a person could not be reached. */
   readonly relayRounds: readonly (readonly RecipientRole[])[];
 }
@@ -37,9 +40,14 @@ export async function stepRecipients({ prisma }: Database, notice: EscalationNot
   };
   return {
     async of(roles) {
-      const found: StaffMember[] = [];
-      for (const role of roles) for (const person of await by[role]()) found.push((await coverOf(person, at, find)).cover);
-      return [...new Map(found.map((s) => [s.id, s])).values()];
+      const found = new Map<string, Recipient>();
+      for (const role of roles) {
+        for (const person of await by[role]()) {
+          const { cover, by: coveredBy } = await coverOf(person, at, find);
+          if (!found.has(cover.id)) found.set(cover.id, coveredBy === 'self' ? cover : { ...cover, coveringFor: person });
+        }
+      }
+      return [...found.values()];
     },
     relayRounds: [notice.relayTo ?? [], LEAD_AGENCY],
   };

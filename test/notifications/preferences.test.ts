@@ -106,6 +106,9 @@ it('during an absence the deputy gets the reminders, sees the task as theirs and
   expect(await sent(code)).toEqual([`1:email:${DEPUTY}`, `2:email:${SUP_DEPUTY}`]);
   expect(mailTo(code, CW)).toBeUndefined();
   expect(mailTo(code, SUP)).toBeUndefined();
+  // Each deputy is told whom they stand in for (a colleague's name; nothing about the person the case is about).
+  expect(reminder.text).toContain(`thay cho Cán bộ ${CW} (đang vắng mặt)`);
+  expect(mailTo(code, SUP_DEPUTY)!.text).toContain(`thay cho Cán bộ ${SUP} (đang vắng mặt)`);
 
   // The task is the absent caseworker's, and the deputy's own while they cover: in the inbox and in /tasks/mine.
   const taskId = `${code}/reception`;
@@ -145,6 +148,7 @@ it('once the absence has ended, the person gets their reminders again', async ()
   await until(() => mailTo(code, CW), 'the reminder to the caseworker');
   await until(() => mailTo(code, SUP), 'the supervisor step to the supervisor');
   expect(await sent(code)).toEqual([`1:email:${CW}`, `2:email:${SUP}`]);
+  expect(mailTo(code, CW)!.text).not.toContain('thay cho');
   expect(mailTo(code, DEPUTY)).toBeUndefined();
   expect(mailTo(code, SUP_DEPUTY)).toBeUndefined();
 }, 60_000);
