@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createApiKey } from '../../src/auth/api-keys';
 import { startJourney } from '../../src/client/journeys';
 import { startSmsGateway, type SmsGateway } from '../../src/local/sms-gateway';
+import { channelsFor } from '../../src/notifications/channels';
 import { loadPolicy } from '../../src/policy';
 import { JourneyPolicy } from '../../src/policy/schema';
 import { createSmsSender } from '../../src/transports/sms';
@@ -152,3 +153,21 @@ it('once the absence has ended, the person gets their reminders again', async ()
   expect(mailTo(code, DEPUTY)).toBeUndefined();
   expect(mailTo(code, SUP_DEPUTY)).toBeUndefined();
 }, 60_000);
+
+describe('the channels of a step for one person', () => {
+  const EMAIL = ['email'] as const;
+  const BOTH = ['email', 'sms'] as const;
+  it('no preference: the step’s own channels, as before', () => {
+    expect(channelsFor({ preferredChannel: null }, EMAIL, false)).toEqual(['email']);
+    expect(channelsFor({ preferredChannel: null }, BOTH, true)).toEqual(['email', 'sms']);
+  });
+  it('a preference replaces the channels of an ordinary step', () => {
+    expect(channelsFor({ preferredChannel: 'sms' }, EMAIL, false)).toEqual(['sms']);
+    expect(channelsFor({ preferredChannel: 'email' }, BOTH, false)).toEqual(['email']);
+    expect(channelsFor({ preferredChannel: 'both' }, EMAIL, false)).toEqual(['email', 'sms']);
+  });
+  it('an urgent step keeps its own channels besides the preferred one', () => {
+    expect(channelsFor({ preferredChannel: 'email' }, BOTH, true)).toEqual(['email', 'sms']);
+    expect(channelsFor({ preferredChannel: 'sms' }, EMAIL, true)).toEqual(['email', 'sms']);
+  });
+});
