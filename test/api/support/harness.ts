@@ -122,6 +122,8 @@ export interface HarnessOptions {
   database?: () => Promise<TestDatabase>;
   /** Sign-in code requests per minute per client address. Default: high, so tests of a file do not meet it. */
   codeRequestsPerMinute?: number;
+  /** What the worker's notifications use besides email: an SMS sender, and short task links signed by the API's secret. */
+  notifications?: { sms?: SmsSender; taskLinks?: boolean };
 }
 
 const YEAR = 365 * 86_400_000;
@@ -139,12 +141,6 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const taskQueue = uniqueTaskQueue('api');
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);
-  const worker = withWorker
-    ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL }) })
-    : null;
-  const running = worker?.run();
-
-  const policy = opts.policy ?? loadPolicy('default');
   const security = createSecurity({
     personalDataKeys: opts.personalDataKeys ?? generateKeySpec('test1'),
     actionLinkSecret: randomBytes(32).toString('base64url'),
@@ -153,6 +149,15 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     jwt: opts.jwt ?? null,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
   });
+  const notifications = {
+    ...(opts.notifications?.sms ? { sms: opts.notifications.sms } : {}),
+    ...(opts.notifications?.taskLinks ? { taskLink: security.taskLinks.issue.bind(security.taskLinks) } : {}),
+  };
+  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications });
+  const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities }) : null;
+  const running = worker?.run();
+
+  const policy = opts.policy ?? loadPolicy('default');
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
   const listen = async (temporal: Client) => {
