@@ -45,6 +45,7 @@ export const AUTHORISATION_MATRIX = {
   'task.decline': { coordinator: 'province', staff: 'agency' },
   // reporting
   'indicators.read': { coordinator: 'province', manager: 'province' },
+  'report.read': { manager: 'province' },
   // administration
   'directory.read': { admin: 'national' },
   'directory.write': { admin: 'national' },

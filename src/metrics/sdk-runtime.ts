@@ -18,6 +18,11 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
+let installedUrl: string | undefined;
+
+/** Where this process's SDK metrics are served, once `installTemporalRuntime` ran. */
+export const sdkMetricsUrl = (): string | undefined => installedUrl;
+
 /** Installs the runtime; returns the URL of the SDK's metrics. */
 export async function installTemporalRuntime(level: LogLevel): Promise<{ sdkMetricsUrl: string }> {
   const bindAddress = `127.0.0.1:${await freeLoopbackPort()}`;
@@ -26,5 +31,6 @@ export async function installTemporalRuntime(level: LogLevel): Promise<{ sdkMetr
     // Counters end in _total, durations in seconds: what Prometheus users expect.
     telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } },
   });
-  return { sdkMetricsUrl: `http://${bindAddress}/metrics` };
+  installedUrl = `http://${bindAddress}/metrics`;
+  return { sdkMetricsUrl: installedUrl };
 }
