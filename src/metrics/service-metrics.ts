@@ -26,8 +26,9 @@ export function createServiceMetrics(db: Database): ServiceMetrics {
     labelNames: ['province'],
     registers: [registry],
     async collect() {
-      const tasks = await db.prisma.task.findMany({ where: { case: { status: 'active' }, ...overdueTaskWhere(new Date()) }, select: { case: { select: { province: true } } } });
       this.reset();
+      // A database that does not answer (or is not migrated yet) leaves the gauge empty; the other metrics still answer.
+      const tasks = await db.prisma.task.findMany({ where: { case: { status: 'active' }, ...overdueTaskWhere(new Date()) }, select: { case: { select: { province: true } } } }).catch(() => []);
       const byProvince = new Map<string, number>();
       for (const t of tasks) byProvince.set(t.case.province, (byProvince.get(t.case.province) ?? 0) + 1);
       for (const [province, n] of byProvince) this.set({ province }, n);
