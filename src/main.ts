@@ -83,7 +83,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     logger: log,
     security,
     notifier: { mailer, sms: createSmsSender(cfg.notifications.sms) },
-    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute },
+    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute, metrics },
     metrics: { exposition: metricsExposition(metrics.registry, sdkMetricsUrl()), access: { token: cfg.metrics.token, open: cfg.metrics.apiOpen } },
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });

@@ -6,7 +6,8 @@
  *   in this process;
  * - `donghanh_notification_failures_total{channel,reason}`: messages that failed for good.
  * The counters are moved by the notification activity from the outbox rows a call changed, so a
- * retried or resumed step is never counted twice. Labels are codes and numbers, never a name.
+ * retried or resumed step is never counted twice; an SMS the provider later reports undelivered
+ * is counted by the status webhook, once. Labels are codes and numbers, never a name.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/client';

@@ -161,7 +161,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
   const listen = async (temporal: Client) => {
-    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL };
+    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) };
     const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
     const metrics = serviceMetrics && { exposition: metricsExposition(serviceMetrics.registry, opts.metrics?.sdkMetricsUrl), access: { token: null, open: true } };
     const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}), ...(metrics ? { metrics } : {}) });
