@@ -4,7 +4,7 @@
  * provider. `node dist/src/main.js` runs it in production; `npm start` (src/local/start.ts) first
  * starts the local peers (Temporal dev server, mail catcher, SMS gateway) and then runs this.
  *
- * SERVICE_ROLE splits it for replicas: `api` (migrations, digest schedule, HTTP API), `worker`
+ * SERVICE_ROLE splits it for replicas: `api` (migrations, digest and report schedules, HTTP API), `worker`
  * (the journey worker, as src/worker.ts), `all` (the default: everything in one process).
  */
 import { notificationDeps } from './activities/from-config';
@@ -17,7 +17,11 @@ import { migrateDatabase } from './db/migrate';
 import { seedDemoData } from './db/seed';
 import { launch, type Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
+import { metricsExposition } from './metrics/exposition';
+import { sdkMetricsUrl } from './metrics/sdk-runtime';
+import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics';
 import { ensureDigestSchedule } from './notifications/digest-schedule';
+import { ensureProgrammeReportSchedule } from './reports/schedule';
 import { connectClient } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer, type Mailer } from './transports/email';
@@ -31,6 +35,8 @@ export interface Service {
   devKeysFile?: string;
   /** The worker's GET /healthz, when this process runs a worker with one. */
   workerHealthUrl?: string;
+  /** The worker's GET /metrics, when this process runs a worker with one. */
+  workerMetricsUrl?: string;
 }
 
 /** The secrets the API needs, checked (or, locally, generated) before anything starts. */
@@ -45,7 +51,10 @@ export function prepareSecurity(cfg: Config, log: Logger): Security {
 
 /** `security` is the API's (prepareSecurity); a worker-only process (SERVICE_ROLE=worker) needs none. */
 export async function runService(cfg: Config, log: Logger, life: Lifecycle, security?: Security): Promise<Service> {
-  if (cfg.role === 'worker') return { workerHealthUrl: (await runWorkerProcess(cfg, log, life)).healthUrl };
+  if (cfg.role === 'worker') {
+    const worker = await runWorkerProcess(cfg, log, life);
+    return { workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl };
+  }
   if (!security) throw new Error(`SERVICE_ROLE=${cfg.role} runs the API, which needs its secrets (prepareSecurity)`);
   const { db, devKeysFile } = await openData(cfg, log, life);
   const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
@@ -54,10 +63,16 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
   const { client, connection } = await connectClient(cfg.temporal);
   life.onStop('temporal client', () => connection.close());
   await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
-  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security }) : {};
+  // One registry for the process: the worker's activities move its counters, the API serves them.
+  const metrics = createServiceMetrics(db);
+  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security, metrics }) : {};
   if (cfg.notifications.digest) {
     // Idempotent: an existing schedule is updated to the configured time.
     await ensureDigestSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...cfg.notifications.digest });
+  }
+  if (cfg.programmeReport) {
+    const { nationalRecipients: _, ...schedule } = cfg.programmeReport;
+    await ensureProgrammeReportSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...schedule });
   }
 
   const api = buildApi({
@@ -68,11 +83,12 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     logger: log,
     security,
     notifier: { mailer, sms: createSmsSender(cfg.notifications.sms) },
-    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute },
+    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute, metrics },
+    metrics: { exposition: metricsExposition(metrics.registry, sdkMetricsUrl()), access: { token: cfg.metrics.token, open: cfg.metrics.apiOpen } },
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());
-  return { devKeysFile, workerHealthUrl: worker.healthUrl };
+  return { devKeysFile, workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl };
 }
 
 async function openData(cfg: Config, log: Logger, life: Lifecycle) {
@@ -85,8 +101,8 @@ async function openData(cfg: Config, log: Logger, life: Lifecycle) {
   return { db, devKeysFile: devKeys?.file };
 }
 
-function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security }) {
-  const activityDeps = { db: deps.db, mailer: deps.mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
+function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security; metrics: ServiceMetrics }) {
+  const activityDeps = { db: deps.db, mailer: deps.mailer, metrics: deps.metrics, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
   return runJourneyWorker(cfg, log, life, activityDeps);
 }
 

@@ -19,5 +19,7 @@ export function notificationDeps(cfg: Config, actionLinks?: ActionLinks, taskLin
     taskTitle: (key) => taskPolicyOf(policy, key)?.title ?? { vi: key, en: key },
     actionLink: actionLinks && ((request) => actionLinks.sign(request).url),
     taskLink: taskLinks && ((prisma, request) => taskLinks.issue(prisma, request)),
+    policy,
+    nationalReportRecipients: cfg.programmeReport?.nationalRecipients ?? [],
   };
 }

@@ -21,7 +21,9 @@ import { adminRoutes } from './routes/admin';
 import { caseRoutes } from './routes/cases';
 import { directoryRoutes } from './routes/directory';
 import { indicatorRoutes } from './routes/indicators';
+import { metricsRoutes } from './routes/metrics';
 import { personalDataRoutes } from './routes/personal-data';
+import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
 import { taskRoutes } from './routes/tasks';
 import { staffPreferenceRoutes } from './routes/staff-preferences';
@@ -119,10 +121,12 @@ function addResponseHeaders(app: FastifyInstance) {
 /** The order of registration is the order of the OpenAPI document. */
 async function registerRoutes(ctx: ApiContext, api: FastifyInstance) {
   serviceRoutes(ctx, packageVersion());
+  metricsRoutes(ctx);
   caseRoutes(ctx);
   personalDataRoutes(ctx);
   taskRoutes(ctx);
   indicatorRoutes(ctx);
+  reportRoutes(ctx);
   directoryRoutes(ctx);
   staffPreferenceRoutes(ctx);
   adminRoutes(ctx);

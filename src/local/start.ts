@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCAL_WORKER_HEALTH_PORT, type Config } from '../config';
+import { LOCAL_WORKER_HEALTH_PORT, LOCAL_WORKER_METRICS_PORT, type Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import { launch, prepareSecurity, runService } from '../main';
@@ -47,13 +47,15 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
   return peers;
 }
 
-/** npm start always has the worker's health endpoint: WORKER_HEALTH_PORT, or 3001 on 127.0.0.1. */
+/** npm start always has the worker's health and metrics endpoints: WORKER_HEALTH_PORT or 3001, WORKER_METRICS_PORT or 9464, on 127.0.0.1. */
 function withLocalWorkerHealth(cfg: Config): Config {
-  if (cfg.worker.health || cfg.role === 'api') return cfg;
-  return Object.freeze({ ...cfg, worker: { ...cfg.worker, health: { host: '127.0.0.1', port: LOCAL_WORKER_HEALTH_PORT } } });
+  if (cfg.role === 'api') return cfg;
+  const health = cfg.worker.health ?? { host: '127.0.0.1', port: LOCAL_WORKER_HEALTH_PORT };
+  const worker = cfg.metrics.worker ?? { host: '127.0.0.1', port: LOCAL_WORKER_METRICS_PORT, open: true };
+  return Object.freeze({ ...cfg, worker: { ...cfg.worker, health }, metrics: { ...cfg.metrics, worker } });
 }
 
-function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined): string {
+function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined, workerMetricsUrl: string | undefined): string {
   const q = cfg.notifications.quietHours;
   // Non-urgent reminders wait for the morning: say so, or a demo at night looks broken.
   const quiet = q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
@@ -62,6 +64,7 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined,
     `  API                http://${cfg.api.host}:${cfg.api.port}  (docs: /docs, OpenAPI: /openapi.json)`,
     devKeysFile && `  Demo API keys      ${devKeysFile}  (one per role; send as Authorization: Bearer <key>)`,
     workerHealthUrl && `  Worker health      ${workerHealthUrl}  (200 while the worker runs; WORKER_HEALTH_PORT moves it)`,
+    `  Metrics            http://${cfg.api.host}:${cfg.api.port}/metrics${workerMetricsUrl ? `, worker ${workerMetricsUrl}` : ''}  (Prometheus)`,
     peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
     `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
     peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
@@ -78,10 +81,11 @@ void launch(async (configured, log, life) => {
   // Fail before starting anything when the API's port is taken or a secret is missing.
   await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
   if (cfg.worker.health) await assertPortFree(cfg.worker.health.host, cfg.worker.health.port, 'WORKER_HEALTH_PORT');
+  if (cfg.metrics.worker) await assertPortFree(cfg.metrics.worker.host, cfg.metrics.worker.port, 'WORKER_METRICS_PORT');
   // Secrets, keys and case data go here: only the service's user may look inside.
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
   const service = await runService(cfg, log, life, security);
-  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl));
+  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl, service.workerMetricsUrl));
 });

@@ -23,3 +23,9 @@ export const { sendDailyDigests } = proxyActivities<Pick<Activities, 'sendDailyD
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
+
+export const { sendProgrammeReports } = proxyActivities<Pick<Activities, 'sendProgrammeReports'>>({
+  // As the digest: every manager's email in one run; a retry sends only what is missing.
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});

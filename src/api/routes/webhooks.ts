@@ -14,6 +14,7 @@ import type { Database } from '../../db/client';
 import { RateLimiter } from '../../auth/rate-limit';
 import { applySmsStatus, SMS_STATUS_PATH, undoSmsStatus } from '../../notifications/sms-status';
 import { notificationFailedSignal, type EscalationPhase } from '../../journey/definitions';
+import type { ServiceMetrics } from '../../metrics/service-metrics';
 import { Problem, sendProblem } from '../problems';
 
 export { SMS_STATUS_PATH };
@@ -27,6 +28,8 @@ export interface SmsStatusDeps {
   publicBaseUrl: string;
   /** Callbacks per minute per client address (default 600). */
   rateLimitPerMinute?: number;
+  /** Counts an SMS the provider reported undelivered, once (a replayed report changes nothing). */
+  metrics?: Pick<ServiceMetrics, 'notificationFailures'>;
 }
 
 const DEFAULT_RATE_PER_MINUTE = 600;
@@ -81,6 +84,7 @@ async function smsStatus(deps: SmsStatusDeps, request: StatusRequest, reply: Fas
     await undoSmsStatus(deps.db, applied);
     return sendProblem(request, reply, new Problem(503, 'service-unavailable', 'The status was recorded but the journey could not be told; retry'));
   }
+  if (applied.failed && applied.notification) deps.metrics?.notificationFailures.inc({ channel: 'sms', reason: applied.reason ?? 'sms-failed' });
   return reply.code(204).send();
 }
 

@@ -20,6 +20,8 @@ import { firstTasksRecorded, journeyHandle, startJourney } from '../../../src/cl
 import { buildApi } from '../../../src/api/server';
 import type { Database } from '../../../src/db/client';
 import type { SmsSender } from '../../../src/transports/sms';
+import { metricsExposition } from '../../../src/metrics/exposition';
+import { createServiceMetrics, type ServiceMetrics } from '../../../src/metrics/service-metrics';
 import type { ProvinceCode } from '../../../src/domain/provinces';
 import { createLogger } from '../../../src/logger';
 import { generateKeySpec } from '../../../src/personal-data/crypto';
@@ -90,6 +92,8 @@ export interface ApiHarness {
   inbox: Inbox;
   /** Codes of the journeys `openJourney` started, in order. */
   opened: string[];
+  /** The service's metrics, with `metrics` in the options. */
+  serviceMetrics?: ServiceMetrics;
   /** Calls the API over HTTP, as `who` (a kind of caller, or a raw credential). */
   call: Call;
   /** Starts a real journey (as the API does, without a start request) and waits until `stage` has its tasks open and recorded. */
@@ -124,6 +128,8 @@ export interface HarnessOptions {
   codeRequestsPerMinute?: number;
   /** What the worker's notifications use besides email: an SMS sender, and short task links signed by the API's secret. */
   notifications?: { sms?: SmsSender; taskLinks?: boolean };
+  /** Count in the worker's activities and serve at GET /metrics the service's metrics (with the SDK's, from `sdkMetricsUrl`). */
+  metrics?: { sdkMetricsUrl?: string };
 }
 
 const YEAR = 365 * 86_400_000;
@@ -139,6 +145,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   await addHanoiHealthDepartment(db); // "staff of another province"
 
   const taskQueue = uniqueTaskQueue('api');
+  const serviceMetrics = opts.metrics ? createServiceMetrics(db) : undefined;
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);
   const security = createSecurity({
@@ -153,7 +160,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     ...(opts.notifications?.sms ? { sms: opts.notifications.sms } : {}),
     ...(opts.notifications?.taskLinks ? { taskLink: security.taskLinks.issue.bind(security.taskLinks) } : {}),
   };
-  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications });
+  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) });
   const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities }) : null;
   const running = worker?.run();
 
@@ -161,9 +168,10 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
   const listen = async (temporal: Client) => {
-    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL };
+    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) };
     const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
-    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}) });
+    const metrics = serviceMetrics && { exposition: metricsExposition(serviceMetrics.registry, opts.metrics?.sdkMetricsUrl), access: { token: null, open: true } };
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}), ...(metrics ? { metrics } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
     await app.listen({ host: '127.0.0.1', port: 0 });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -246,6 +254,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     taskQueue,
     inbox,
     opened,
+    serviceMetrics,
     call: callerAt(baseUrl),
     journey,
     state,
