@@ -19,5 +19,9 @@ export function notificationDeps(cfg: Config, actionLinks?: ActionLinks, taskLin
     taskTitle: (key) => taskPolicyOf(policy, key)?.title ?? { vi: key, en: key },
     actionLink: actionLinks && ((request) => actionLinks.sign(request).url),
     taskLink: taskLinks && ((prisma, request) => taskLinks.issue(prisma, request)),
+    replyOutcomes: (key) => {
+      const task = taskPolicyOf(policy, key);
+      return task?.plans ? 'plan' : Object.keys(task?.outcomes ?? {});
+    },
   };
 }

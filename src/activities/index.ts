@@ -26,6 +26,8 @@ export interface ActivityDeps {
   actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
   /** Records a short task link for one recipient (src/auth/task-links.ts); messages link to /tasks/… when absent. */
   taskLink?: TaskLinkIssuer;
+  /** A task's outcome words for SMS replies, or 'plan' (src/notifications/delivery.ts). */
+  replyOutcomes?: (taskKey: string) => readonly string[] | 'plan';
   /** Test hook only: runs between a provider's acceptance and the record of it. */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }
