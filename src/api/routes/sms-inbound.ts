@@ -8,9 +8,7 @@
  * is recorded by its MessageSid first: a replayed webhook acts once and gets the first answer.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import twilio from 'twilio';
 import { z } from 'zod';
-import { RateLimiter } from '../../auth/rate-limit';
 import type { StaffMember } from '../../db/client';
 import { ACTIVE_TASK_STATUSES } from '../../db/task-rules';
 import { TaskRejection } from '../../journey/definitions';
@@ -21,6 +19,7 @@ import { Problem, sendProblem } from '../problems';
 import { answerText, parseReply, twimlAnswer, type AnswerFacts, type ReplyCommand, type ReplyResult } from '../sms-replies';
 import { staffPrincipal } from '../staff-principal';
 import { actOnTask } from '../task-page';
+import { providerWebhookScope, signedByTwilio } from './webhooks';
 
 export const SMS_INBOUND_PATH = '/webhooks/sms-inbound';
 
@@ -51,28 +50,15 @@ interface Handled {
 }
 
 export function smsInboundRoutes(app: FastifyInstance, ctx: ApiContext, deps: SmsInboundDeps) {
-  const limiter = new RateLimiter(deps.rateLimitPerMinute ?? 600);
   void app.register(async (scope) => {
-    scope.addHook('onRequest', async (request) => {
-      const rate = limiter.take(`ip:${request.ip}`);
-      if (!rate.allowed) {
-        throw new Problem(429, 'rate-limited', `too many requests; retry in ${rate.retryAfterSeconds} s`, undefined, { 'retry-after': String(rate.retryAfterSeconds) });
-      }
-    });
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) => {
-      const params: Record<string, string> = {};
-      for (const [k, v] of new URLSearchParams(body as string)) params[k] ??= v;
-      done(null, params);
-    });
+    providerWebhookScope(scope, deps.rateLimitPerMinute);
     scope.post<{ Body: Record<string, string> }>(SMS_INBOUND_PATH, (request, reply) => inbound(ctx, deps, request, reply));
   });
 }
 
 async function inbound(ctx: ApiContext, deps: SmsInboundDeps, request: InboundRequest, reply: FastifyReply) {
   const params = request.body && typeof request.body === 'object' ? request.body : {};
-  const signature = request.headers[twilio.SIGNATURE_HEADER.toLowerCase()];
-  const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}${request.url}`;
-  if (typeof signature !== 'string' || !twilio.validateRequest(deps.authToken, signature, url, params)) {
+  if (!signedByTwilio(deps.authToken, deps.publicBaseUrl, request, params)) {
     request.log.warn({ path: SMS_INBOUND_PATH }, 'inbound SMS with a missing or wrong signature refused');
     return sendProblem(request, reply, new Problem(403, 'action-refused', 'The X-Twilio-Signature header is missing or does not match'));
   }
@@ -138,7 +124,7 @@ async function handle(ctx: ApiContext, request: InboundRequest, reply: FastifyRe
   // A word for a task without outcomes is ignored: "XONG 4821 ok" means done.
   const outcome = command.action === 'complete' && outcomes.length ? command.word : undefined;
 
-  request.principal = staffPrincipal('sms-reply', form.MessageSid, { ...staff, agency: staff.agency });
+  request.principal = staffPrincipal('sms-reply', form.MessageSid, staff);
   try {
     await actOnTask(ctx, { request, reply }, { caseCode: task.caseCode, taskId: task.id }, { form: 'sms', action: command.action, ...(outcome ? { outcome } : {}) });
   } catch (error) {
