@@ -26,8 +26,20 @@ export async function freeReplyCode(prisma: TaskTable): Promise<string> {
   }
 }
 
-/** The insert failed on the open-task reply code index: pick another code. */
+type UniqueViolation = {
+  code?: string;
+  meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string } } } };
+};
+
+/**
+ * The insert failed on the open-task reply code index: pick another code. Read from the
+ * constraint the driver names (SQLite: its fields; PostgreSQL: the index), never from the
+ * message, which quotes the calling source.
+ */
 export function isReplyCodeClash(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; meta?: unknown };
-  return e?.code === 'P2002' && /replyCode/.test(`${e.message ?? ''} ${JSON.stringify(e.meta ?? {})}`);
+  const e = error as UniqueViolation | undefined;
+  if (e?.code !== 'P2002') return false;
+  const constraint = e.meta?.driverAdapterError?.cause?.constraint;
+  const names = [...(constraint?.fields ?? []), constraint?.index ?? '', ...(Array.isArray(e.meta?.target) ? e.meta.target : [String(e.meta?.target ?? '')])];
+  return names.some((n) => /replyCode/.test(String(n)));
 }
