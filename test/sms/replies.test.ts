@@ -3,11 +3,12 @@
  * out through the real `twilio` client to the local SMS gateway and says what to reply; the
  * gateway's simulated reply (its API, then its page's form) is signed as Twilio signs and posted
  * to the real API's inbound webhook; the real journey on the suite's Temporal server moves on; the
- * TwiML answer comes back to the gateway, which shows it.
+ * TwiML answer comes back to the gateway, which shows it. Last, how reply texts are read.
  */
 import { deliverEscalation } from '../../src/notifications/delivery';
 import { findFreePort } from '../../src/local/ports';
 import { SMS_INBOUND_PATH } from '../../src/api/routes/sms-inbound';
+import { parseReply } from '../../src/api/sms-replies';
 import { loadPolicy } from '../../src/policy';
 import { taskPolicyOf } from '../../src/policy/tasks';
 import { createSmsSender } from '../../src/transports/sms';
@@ -115,4 +116,21 @@ test('the gateway refuses a malformed simulated reply and posts nothing', async 
   const res = await fetch(`${env.gateway.url}/_control/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'not a number', body: 'OK 1234' }) });
   expect(res.status).toBe(400);
   expect(env.gateway.inbound()).toHaveLength(before);
+});
+
+test.each([
+  ['OK 4821', { action: 'acknowledge', code: '4821' }],
+  ['  ok   4821 ', { action: 'acknowledge', code: '4821' }],
+  ['Xong 4821', { action: 'complete', code: '4821' }],
+  ['XÔNG #4821.', { action: 'complete', code: '4821' }],
+  ['done 482105 Needs-Support', { action: 'complete', code: '482105', word: 'needs_support' }],
+  ['DONE 4821 not_victim!', { action: 'complete', code: '4821', word: 'not_victim' }],
+  ['OK', null],
+  ['OK 48', null],
+  ['OK four', null],
+  ['YES 4821', null],
+  ['XONG 4821 safe thanks', null],
+  ['XONG 4821 123', null],
+])('the reply %j reads as %j', (text, command) => {
+  expect(parseReply(text)).toEqual(command);
 });
