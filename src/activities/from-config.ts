@@ -21,5 +21,9 @@ export function notificationDeps(cfg: Config, actionLinks?: ActionLinks, taskLin
     taskLink: taskLinks && ((prisma, request) => taskLinks.issue(prisma, request)),
     policy,
     nationalReportRecipients: cfg.programmeReport?.nationalRecipients ?? [],
+    replyOutcomes: (key) => {
+      const task = taskPolicyOf(policy, key);
+      return task?.plans ? 'plan' : Object.keys(task?.outcomes ?? {});
+    },
   };
 }

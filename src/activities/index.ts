@@ -34,6 +34,8 @@ export interface ActivityDeps {
   nationalReportRecipients?: readonly string[];
   /** This process's metrics: escalations and failed notifications are counted when given. */
   metrics?: ServiceMetrics;
+  /** A task's outcome words for SMS replies, or 'plan' (src/notifications/delivery.ts). */
+  replyOutcomes?: (taskKey: string) => readonly string[] | 'plan';
   /** Test hook only: runs between a provider's acceptance and the record of it. */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }

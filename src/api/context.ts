@@ -33,7 +33,7 @@ import type { SmsStatusDeps } from './routes/webhooks';
 
 export interface ApiDeps {
   temporal: Client;
-  /** Twilio's SMS status callbacks (routes/webhooks.ts): registered only when given. */
+  /** Twilio's SMS status callbacks (routes/webhooks.ts) and inbound SMS (routes/sms-inbound.ts): registered only when given. */
   smsStatus?: Omit<SmsStatusDeps, 'temporal' | 'db'>;
   taskQueue: string;
   /** The policy new journeys start with (and journeys are upgraded to). */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { LOCAL_WORKER_HEALTH_PORT, LOCAL_WORKER_METRICS_PORT, type Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
+import { SMS_INBOUND_PATH } from '../api/routes/sms-inbound';
 import { launch, prepareSecurity, runService } from '../main';
 import { startMailCatcher } from './mail-catcher';
 import { assertPortFree } from './ports';
@@ -38,9 +39,11 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
     peers.mailUrl = catcher.webUrl;
   }
   if (cfg.notifications.sms.embedded) {
-    const { accountSid, authToken, gatewayPort } = cfg.notifications.sms;
+    const { accountSid, authToken, gatewayPort, from } = cfg.notifications.sms;
     await assertPortFree('127.0.0.1', gatewayPort, 'SMS_GATEWAY_PORT');
-    const gateway = await startSmsGateway({ host: '127.0.0.1', port: gatewayPort, accountSid, authToken });
+    // Replies typed on the gateway's page reach the service as Twilio would post them.
+    const inboundWebhookUrl = `${cfg.api.publicBaseUrl.replace(/\/+$/, '')}${SMS_INBOUND_PATH}`;
+    const gateway = await startSmsGateway({ host: '127.0.0.1', port: gatewayPort, accountSid, authToken, inboundWebhookUrl, serviceNumber: from });
     life.onStop('sms gateway', gateway.close);
     peers.smsUrl = gateway.url;
   }
@@ -68,7 +71,7 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined,
     peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
     `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
     peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
-    peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON)`,
+    peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON; reply to a task SMS from its page)`,
     `  Journey policy     ${cfg.journeyPolicy}`,
     `  Quiet hours        ${quiet}`,
     `  Data               ${cfg.dataDir}`,

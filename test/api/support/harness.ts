@@ -118,8 +118,13 @@ export interface HarnessOptions {
    * starts a journey goes without: the file's own harness has the file's worker.
    */
   worker?: boolean;
-  /** Serve POST /webhooks/sms-status, checking signatures with this token (against PUBLIC_BASE_URL). */
-  smsStatus?: { authToken: string; rateLimitPerMinute?: number };
+  /**
+   * Serve POST /webhooks/sms-status and /webhooks/sms-inbound, checking signatures with this token
+   * against `publicBaseUrl` (default PUBLIC_BASE_URL; the API's own address for a sender that posts there, as the local gateway does).
+   */
+  smsStatus?: { authToken: string; rateLimitPerMinute?: number; publicBaseUrl?: string };
+  /** The API's port (default: any free one), for a peer that must know the URL before the API starts. */
+  apiPort?: number;
   /** The API's SMS sender for sign-in codes (e.g. to a local SMS gateway); without it, codes go by email. */
   sms?: SmsSender;
   /** The database the API and worker share. Default: a fresh SQLite file (createTestDatabase). */
@@ -167,16 +172,16 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const policy = opts.policy ?? loadPolicy('default');
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
-  const listen = async (temporal: Client) => {
-    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) };
+  const listen = async (temporal: Client, port = 0) => {
+    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: opts.smsStatus.publicBaseUrl ?? PUBLIC_BASE_URL, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) };
     const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
     const metrics = serviceMetrics && { exposition: metricsExposition(serviceMetrics.registry, opts.metrics?.sdkMetricsUrl), access: { token: null, open: true } };
     const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}), ...(metrics ? { metrics } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
-    await app.listen({ host: '127.0.0.1', port: 0 });
+    await app.listen({ host: '127.0.0.1', port });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
   };
-  const { app, baseUrl } = await listen(env.client);
+  const { app, baseUrl } = await listen(env.client, opts.apiPort);
 
   const expiresAt = new Date(Date.now() + YEAR);
   const key = (role: 'coordinator' | 'staff' | 'manager' | 'admin', scope: { agencyId?: string; province?: string; staffId?: string } = {}, expires = expiresAt) =>
