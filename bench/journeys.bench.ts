@@ -10,6 +10,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { startJourney } from '../src/client/journeys';
+import { storePolicy } from '../src/db/policy-bodies';
 import { loadPolicy } from '../src/policy';
 import { mailerFor, startInbox } from '../test/support/smtp';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../test/support/temporal';
@@ -34,7 +35,7 @@ test('benchmark', async () => {
     workflowsPath: require.resolve('../src/workflows'),
     activities: createActivities({ db, mailer, publicBaseUrl: 'http://127.0.0.1:3000' }),
   });
-  const policy = loadPolicy('default');
+  const policy = await storePolicy(db.prisma, loadPolicy('default'));
   const run = Date.now().toString(36).toUpperCase();
 
   const latencies: number[] = [];
