@@ -21,6 +21,8 @@ export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 export interface JourneyHarness {
   /** The time-skipping server of the current `run`. */
   readonly env: TestWorkflowEnvironment;
+  /** The task queue the worker of the current `run` polls. */
+  readonly taskQueue: string;
   db: Database;
   inbox: Inbox;
   policy: JourneyPolicy;
@@ -48,6 +50,9 @@ export async function createJourneyHarness(
   return {
     get env() {
       return running().env;
+    },
+    get taskQueue() {
+      return running().taskQueue;
     },
     db,
     inbox,
