@@ -6,7 +6,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
 import { JourneyPolicy, type StagePolicy } from '../policy/schema';
-import { firstTasksRecordedUpdate, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
+import { firstTasksRecordedUpdate, journeyStateQuery, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
 import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
@@ -18,16 +18,26 @@ import { timerSummary } from './ui-summaries';
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   // Registered before the policy is resolved: the API asks right after the start, and an update
-  // with no handler at the end of the first activation would be refused.
+  // or query with no handler at the end of the first activation would be refused.
   let firstTasksRecorded = Boolean(input.resume);
   let j: Journey | undefined;
   setHandler(firstTasksRecordedUpdate, () => condition(() => firstTasksRecorded || (j !== undefined && !j.active)));
   const recorded = () => void (firstTasksRecorded = true);
+  const openedAt = new Date(Date.now()).toISOString();
+  const opening = input.resume?.state ?? openingState(input, openedAt);
+  setHandler(journeyStateQuery, () => j?.state ?? opening);
 
   // Parsing fills in policy fields added since the journey started (it carries its own copy); pure and deterministic.
   const policy = JourneyPolicy.parse(input.policyRef ? await resolveBody(input.policyRef) : input.policy);
-  j = new Journey({ ...input, policy }, new Date(Date.now()).toISOString());
+  j = new Journey({ ...input, policy }, openedAt);
   return runJourney(j, input, recorded);
+}
+
+/** What a query sees in the moment before the policy's body is resolved: the case, no stage or task yet. */
+function openingState(input: JourneyInput, openedAt: string): JourneyState {
+  const { id, version } = input.policyRef ?? input.policy;
+  const { caseCode, province, leadAgencyId } = input;
+  return { caseCode, province, leadAgencyId, policy: { id, version }, stage: '', round: 0, status: 'active', openedAt, consent: { given: false }, plan: [], tasks: [], history: [] };
 }
 
 function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
