@@ -9,7 +9,7 @@ import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@tem
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { storePolicy } from '../../src/db/policy-bodies';
-import { JOURNEY_WORKFLOW, journeyWorkflowId, type JourneyInput } from '../../src/journey/definitions';
+import { changePolicyUpdate, JOURNEY_WORKFLOW, journeyWorkflowId, type JourneyInput } from '../../src/journey/definitions';
 import { policyDigest } from '../../src/policy/digest';
 import { StageStartedAt } from '../../src/temporal/search-attributes';
 import { createJourneyHarness, HOUR, MINUTE, waitForState, waitUntilIdle, type JourneyHarness } from '../support/journey-harness';
@@ -157,5 +157,22 @@ test('a journey started by reference continues as new with the reference, not th
     expect(input.policy).toBeUndefined();
     expect(withBody(evs)).toEqual(localActivityMarkers(evs));
     expect(withBody(evs)).toHaveLength(1);
+  });
+});
+
+test('after a move to a newer policy version, continued runs carry the newer reference', async () => {
+  await h.run(async () => {
+    const handle = await h.start('DN-REF-UPGRADE');
+    await advanceTo(handle, 'reintegration');
+    const newer = await storePolicy(h.db.prisma, { ...h.policy, version: h.policy.version + 1 });
+    const lead = { staffId: 'coordinator', agencyId: 'dn-health' };
+    await handle.executeUpdate(changePolicyUpdate, { args: [{ ...lead, policy: newer.body, policyRef: newer.ref }] });
+    await complete(handle, 'community-reintegration');
+    await complete(handle, 'social-worker-handover');
+    await h.env.sleep(31 * 24 * HOUR);
+    await complete(handle, 'follow-up-check-in', { outcome: 'safe' });
+    const input = startInput(await events(handle, await continuedRun(handle)));
+    expect(input.policyRef).toEqual(newer.ref);
+    expect(input.resume?.state.policy).toEqual({ id: h.policy.id, version: h.policy.version + 1 });
   });
 });
