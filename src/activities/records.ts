@@ -9,7 +9,9 @@ import type { Database } from '../db/client';
 import { freeReplyCode, isReplyCodeClash } from '../db/reply-codes';
 import { newTaskRow, taskRowChanges } from '../db/task-rows';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
-import { journeyWorkflowId, type JourneyChanges, type Placement, type TaskDraft } from '../journey/definitions';
+import { readPolicy } from '../db/policy-bodies';
+import type { JourneyPolicy } from '../policy/schema';
+import { journeyWorkflowId, type JourneyChanges, type Placement, type PolicyRef, type TaskDraft } from '../journey/definitions';
 
 type Prisma = Database['prisma'];
 
@@ -96,6 +98,11 @@ export function recordActivities({ prisma }: Database) {
 
     async syncJourney(changes: JourneyChanges): Promise<void> {
       return syncJourney(prisma, changes);
+    },
+
+    /** The body of the policy a journey started with (a local activity: its result is recorded once per run). */
+    async resolvePolicy(ref: PolicyRef): Promise<JourneyPolicy> {
+      return readPolicy(prisma, ref);
     },
   };
 }

@@ -54,8 +54,9 @@ test('an escalation to an unreachable caseworker moves the escalation, failure a
   const { startJourney } = await import('../../src/client/journeys');
   const { loadPolicy } = await import('../../src/policy');
   const { uniqueCode } = await import('./support/harness');
+  const { storePolicy } = await import('../../src/db/policy-bodies');
   const code = uniqueCode('DN');
-  await startJourney(h.client, h.taskQueue, loadPolicy('demo'), { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' });
+  await startJourney(h.client, h.taskQueue, await storePolicy(h.db.prisma, loadPolicy('demo')), { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' });
   h.opened.push(code);
 
   // Demo policy: the reception must be acknowledged within 10 s; then its ladder's first step fires.

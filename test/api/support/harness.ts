@@ -19,6 +19,7 @@ import { createSecurity, type Security } from '../../../src/auth/security';
 import { firstTasksRecorded, journeyHandle, startJourney } from '../../../src/client/journeys';
 import { buildApi } from '../../../src/api/server';
 import type { Database } from '../../../src/db/client';
+import { storePolicy } from '../../../src/db/policy-bodies';
 import type { SmsSender } from '../../../src/transports/sms';
 import { metricsExposition } from '../../../src/metrics/exposition';
 import { createServiceMetrics, type ServiceMetrics } from '../../../src/metrics/service-metrics';
@@ -267,7 +268,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
       if (!worker) throw new Error('this harness runs no worker: its journeys would never move');
       const province = o.province ?? 'VN-DN';
       const code = o.code ?? uniqueCode(province === 'VN-DN' ? 'DN' : province.slice(3));
-      const handle = await startJourney(env.client, taskQueue, JOURNEY_POLICY, { caseCode: code, province, leadAgencyId: o.leadAgencyId ?? 'dn-health' });
+      const handle = await startJourney(env.client, taskQueue, await storePolicy(db.prisma, JOURNEY_POLICY), { caseCode: code, province, leadAgencyId: o.leadAgencyId ?? 'dn-health' });
       opened.push(code);
       // As POST /cases does: the journey's first tasks are recorded before anyone acts on them.
       await firstTasksRecorded(env.client, code, 10_000);
