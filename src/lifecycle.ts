@@ -55,6 +55,9 @@ export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle
   const log = createLogger(cfg.logLevel);
   Runtime.install({ logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
   const life = new Lifecycle(log);
+  // Forked with an IPC channel (npm start's worker supervisor): the channel closes when the parent
+  // dies, even by SIGKILL, and this process must not outlive it.
+  if (process.send) process.once('disconnect', () => void life.shutdown('parent process gone', 0));
   try {
     await startUp(cfg, log, life);
   } catch (error) {
