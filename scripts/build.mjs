@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,8 @@ if (!force && stamp?.sources === hash && existsSync(path.join(dist, 'src', 'main
   process.exit(0);
 }
 mkdirSync(dist, { recursive: true });
+// tsc trusts its build info: with outputs deleted behind its back it would emit nothing.
+if (!existsSync(path.join(dist, 'src', 'main.js'))) rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
 compile();
 const inputs = await bundleWorkflows();
 writeAtomically(stampFile, `${JSON.stringify({ sources: hash, builtAt: new Date().toISOString() }, null, 2)}\n`);
