@@ -11,6 +11,11 @@ import { connectToSuiteServer } from '../support/temporal';
 import { deliveriesOf, DUE_LEVELS, eventually, forkWorker, runJourney, startWorkerRig, type WorkerRig } from '../support/worker-processes';
 
 const JOURNEYS = 12;
+/**
+ * A send the killed worker had started is retried only once its start-to-close timeout (2 minutes,
+ * src/workflows/activities-proxy.ts) tells the server that worker is gone: journeys wait that long.
+ */
+const JOURNEY_TIMEOUT_MS = 300_000;
 
 let rig: WorkerRig;
 let env: TestWorkflowEnvironment;
@@ -43,7 +48,7 @@ test('one of two workers is killed mid-journey: the other finishes every journey
   const [doomed, survivor] = workers as [ReturnType<typeof forkWorker>, ReturnType<typeof forkWorker>];
   const run = randomBytes(3).toString('hex').toUpperCase();
   const caseCodes = Array.from({ length: JOURNEYS }, (_, i) => `DN-WT${run}-${String(i + 1).padStart(4, '0')}`);
-  const journeys = caseCodes.map((code) => runJourney(env.client, rig, code, 120_000));
+  const journeys = caseCodes.map((code) => runJourney(env.client, rig, code, JOURNEY_TIMEOUT_MS));
   journeys.forEach((journey) => journey.catch(() => undefined));
 
   // Kill it once it holds journeys: it ran some of their workflow tasks.
@@ -75,4 +80,4 @@ test('one of two workers is killed mid-journey: the other finishes every journey
   expect([...d.emailArrivals.keys()].sort()).toEqual([...d.expectedMessageIds].sort());
   expect(d.expectedSids.map((sid) => [sid, d.smsArrivals.get(sid)]).filter(([, n]) => n !== 1)).toEqual([]);
   expect(rig.gateway.messages()).toHaveLength(d.expectedSids.length);
-}, 300_000);
+}, 480_000);
