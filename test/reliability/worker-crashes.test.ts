@@ -57,13 +57,17 @@ test(`${KILLS} SIGKILLs of the worker during ${JOURNEYS} journeys: every journey
   const caseCodes = Array.from({ length: JOURNEYS }, (_, i) => `DN-WC${run}-${String(i + 1).padStart(4, '0')}`);
   const journeys: Promise<JourneyState>[] = [];
   const startNext = (count: number) => {
-    for (const code of caseCodes.slice(journeys.length, journeys.length + count)) journeys.push(runJourney(env.client, rig, code, JOURNEY_TIMEOUT_MS));
+    for (const code of caseCodes.slice(journeys.length, journeys.length + count)) {
+      const journey = runJourney(env.client, rig, code, JOURNEY_TIMEOUT_MS);
+      journey.catch(() => undefined); // awaited below; a failed kill loop must not leave it unhandled
+      journeys.push(journey);
+    }
   };
 
   const perKill = Math.ceil(JOURNEYS / KILLS);
   for (let kill = 0; kill < KILLS; kill++) {
     // Kill a worker that runs (not one still starting), at a random point of its life.
-    await eventually(`worker start ${kill + 1}`, async () => runningLines() > kill && supervisor!.pid, 60_000).catch((error: Error) => {
+    await eventually(`worker start ${kill + 1}`, async () => runningLines() > kill && supervisor!.pid, 180_000).catch((error: Error) => {
       throw new Error(`${error.message}; the workers said:\n${output.slice(-3_000)}`);
     });
     startNext(perKill);
@@ -71,7 +75,6 @@ test(`${KILLS} SIGKILLs of the worker during ${JOURNEYS} journeys: every journey
     process.kill(supervisor.pid!, 'SIGKILL');
   }
   startNext(JOURNEYS);
-  journeys.forEach((journey) => journey.catch(() => undefined));
   const ended = await Promise.all(journeys);
 
   expect(supervisor.restarts).toBeGreaterThanOrEqual(KILLS);
