@@ -10,6 +10,7 @@ import { jwksLocationProblem } from './auth/jwt';
 import { loadPolicy } from './policy';
 import { Duration, PositiveDuration, durationMs } from './policy/duration';
 import { POLICY_FILE, PolicyFileError } from './policy/file';
+import type { WorkflowBundleSetting } from './temporal/workflow-bundle';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const flag = z
@@ -51,6 +52,8 @@ const DeploymentEnv = {
   /** GET /healthz: 200 while the worker runs, 503 otherwise. Unset: no endpoint (npm start: 3001). */
   WORKER_HEALTH_PORT: port.optional(),
   WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+  /** auto: dist/workflow-bundle.js while it matches its sources; off: bundle at start; or a bundle file's path. */
+  WORKFLOW_BUNDLE: z.string().min(1).default('auto'),
 };
 
 type ParsedEnv = z.infer<typeof EnvSchema>;
@@ -204,6 +207,7 @@ function workerConfig(e: ParsedEnv, problems: string[]) {
   }
   const healthPort = e.WORKER_HEALTH_PORT;
   return {
+    workflowBundle: workflowBundleSetting(e.WORKFLOW_BUNDLE, problems),
     shutdownGraceMs: durationMs(e.WORKER_SHUTDOWN_GRACE),
     tuning: {
       maxConcurrentActivityTaskExecutions: activities,
@@ -215,6 +219,13 @@ function workerConfig(e: ParsedEnv, problems: string[]) {
     /** GET /healthz; null: no endpoint (npm start then uses LOCAL_WORKER_HEALTH_PORT). */
     health: healthPort === undefined ? null : { host: e.WORKER_HEALTH_HOST, port: healthPort },
   };
+}
+
+function workflowBundleSetting(value: string, problems: string[]): WorkflowBundleSetting {
+  if (value === 'auto' || value === 'off') return { kind: value };
+  const file = path.resolve(value);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) problems.push(`WORKFLOW_BUNDLE: ${file} is not a file (auto, off, or the path of a bundle made by npm run build)`);
+  return { kind: 'file', path: file };
 }
 
 /** The health endpoint's port in the local setup (npm start), which prints it. */

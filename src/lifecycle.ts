@@ -55,6 +55,9 @@ export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle
   }
   const log = createLogger(cfg.logLevel);
   const life = new Lifecycle(log);
+  // Forked with an IPC channel (npm start's worker supervisor): the channel closes when the parent
+  // dies, even by SIGKILL, and this process must not outlive it.
+  if (process.send) process.once('disconnect', () => void life.shutdown('parent process gone', 0));
   try {
     // Before any connection: the SDK's runtime (its logger and its Prometheus exporter) is set once per process.
     await installTemporalRuntime(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN');

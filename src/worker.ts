@@ -17,6 +17,7 @@ import { launch, type Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
+import { journeyWorkflowCode } from './temporal/workflow-bundle';
 import { createMailer } from './transports/email';
 import { startWorkerHealth } from './worker-health';
 import { metricsExposition } from './metrics/exposition';
@@ -47,18 +48,22 @@ export function workerOptionsFromConfig(worker: Config['worker']): Partial<Worke
   };
 }
 
+/** Without `worker` settings the workflows are bundled from source, as tests want. */
 export async function createJourneyWorker(
   temporal: Config['temporal'],
   connection: NativeConnection,
   deps: ActivityDeps,
   worker?: Config['worker'],
+  log?: Logger,
 ): Promise<Worker> {
+  const { code, bundling } = journeyWorkflowCode(worker?.workflowBundle ?? { kind: 'off' }, require.resolve('./workflows'));
+  if (bundling && worker) log?.info({ why: bundling }, 'bundling the workflows');
   return Worker.create({
     ...(worker ? workerOptionsFromConfig(worker) : {}),
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    workflowsPath: require.resolve('./workflows'),
+    ...code,
     activities: createActivities(deps),
   });
 }
@@ -70,7 +75,7 @@ export async function createJourneyWorker(
 export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle, deps: ActivityDeps): Promise<{ healthUrl?: string; metricsUrl?: string }> {
   const connection = await connectWorkerConnection(cfg.temporal);
   life.onStop('temporal worker connection', () => connection.close());
-  const worker = await createJourneyWorker(cfg.temporal, connection, deps, cfg.worker);
+  const worker = await createJourneyWorker(cfg.temporal, connection, deps, cfg.worker, log);
   // Registered before the worker's stop, so it still answers (503) while the worker drains.
   const health = cfg.worker.health ? await startWorkerHealth(() => worker.getState(), cfg.worker.health) : undefined;
   if (health) life.onStop('worker health', health.close);

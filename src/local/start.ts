@@ -1,8 +1,10 @@
 /**
  * `npm start`: the whole service on embedded defaults, in one supervised process tree. The local
  * stand-ins the config asks for (Temporal dev server with its SQLite file under data/, mail
- * catcher, SMS gateway) start first, then the service itself (src/main.ts). Ctrl-C stops
- * everything in reverse order.
+ * catcher, SMS gateway) start first, then the service itself (src/main.ts): the API in this
+ * process, the worker as a child process that is restarted when it crashes
+ * (worker-supervisor.ts). Ctrl-C stops everything in reverse order; if this process is killed
+ * outright, the dev server (exit-with-parent.ts) and the worker stop by themselves.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +17,8 @@ import { startMailCatcher } from './mail-catcher';
 import { assertPortFree } from './ports';
 import { startSmsGateway } from './sms-gateway';
 import { startDevServer } from './temporal-dev-server';
+import { superviseWorker } from './worker-supervisor';
+import { SHUTDOWN_FORCE_MARGIN_MS } from '../worker';
 
 interface LocalPeers {
   uiUrl?: string;
@@ -27,6 +31,7 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
   if (cfg.temporal.embedded) {
     // The server's own banner repeats what we print below; keep its warnings and errors.
     const server = await startDevServer(cfg.temporal, {
+      guard: true,
       log: (line) => (/level=(WARN|ERROR)/.test(line) ? log.warn({ temporal: line }, 'temporal server') : log.debug({ temporal: line }, 'temporal server')),
     });
     life.onStop('temporal', server.stop);
@@ -89,6 +94,29 @@ void launch(async (configured, log, life) => {
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
-  const service = await runService(cfg, log, life, security);
-  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl, service.workerMetricsUrl));
+  // The API role runs the migrations the worker's database needs: it starts first.
+  const service = cfg.role === 'worker' ? {} : await runService({ ...cfg, role: 'api' }, log, life, security);
+  const workerHealthUrl = cfg.role === 'api' ? undefined : startSupervisedWorker(cfg, log, life);
+  const workerMetrics = cfg.role === 'api' ? null : cfg.metrics.worker;
+  process.stdout.write(banner(cfg, peers, service.devKeysFile, workerHealthUrl, workerMetrics ? `http://${workerMetrics.host}:${workerMetrics.port}/metrics` : undefined));
 });
+
+/** The worker as a child process (SERVICE_ROLE=worker), restarted when it crashes; its health URL. */
+function startSupervisedWorker(cfg: Config, log: Logger, life: Lifecycle): string | undefined {
+  const health = cfg.worker.health;
+  const metrics = cfg.metrics.worker;
+  const supervisor = superviseWorker({
+    entry: require.resolve('../worker'),
+    // The same settings, read again by the child; the health port npm start chose is passed on.
+    env: {
+      ...process.env,
+      SERVICE_ROLE: 'worker',
+      ...(health ? { WORKER_HEALTH_HOST: health.host, WORKER_HEALTH_PORT: String(health.port) } : {}),
+      ...(metrics ? { WORKER_METRICS_HOST: metrics.host, WORKER_METRICS_PORT: String(metrics.port) } : {}),
+    },
+    log,
+    stopTimeoutMs: cfg.worker.shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS + 2_000,
+  });
+  life.onStop('worker', supervisor.stop);
+  return health ? `http://${health.host}:${health.port}/healthz` : undefined;
+}

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from '../config';
+import { guardedCommand } from './exit-with-parent';
 import { assertPortFree, canConnect } from './ports';
 import { resolveTemporalCli } from './temporal-binaries';
 import { SEARCH_ATTRIBUTE_KEYS, searchAttributeCliArgs } from '../temporal/search-attributes';
@@ -31,6 +32,12 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL. */
   stopTimeoutMs?: number;
+  /**
+   * Run the server under src/local/exit-with-parent, so it stops even when this process is
+   * SIGKILLed (npm start). Needs this process to run compiled JS, or `guardNodeArgs` with a TS loader.
+   */
+  guard?: boolean;
+  guardNodeArgs?: string[];
 }
 
 export interface DevServer {
@@ -65,7 +72,9 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
     return startWithSdkDownload(cfg, { dbFile, headless, address, uiUrl });
   }
 
-  const child = spawn(executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = opts.guard ? guardedCommand(executable.path, args, opts.guardNodeArgs) : { command: executable.path, args };
+  // The guard watches its stdin: the pipe closes when this process dies.
+  const child = spawn(command.command, command.args, { stdio: [opts.guard ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stopping: Promise<void> | undefined;
   // Keep the last output lines: they explain an early exit.
   const tail: string[] = [];
@@ -76,7 +85,7 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
     // Once stopping, the server warns about every poller it cancels: expected noise, not news.
     if (!stopping) opts.log?.(line);
   };
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [child.stdout!, child.stderr!]) {
     let buf = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -92,7 +101,8 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
     child.once('exit', (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`));
   });
   // A server left behind would hold the ports of the next run; kill it if we exit without stop().
-  const killOnExit = () => child.kill('SIGKILL');
+  // A guard is asked to stop it instead: SIGKILL would kill the guard and leave the server.
+  const killOnExit = () => child.kill(opts.guard ? 'SIGTERM' : 'SIGKILL');
   process.once('exit', killOnExit);
 
   const stop = () =>
