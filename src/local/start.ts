@@ -26,6 +26,8 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
   if (cfg.temporal.embedded) {
     // The server's own banner repeats what we print below; keep its warnings and errors.
     const server = await startDevServer(cfg.temporal, {
+      // The codec server starts with the API (src/main.ts); the UI calls it only when a page opens.
+      codecEndpoint: cfg.role === 'worker' ? undefined : codecEndpointOf(cfg),
       log: (line) => (/level=(WARN|ERROR)/.test(line) ? log.warn({ temporal: line }, 'temporal server') : log.debug({ temporal: line }, 'temporal server')),
     });
     life.onStop('temporal', server.stop);
@@ -47,13 +49,20 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
   return peers;
 }
 
+/** Where the browser reaches the codec server: a wildcard bind is reached on loopback. */
+function codecEndpointOf(cfg: Config): string {
+  const { host, port } = cfg.codec.server;
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
 /** npm start always has the worker's health endpoint: WORKER_HEALTH_PORT, or 3001 on 127.0.0.1. */
 function withLocalWorkerHealth(cfg: Config): Config {
   if (cfg.worker.health || cfg.role === 'api') return cfg;
   return Object.freeze({ ...cfg, worker: { ...cfg.worker, health: { host: '127.0.0.1', port: LOCAL_WORKER_HEALTH_PORT } } });
 }
 
-function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined): string {
+function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined, codecServerUrl: string | undefined): string {
   const q = cfg.notifications.quietHours;
   // Non-urgent reminders wait for the morning: say so, or a demo at night looks broken.
   const quiet = q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
@@ -63,6 +72,7 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined,
     devKeysFile && `  Demo API keys      ${devKeysFile}  (one per role; send as Authorization: Bearer <key>)`,
     workerHealthUrl && `  Worker health      ${workerHealthUrl}  (200 while the worker runs; WORKER_HEALTH_PORT moves it)`,
     peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
+    codecServerUrl && `  Codec server       ${codecServerUrl}  (the Web UI decodes payloads here; every decode is audited)`,
     `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
     peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
     peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON)`,
@@ -77,11 +87,12 @@ void launch(async (configured, log, life) => {
   const cfg = withLocalWorkerHealth(configured);
   // Fail before starting anything when the API's port is taken or a secret is missing.
   await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+  if (cfg.role !== 'worker') await assertPortFree(cfg.codec.server.host, cfg.codec.server.port, 'CODEC_SERVER_PORT');
   if (cfg.worker.health) await assertPortFree(cfg.worker.health.host, cfg.worker.health.port, 'WORKER_HEALTH_PORT');
   // Secrets, keys and case data go here: only the service's user may look inside.
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
   const service = await runService(cfg, log, life, security);
-  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl));
+  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl, service.codecServerUrl));
 });

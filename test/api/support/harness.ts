@@ -27,6 +27,7 @@ import { loadPolicy } from '../../../src/policy';
 import type { JourneyPolicy } from '../../../src/policy/schema';
 import { findFreePort } from '../../../src/local/ports';
 import { journeyStateQuery, type JourneyState } from '../../../src/journey/definitions';
+import { testDataConverter } from '../../support/codec';
 import { advanceTo } from '../../support/journey-steps';
 import { mailerFor, startInbox, type Inbox } from '../../support/smtp';
 import { addHanoiHealthDepartment, createTestDatabase } from '../../support/test-database';
@@ -138,7 +139,13 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);
   const worker = withWorker
-    ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL }) })
+    ? await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL }),
+        dataConverter: testDataConverter,
+      })
     : null;
   const running = worker?.run();
 
@@ -293,7 +300,7 @@ async function terminateJourneys(client: Client, taskQueue: string, opened: stri
 export async function unreachableTemporal(): Promise<Client> {
   const port = await findFreePort();
   const connection = Connection.lazy({ address: `127.0.0.1:${port}`, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))] });
-  return new Client({ connection });
+  return new Client({ connection, dataConverter: testDataConverter });
 }
 
 /** Polls GET /cases/:code until `ready` holds. */
