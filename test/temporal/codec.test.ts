@@ -126,3 +126,15 @@ describe('keys from configuration', () => {
     }
   });
 });
+
+test("failures keep their message and stack trace only in an encoded attribute, which the codec encrypts", async () => {
+  const { failureConverter } = await import('../../src/temporal/failure-converter');
+  const codec = new AesGcmPayloadCodec(parseCodecKeys(k1));
+  const failure = failureConverter.errorToFailure(new Error(`cannot reach ${SECRET.name} at ${SECRET.phone}`), defaultPayloadConverter);
+  expect(failure.message).toBe('Encoded failure');
+  expect(failure.stackTrace).toBe('');
+  const [sealed] = await codec.encode([failure.encodedAttributes!]);
+  expect(Buffer.from(sealed!.data!).includes(Buffer.from(SECRET.phone))).toBe(false);
+  const back = failureConverter.failureToError({ ...failure, encodedAttributes: (await codec.decode([sealed!]))[0] }, defaultPayloadConverter);
+  expect(back.message).toBe(`cannot reach ${SECRET.name} at ${SECRET.phone}`);
+});
