@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createActivities } from '../../src/activities';
 import { AuditLog } from '../../src/audit/audit-log';
 import { Authenticator } from '../../src/auth/authenticate';
@@ -97,6 +97,19 @@ afterAll(async () => {
   await testDb?.close();
 });
 
+/** The cells of the reception task's row in the rendered current details, from whichever frame shows them. */
+async function receptionRowOfCurrentDetails(page: Page, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const row = frame.locator('table', { hasText: 'escalation step' }).locator('tr', { hasText: `${CASE}/reception` });
+      if ((await row.count()) > 0) return (await row.first().locator('td').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    }
+    if (Date.now() > deadline) throw new Error('the current details never showed the reception task');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Until the journey's Overdue search attribute is set, as the UI's filter will see it. */
 async function untilOverdue(timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -121,9 +134,14 @@ test('a manager filters Overdue = true in the Web UI, opens the journey and read
   await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-overdue.png'), fullPage: true });
 
   await row.click();
-  // The current details (src/workflows/details.ts), rendered from markdown: the case and its late reception task.
-  await page.getByText(`${CASE}/reception`).first().waitFor({ timeout: 30_000 });
-  await page.getByText('dn-health').first().waitFor();
+  await page.getByRole('heading', { name: journeyWorkflowId(CASE) }).waitFor({ timeout: 30_000 });
+  // The current details (src/workflows/details.ts) in the User Metadata tab, rendered from markdown
+  // in the UI's sandboxed frame: a table whose header and late reception row only decoded details carry.
+  await page.getByRole('link', { name: 'User Metadata' }).or(page.getByRole('tab', { name: 'User Metadata' })).first().click();
+  await page.getByText('Current Details').waitFor();
+  const cells = await receptionRowOfCurrentDetails(page);
+  expect(cells).toEqual(expect.arrayContaining([`${CASE}/reception`, 'dn-health', 'open']));
+  expect(cells.some((c) => c.startsWith('acknowledge by '))).toBe(true);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-journey-details.png'), fullPage: true });
 
   // Decoded by our codec server, for this UI's origin, each decode audited; the raw details are ciphertext.
