@@ -8,6 +8,7 @@
  */
 import type { Payload } from '@temporalio/common';
 import { ENCRYPTED_ENCODING } from '../../src/temporal/codec';
+import { decryptedHistory } from '../support/codec';
 import { createApiHarness, uniqueCode, waitForCase, type ApiHarness } from '../api/support/harness';
 
 const PEOPLE = [
@@ -136,6 +137,13 @@ test('no personal value and no Vietnamese name appears anywhere in plaintext: hi
     }
   }
   expect(hits).toEqual([]);
+});
+
+test('decrypted with the run\'s key (as record.ts saves replay histories), the same history is readable and names the case', async () => {
+  const history = await decryptedHistory(await h.journey(codes[0]!).fetchHistory());
+  const found = payloadsIn(history);
+  expect(found.filter(({ payload }) => encodingOf(payload) === ENCRYPTED_ENCODING)).toEqual([]);
+  expect(found.some(({ payload }) => Buffer.from(payload.data ?? []).includes(Buffer.from(codes[0]!)))).toBe(true);
 });
 
 test('the API still reads the journeys through the codec (the scan is of working journeys)', async () => {
