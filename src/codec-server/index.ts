@@ -23,6 +23,7 @@ export async function startCodecServer(cfg: Config, deps: { codec: PayloadCodec;
     allowedOrigins,
     loopbackWithoutToken,
     defaultNamespace: cfg.temporal.namespace,
+    rateLimitPerMinute: deps.security.rateLimitPerMinute,
     logger: deps.logger.child({ component: 'codec-server' }),
   });
   await app.listen({ host, port });

@@ -17,6 +17,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log';
 import type { Authenticator } from '../auth/authenticate';
+import { RateLimiter } from '../auth/rate-limit';
 import type { ApiRole, Principal } from '../auth/principal';
 import { isLoopbackHost } from '../config';
 import type { Logger } from '../logger';
@@ -42,12 +43,15 @@ export interface CodecServerDeps {
   loopbackWithoutToken: boolean;
   /** The namespace a request means when it names none (X-Namespace or the path). */
   defaultNamespace: string;
+  /** As the API's: requests per minute per credential, and failed attempts per client address. */
+  rateLimitPerMinute: number;
   logger: Logger;
 }
 
 export function buildCodecServer(deps: CodecServerDeps) {
   const app = Fastify({ loggerInstance: deps.logger, bodyLimit: CODEC_BODY_LIMIT_BYTES, return503OnClosing: true });
   const allowed = new Set(deps.allowedOrigins);
+  const limiter = new RateLimiter(deps.rateLimitPerMinute);
 
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
@@ -65,7 +69,7 @@ export function buildCodecServer(deps: CodecServerDeps) {
   });
 
   const handle = (operation: 'encode' | 'decode') => async (request: FastifyRequest<{ Params: { namespace?: string } }>, reply: FastifyReply) => {
-    const principal = await authenticate(deps, request);
+    const principal = await authenticate(deps, limiter, request);
     const namespace = namespaceOf(request, deps.defaultNamespace);
     const workflowId = workflowIdOf(request);
     const parsed = PayloadsBody.safeParse(request.body);
@@ -114,10 +118,14 @@ export function buildCodecServer(deps: CodecServerDeps) {
 }
 
 /** The caller, or null for a loopback caller without a token where the config allows that. */
-async function authenticate(deps: CodecServerDeps, request: FastifyRequest): Promise<Principal | null> {
+async function authenticate(deps: CodecServerDeps, limiter: RateLimiter, request: FastifyRequest): Promise<Principal | null> {
   const header = request.headers.authorization;
-  if (header === undefined && deps.loopbackWithoutToken && isLoopbackHost(request.socket.remoteAddress ?? '')) return null;
+  const address = request.socket.remoteAddress ?? '';
+  if (header === undefined && deps.loopbackWithoutToken && isLoopbackHost(address)) return null;
   const result = await deps.authenticator.authenticate(header);
+  // Guessing credentials costs the guesser, as on the API; a valid credential has its own budget.
+  const rate = limiter.take(result.ok ? `${result.principal.type}:${result.principal.id}` : `ip:${address}`);
+  if (!rate.allowed) throw new Problem(429, 'rate-limited', `too many requests; retry in ${rate.retryAfterSeconds} s`, undefined, { 'retry-after': String(rate.retryAfterSeconds) });
   if (!result.ok) {
     const headers = result.status === 401 ? { 'www-authenticate': 'Bearer realm="dong-hanh-codec"' } : undefined;
     throw new Problem(result.status, result.status === 401 ? 'unauthorized' : 'service-unavailable', result.reason, undefined, headers);

@@ -60,6 +60,7 @@ beforeAll(async () => {
     allowedOrigins: [`http://127.0.0.1:${uiPort}`],
     loopbackWithoutToken: true, // as npm start: the UI runs on this machine and passes no token
     defaultNamespace: 'default',
+    rateLimitPerMinute: 10_000,
     logger: createLogger('silent'),
   });
   await codec.listen({ host: '127.0.0.1', port: 0 });

@@ -34,6 +34,7 @@ async function codecServer(o: { loopbackWithoutToken: boolean; host?: string }) 
     allowedOrigins: [UI],
     loopbackWithoutToken: o.loopbackWithoutToken,
     defaultNamespace: 'default',
+    rateLimitPerMinute: 10_000,
     logger,
   });
   await app.listen({ host: o.host ?? '127.0.0.1', port: 0 });

@@ -104,6 +104,15 @@ describe('keys from configuration', () => {
     expect(() => parseConfig({ TEMPORAL_CODEC_KEYS: k1, TEMPORAL_CODEC_KEY_ID: 'k2027a' })).toThrow(/TEMPORAL_CODEC_KEY_ID "k2027a" is not in TEMPORAL_CODEC_KEYS/);
   });
 
+  test("the codec server's origins: locally the embedded UI's, otherwise only those configured, each a bare origin", () => {
+    expect(parseConfig({ TEMPORAL_UI_PORT: '9233' }).codec.server).toEqual({ host: '127.0.0.1', port: 8234, allowedOrigins: ['http://127.0.0.1:9233', 'http://localhost:9233'], loopbackWithoutToken: true });
+    const external = parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', CODEC_SERVER_ALLOWED_ORIGINS: 'https://ui.example.gov.vn/, https://ui2.example.gov.vn:8443' });
+    expect(external.codec.server).toMatchObject({ allowedOrigins: ['https://ui.example.gov.vn', 'https://ui2.example.gov.vn:8443'], loopbackWithoutToken: false });
+    expect(parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }).codec.server.allowedOrigins).toEqual([]);
+    expect(() => parseConfig({ CODEC_SERVER_ALLOWED_ORIGINS: 'https://ui.example.gov.vn/namespaces' })).toThrow(/CODEC_SERVER_ALLOWED_ORIGINS: "https:\/\/ui.example.gov.vn\/namespaces" is not an origin/);
+    expect(() => parseConfig({ CODEC_SERVER_ALLOWED_ORIGINS: '*' })).toThrow(/CODEC_SERVER_ALLOWED_ORIGINS/);
+  });
+
   test('against an external cluster the service refuses to start without keys', () => {
     const cfg = parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' });
     expect(() => codecKeyringFromConfig(cfg.codec)).toThrow(/TEMPORAL_CODEC_KEYS must be configured when Temporal is external/);
