@@ -8,10 +8,12 @@ import { z } from 'zod';
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const Bytes = z.string().max(8 * 1024 * 1024).regex(BASE64, 'base64');
 
+/** Proto3 JSON leaves out empty fields: `{}` is Payloads with none (the CLI sends it). */
 export const PayloadsBody = z.object({
   payloads: z
     .array(z.object({ metadata: z.record(z.string().max(256), Bytes).optional(), data: Bytes.optional() }))
-    .max(1000),
+    .max(1000)
+    .default([]),
 });
 export type PayloadsJson = z.infer<typeof PayloadsBody>;
 

@@ -164,6 +164,9 @@ test('a payload under an unknown key fails clearly (422, the key named), audited
   expect(((await res.json()) as { detail: string }).detail).toMatch(/codec key "elsewhere", which is not in TEMPORAL_CODEC_KEYS/);
   expect((await decodeAudits()).slice(before).map((r) => r.outcome)).toEqual(['failed']);
   expect((await post(url, auth, { payloads: 'no' })).status).toBe(400);
+  // Proto3 JSON of an empty Payloads, as `temporal workflow show --codec-endpoint` sends it.
+  const empty = await post(url, auth, {});
+  expect([empty.status, await empty.json()]).toEqual([200, { payloads: [] }]);
   expect((await fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"payloads":[' })).status).toBe(400);
   expect((await fetch(`http://127.0.0.1:${port}/decode`, { method: 'GET', headers: auth })).status).toBe(404);
 });
