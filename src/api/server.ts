@@ -12,6 +12,7 @@ import { JwtVerifier } from '../auth/jwt';
 import { decide, type Permission } from '../auth/matrix';
 import { RateLimiter } from '../auth/rate-limit';
 import { audit, clientRequestIdOf, createContext, temporalProblem, type ApiContext, type ApiDeps } from './context';
+import { SignIn } from './inbox-sign-in';
 import { sendLinkPage } from './link-pages';
 import { Problem, safeUrl, sendProblem } from './problems';
 import { Routes, type RouteSpec } from './routing';
@@ -23,6 +24,7 @@ import { indicatorRoutes } from './routes/indicators';
 import { personalDataRoutes } from './routes/personal-data';
 import { serviceRoutes } from './routes/service';
 import { taskRoutes } from './routes/tasks';
+import { staffPreferenceRoutes } from './routes/staff-preferences';
 import { smsStatusRoutes } from './routes/webhooks';
 
 export type { ApiDeps } from './context';
@@ -122,6 +124,7 @@ async function registerRoutes(ctx: ApiContext, api: FastifyInstance) {
   taskRoutes(ctx);
   indicatorRoutes(ctx);
   directoryRoutes(ctx);
+  staffPreferenceRoutes(ctx);
   adminRoutes(ctx);
   await api.register(async (links) => actionLinkRoutes(ctx, links));
 }
@@ -133,6 +136,17 @@ async function registerRoutes(ctx: ApiContext, api: FastifyInstance) {
 function accessHook(ctx: ApiContext): onRequestHookHandler {
   const authenticator = new Authenticator(ctx.db.prisma, ctx.security.jwt ? new JwtVerifier(ctx.security.jwt) : null, ctx.now);
   const limiter = new RateLimiter(ctx.security.rateLimitPerMinute);
+  const inbox = new SignIn(ctx);
+  /**
+   * A person signed in to the task inbox may use their own preferences with that session and no
+   * bearer credential. Safe from other sites: the cookie is SameSite=Strict and these routes take
+   * JSON only, which no cross-site form can send.
+   */
+  const inboxCaller = async (request: FastifyRequest, access: string | undefined) => {
+    if (access !== 'staff-preferences.own' || request.headers.authorization) return null;
+    const session = await inbox.session(request);
+    return session ? ({ ok: true, principal: session.principal } as const) : null;
+  };
   return async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
@@ -140,7 +154,7 @@ function accessHook(ctx: ApiContext): onRequestHookHandler {
       rateLimit(limiter.take(`ip:${request.ip}`));
       return;
     }
-    const result = await authenticator.authenticate(request.headers.authorization);
+    const result = (await inboxCaller(request, access)) ?? (await authenticator.authenticate(request.headers.authorization));
     if (!result.ok) {
       // Guessing keys costs the guesser: failed attempts count against their address.
       rateLimit(limiter.take(`ip:${request.ip}`));

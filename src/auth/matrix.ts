@@ -12,7 +12,8 @@
  *                  An agency is in one province, and a credential's agency and province agree.
  * - `need-to-know` cases where the caller's agency holds a task that is still open: the people
  *                  working with the person now. Used for personal data.
- * - `own`          the caller's own tasks.
+ * - `own`          the caller's own tasks (and own preferences).
+ * - `agency-lead`  staff of the resource's agency who lead it: its focal points and supervisors.
  *
  * A caller whose role may use a permission but whose scope does not cover the case gets the same
  * 404 as for a case that does not exist: the API never confirms that a case exists to someone who
@@ -20,7 +21,7 @@
  */
 import { NATIONAL, type ApiRole, type Principal } from './principal';
 
-export type Scope = 'national' | 'province' | 'agency' | 'need-to-know' | 'own';
+export type Scope = 'national' | 'province' | 'agency' | 'need-to-know' | 'own' | 'agency-lead';
 
 export const AUTHORISATION_MATRIX = {
   // cases
@@ -43,6 +44,9 @@ export const AUTHORISATION_MATRIX = {
   'task.extend': { coordinator: 'province', staff: 'agency' },
   'task.reassign': { coordinator: 'province', staff: 'agency' },
   'task.decline': { coordinator: 'province', staff: 'agency' },
+  // a staff member's language, preferred channel and absence with a deputy
+  'staff-preferences.own': { coordinator: 'own', staff: 'own', manager: 'own' },
+  'staff-preferences.manage': { staff: 'agency-lead', manager: 'province', admin: 'national' },
   // reporting
   'indicators.read': { coordinator: 'province', manager: 'province' },
   // administration
@@ -70,6 +74,8 @@ export interface ResourceScope {
   activeAgencyIds?: readonly string[];
   /** For own-task checks: the staff member the resource belongs to. */
   staffId?: string | null;
+  /** For agency-lead checks: the focal points and supervisors of the resource's agency. */
+  leadStaffIds?: readonly string[];
 }
 
 export type Decision = 'allow' | 'forbidden' | 'out-of-scope';
@@ -98,6 +104,8 @@ function inScope(p: Principal, scope: Scope, r: ResourceScope): boolean {
       return p.agencyId !== null && (r.activeAgencyIds ?? []).includes(p.agencyId);
     case 'own':
       return p.staffId !== null && r.staffId === p.staffId;
+    case 'agency-lead':
+      return p.agencyId !== null && p.staffId !== null && (r.agencyIds ?? []).includes(p.agencyId) && (r.leadStaffIds ?? []).includes(p.staffId);
   }
 }
 

@@ -2,6 +2,7 @@
  * One rendered message on email or SMS, as the outbox sends it: the provider call, what the
  * provider's errors mean, the content hash, and (SMS only) the provider's list of what it sent.
  */
+import { PreferredChannel } from '../domain/staff';
 import type { Channel } from '../policy/schema';
 import { classifyEmailError, type Mailer } from '../transports/email';
 import { classifySmsError, type SmsSender } from '../transports/sms';
@@ -9,6 +10,18 @@ import { textToHtml } from './html';
 import { messageIdFor, sha256, TransientSendError, type ChannelMessage, type SendFailure } from './outbox';
 
 export const CHANNELS: readonly Channel[] = ['email', 'sms'];
+
+/**
+ * The channels a step uses for one person: their preferred ones instead of the step's (no
+ * preference: the step's, as before). An urgent step keeps its own channels as well, so a
+ * preference never removes a channel from an urgent message. The other channel stays the fallback.
+ */
+export function channelsFor(person: { preferredChannel: string | null }, stepChannels: readonly Channel[], urgent: boolean): Channel[] {
+  const preferred = PreferredChannel.safeParse(person.preferredChannel);
+  if (!preferred.success) return [...new Set(stepChannels)];
+  const mine: Channel[] = preferred.data === 'both' ? ['email', 'sms'] : [preferred.data];
+  return CHANNELS.filter((c) => mine.includes(c) || (urgent && stepChannels.includes(c)));
+}
 
 /** How many of the provider's recent messages to a number are searched after a crash. */
 const ADOPT_LIMIT = 50;

@@ -10,11 +10,11 @@ import type { Channel } from '../policy/schema';
 import type { Mailer } from '../transports/email';
 import type { FailureReason } from '../transports/failure-reasons';
 import type { SmsSender } from '../transports/sms';
-import { CHANNELS, emailMessage, smsMessage } from './channels';
+import { channelsFor, CHANNELS, emailMessage, smsMessage } from './channels';
 import { Language, messageKind, renderMessage, renderSms, type MessageFacts, type RelayFacts } from './messages';
 import { fail, notificationEntry, recorded, sendOnce, TransientSendError, type ChannelMessage, type SendOutcome } from './outbox';
 import { quietHoursOf, quietUntil, type QuietHours } from './quiet-hours';
-import { stepRecipients, type StepRecipients } from './recipients';
+import { stepRecipients, type Recipient, type StepRecipients } from './recipients';
 
 export interface DeliveryDeps {
   db: Database;
@@ -100,9 +100,9 @@ function withDeferUntil(report: EscalationReport): EscalationReport {
   return report;
 }
 
-/** Every channel of the step; only when all of them failed, the other channels. */
+/** Every channel of the step (as the person prefers); only when all of them failed, the other channels. */
 async function reach(d: Delivery, person: StaffMember, about?: About): Promise<PersonOutcome> {
-  const primaries = [...new Set(d.notice.step.channels)];
+  const primaries = channelsFor(person, d.notice.step.channels, d.urgent);
   const reasons: FailureReason[] = [];
   for (const channels of [primaries, CHANNELS.filter((c) => !primaries.includes(c))]) {
     const tried = await sendOnChannels(d, person, channels, about);
@@ -216,6 +216,7 @@ function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: Abo
     link,
     recipient: person.name,
     at: d.at.toISOString(),
+    ...((person as Recipient).coveringFor ? { coveringFor: (person as Recipient).coveringFor!.name } : {}),
     // Only someone of the task's agency may acknowledge it, and only while it waits for that.
     ...(channel === 'email' && deps.actionLink && notice.phase === 'acknowledge' && person.agencyId === task.agencyId
       ? { actionLink: deps.actionLink({ action: 'acknowledge', taskId: task.id, staffId: person.id, agencyId: person.agencyId }) }

@@ -34,6 +34,8 @@ const Templates = z.object({
   reasons: z.record(FailureReason, PerLanguage(z.string())),
   /** Email only (an SMS has no room for a signed link): acknowledge with one click. */
   actionLine: PerLanguage(z.string()),
+  /** Email only: to a deputy (or supervisor) who receives the message in place of someone away. */
+  coverLine: PerLanguage(z.string()),
   digest: z.object({
     subject: PerLanguage(z.string()),
     text: PerLanguage(z.string()),
@@ -52,13 +54,13 @@ export const messageTemplates = Templates.parse({
       subject: 'Nhắc việc — hồ sơ {caseCode}: {task}',
       text:
         'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam).\n' +
-        `Xin vui lòng xử lý tại: {link}{actionLine}\n\n${SIGNATURE.vi}`,
+        `Xin vui lòng xử lý tại: {link}{actionLine}{coverLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Reminder — case {caseCode}: {task}',
       text:
         'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time).\n' +
-        `Please act on it here: {link}{actionLine}\n\n${SIGNATURE.en}`,
+        `Please act on it here: {link}{actionLine}{coverLine}\n\n${SIGNATURE.en}`,
     },
   },
   escalation: {
@@ -66,13 +68,13 @@ export const messageTemplates = Templates.parse({
       subject: 'Quá hạn {late} — hồ sơ {caseCode}: {task} {missed}',
       text:
         'Kính gửi {recipient},\n\nNhiệm vụ "{task}" của hồ sơ {caseCode} {phase} trước {dueAt} (giờ Việt Nam) nhưng {missed}, đã trễ {late}.\n' +
-        `Đề nghị đôn đốc xử lý: {link}{actionLine}\n\n${SIGNATURE.vi}`,
+        `Đề nghị đôn đốc xử lý: {link}{actionLine}{coverLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Overdue {late} — case {caseCode}: {task} {missed}',
       text:
         'Dear {recipient},\n\nThe task "{task}" of case {caseCode} {phase} by {dueAt} (Vietnam time) and is {missed}: {late} late.\n' +
-        `Please make sure it is acted on: {link}{actionLine}\n\n${SIGNATURE.en}`,
+        `Please make sure it is acted on: {link}{actionLine}{coverLine}\n\n${SIGNATURE.en}`,
     },
   },
   relay: {
@@ -81,14 +83,14 @@ export const messageTemplates = Templates.parse({
       text:
         'Kính gửi {recipient},\n\nHệ thống không liên lạc được {unreachable} ({reasons}) về nhiệm vụ "{task}" của hồ sơ {caseCode}, ' +
         'nhiệm vụ này {phase} trước {dueAt} (giờ Việt Nam).\n' +
-        `Đề nghị anh/chị đôn đốc hoặc xử lý: {link}{actionLine}\n\n${SIGNATURE.vi}`,
+        `Đề nghị anh/chị đôn đốc hoặc xử lý: {link}{actionLine}{coverLine}\n\n${SIGNATURE.vi}`,
     },
     en: {
       subject: 'Recipient unreachable — case {caseCode}: {task}',
       text:
         'Dear {recipient},\n\nWe could not reach {unreachable} ({reasons}) about the task "{task}" of case {caseCode}, ' +
         'which {phase} by {dueAt} (Vietnam time).\n' +
-        `Please follow it up or act on it: {link}{actionLine}\n\n${SIGNATURE.en}`,
+        `Please follow it up or act on it: {link}{actionLine}{coverLine}\n\n${SIGNATURE.en}`,
     },
   },
   phase: {
@@ -146,6 +148,10 @@ export const messageTemplates = Templates.parse({
     vi: '\nXác nhận đã tiếp nhận bằng một lần bấm: {actionLink}',
     en: '\nAcknowledge it with one click: {actionLink}',
   },
+  coverLine: {
+    vi: '\nAnh/chị nhận thư này thay cho {absent} (đang vắng mặt).',
+    en: '\nYou receive this in place of {absent}, who is away.',
+  },
   digest: {
     subject: {
       vi: 'Tổng hợp ngày {day} — {province}: {stalled} việc quá hạn, {escalations} lượt cảnh báo',
@@ -191,6 +197,8 @@ export interface MessageFacts {
   at?: string;
   /** Email only: a signed one-click acknowledge link for this recipient (src/auth/action-links.ts). */
   actionLink?: string;
+  /** The staff member away whom this recipient covers for (a staff name, never the victim's). */
+  coveringFor?: string;
 }
 
 /** A relay names the person who could not be reached (a staff member, never the victim) and why. */
@@ -219,6 +227,7 @@ function values(facts: MessageFacts | RelayFacts, language: Language, sms: boole
     link: facts.link,
     recipient: facts.recipient,
     actionLine: !sms && facts.actionLink ? fill(messageTemplates.actionLine[language], { actionLink: facts.actionLink }) : '',
+    coverLine: !sms && facts.coveringFor ? fill(messageTemplates.coverLine[language], { absent: facts.coveringFor }) : '',
     ...('unreachable' in facts ? { unreachable: facts.unreachable, reasons: reasonText(facts.reasons, language) } : {}),
   };
 }

@@ -1,14 +1,20 @@
 /**
  * Who is told: the people of a ladder step's roles, who hears about someone nobody could reach,
- * and who gets the daily digest. Only active staff; each person once.
+ * and who gets the daily digest. Only active staff; each person once. Someone away is replaced
+ * by whoever covers for them at the step's time (src/domain/absence.ts): the workflow's clock, so
+ * a retried activity decides the same.
  */
 import type { Database, StaffMember } from '../db/client';
+import { coverOf } from '../domain/absence';
 import type { EscalationNotice } from '../journey/notices';
 import type { RecipientRole } from '../policy/schema';
 
+/** Someone told; `coveringFor` when they are told in place of a colleague who is away. */
+export type Recipient = StaffMember & { coveringFor?: StaffMember };
+
 export interface StepRecipients {
-  /** The people of these roles for the step's task, in role order, each once. */
-  of(roles: readonly RecipientRole[]): Promise<StaffMember[]>;
+  /** The people of these roles for the step's task (or who covers for them), in role order, each once. */
+  of(roles: readonly RecipientRole[]): Promise<Recipient[]>;
   /** Who is told, round after round until someone is reached, that a person could not be reached. */
   readonly relayRounds: readonly (readonly RecipientRole[])[];
 }
@@ -20,6 +26,8 @@ export async function stepRecipients({ prisma }: Database, notice: EscalationNot
   const { task } = notice;
   const theCase = await prisma.case.findUniqueOrThrow({ where: { code: notice.caseCode } });
   const assignee = task.assigneeId ? await prisma.staffMember.findUnique({ where: { id: task.assigneeId } }) : null;
+  const at = notice.at ? new Date(notice.at) : new Date();
+  const find = (id: string) => prisma.staffMember.findUnique({ where: { id } });
   const byRole = (agencyId: string, role: string) => prisma.staffMember.findMany({ where: { agencyId, role, active: true }, orderBy: { id: 'asc' } });
   const by: Record<RecipientRole, () => Promise<StaffMember[]>> = {
     // An unassigned task is the supervisors' to hand out.
@@ -32,9 +40,14 @@ export async function stepRecipients({ prisma }: Database, notice: EscalationNot
   };
   return {
     async of(roles) {
-      const found: StaffMember[] = [];
-      for (const role of roles) found.push(...(await by[role]()));
-      return [...new Map(found.map((s) => [s.id, s])).values()];
+      const found = new Map<string, Recipient>();
+      for (const role of roles) {
+        for (const person of await by[role]()) {
+          const { cover, by: coveredBy } = await coverOf(person, at, find);
+          if (!found.has(cover.id)) found.set(cover.id, coveredBy === 'self' ? cover : { ...cover, coveringFor: person });
+        }
+      }
+      return [...found.values()];
     },
     relayRounds: [notice.relayTo ?? [], LEAD_AGENCY],
   };

@@ -17,6 +17,7 @@ const OPERATIONS = [
   'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral',
   'closeCase', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators',
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',
+  'getMyPreferences', 'updateMyPreferences', 'setMyAbsence', 'endMyAbsence', 'getStaffPreferences', 'updateStaffPreferences', 'setStaffAbsence', 'endStaffAbsence',
   'createApiKey', 'listApiKeys', 'revokeApiKey', 'queryAudit', 'rotatePersonalDataKeys',
   'showActionLink', 'useActionLink', 'showTaskLink', 'showTaskPage', 'actOnTaskPage',
   'showInbox', 'requestInboxCode', 'signInToInbox', 'actInInbox', 'signOutOfInbox',

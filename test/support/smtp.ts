@@ -15,6 +15,10 @@ export interface Inbox {
 export interface InboxOptions {
   /** Refuse a recipient: return an SMTP reply (e.g. 550 mailbox unavailable, 451 try later) or nothing to accept. */
   refuseRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /** Default: a free port. A test restarting the server after an outage passes the old one. */
+  port?: number;
+  /** Called as each message is accepted (benchmarks time arrivals with it). */
+  onMessage?: (mail: ParsedMail) => void;
 }
 
 export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
@@ -32,12 +36,13 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
       simpleParser(stream)
         .then((mail) => {
           messages.push(mail);
+          options.onMessage?.(mail);
           callback();
         })
         .catch(callback);
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,

@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { coveredBy } from '../../db/staff-cover';
 import { ACTIVE_TASK_STATUSES } from '../../db/task-rules';
 import { auditAfter, type ApiContext } from '../context';
 import { codePage, inboxPage, noticePage, overdueFirst, signInPage, withLang, type PageLanguage } from '../inbox-page';
@@ -59,8 +60,10 @@ export function inboxRoutes(ctx: ApiContext) {
       }
       const { principal } = session;
       const now = ctx.now();
+      // Tasks of absent colleagues I cover for are mine while they are away.
+      const mineOf = [principal.staffId!, ...(await coveredBy(ctx.db.prisma, principal.staffId!, principal.agencyId ?? '', now))];
       const rows = await ctx.db.prisma.task.findMany({
-        where: { status: { in: ACTIVE_TASK_STATUSES }, case: { status: 'active' }, OR: [{ assigneeId: principal.staffId }, { agencyId: principal.agencyId ?? '' }] },
+        where: { status: { in: ACTIVE_TASK_STATUSES }, case: { status: 'active' }, OR: [{ assigneeId: { in: mineOf } }, { agencyId: principal.agencyId ?? '' }] },
         include: { case: { select: { leadAgencyId: true } } },
         take: 200,
       });
@@ -75,8 +78,8 @@ export function inboxRoutes(ctx: ApiContext) {
           lang: languageOf(request, query.lang, session.language),
           keep: query.lang,
           staffName: principal.owner,
-          mine: tasks.filter((t) => t.assigneeId === principal.staffId),
-          agency: tasks.filter((t) => t.assigneeId !== principal.staffId),
+          mine: tasks.filter((t) => t.assigneeId !== null && mineOf.includes(t.assigneeId)),
+          agency: tasks.filter((t) => t.assigneeId === null || !mineOf.includes(t.assigneeId)),
           now,
           done: query.done,
           tokenFor: (purpose) => token(request, reply, purpose === 'sign-out' ? `inbox:sign-out:${session.sessionId}` : `inbox:${purpose.taskId}`),

@@ -1,5 +1,6 @@
 /** Task actions, case actions (each a workflow update, see journey-actions.ts) and the caller's own tasks. */
 import { z } from 'zod';
+import { coveredBy } from '../../db/staff-cover';
 import { ACTIVE_TASK_STATUSES, isOverdue } from '../../db/task-rules';
 import { AgencyKind } from '../../domain/agencies';
 import { ClosureReason } from '../../domain/case';
@@ -263,7 +264,7 @@ function myTasks(ctx: ApiContext) {
       url: '/tasks/mine',
       operationId: 'myTasks',
       tag: 'Tasks',
-      summary: 'My open tasks: assigned to me, or unassigned in my agency; most urgent first',
+      summary: 'My open tasks: assigned to me or to an absent colleague I cover for, or unassigned in my agency; most urgent first',
       access: 'task.list-mine',
       query: z.strictObject({ overdue: q.bool.optional() }),
       responses: { 200: { description: 'Open tasks', schema: MyTasks } },
@@ -271,11 +272,13 @@ function myTasks(ctx: ApiContext) {
     async ({ query, principal }) => {
       if (!principal.staffId) throw new Problem(403, 'forbidden', 'this credential acts as no staff member, so it has no tasks');
       const now = ctx.now();
+      // With the tasks of absent colleagues this person covers for.
+      const mineOf = [principal.staffId, ...(principal.agencyId ? await coveredBy(ctx.db.prisma, principal.staffId, principal.agencyId, now) : [])];
       const rows = await ctx.db.prisma.task.findMany({
         where: {
           status: { in: ACTIVE_TASK_STATUSES },
           case: { status: 'active' },
-          OR: [{ assigneeId: principal.staffId }, { agencyId: principal.agencyId ?? '', assigneeId: null }],
+          OR: [{ assigneeId: { in: mineOf } }, { agencyId: principal.agencyId ?? '', assigneeId: null }],
         },
         orderBy: [{ completeDueAt: 'asc' }, { id: 'asc' }],
         take: 500,

@@ -30,7 +30,7 @@ import { journeyStateQuery, type JourneyState } from '../../../src/journey/defin
 import { testDataConverter } from '../../support/codec';
 import { advanceTo } from '../../support/journey-steps';
 import { mailerFor, startInbox, type Inbox } from '../../support/smtp';
-import { addHanoiHealthDepartment, createTestDatabase } from '../../support/test-database';
+import { addHanoiHealthDepartment, createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../../support/temporal';
 
 /** Every kind of caller the matrix distinguishes. */
@@ -119,8 +119,12 @@ export interface HarnessOptions {
   smsStatus?: { authToken: string; rateLimitPerMinute?: number };
   /** The API's SMS sender for sign-in codes (e.g. to a local SMS gateway); without it, codes go by email. */
   sms?: SmsSender;
+  /** The database the API and worker share. Default: a fresh SQLite file (createTestDatabase). */
+  database?: () => Promise<TestDatabase>;
   /** Sign-in code requests per minute per client address. Default: high, so tests of a file do not meet it. */
   codeRequestsPerMinute?: number;
+  /** What the worker's notifications use besides email: an SMS sender, and short task links signed by the API's secret. */
+  notifications?: { sms?: SmsSender; taskLinks?: boolean };
 }
 
 const YEAR = 365 * 86_400_000;
@@ -131,25 +135,13 @@ const workflowBundle = () => (bundle ??= journeyWorkflowBundle());
 
 export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHarness> {
   const withWorker = opts.worker ?? true;
-  const [env, testDb] = await Promise.all([connectToSuiteServer(), createTestDatabase(), withWorker ? workflowBundle() : undefined]);
+  const [env, testDb] = await Promise.all([connectToSuiteServer(), (opts.database ?? createTestDatabase)(), withWorker ? workflowBundle() : undefined]);
   const { db } = testDb;
   await addHanoiHealthDepartment(db); // "staff of another province"
 
   const taskQueue = uniqueTaskQueue('api');
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);
-  const worker = withWorker
-    ? await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL }),
-        dataConverter: testDataConverter,
-      })
-    : null;
-  const running = worker?.run();
-
-  const policy = opts.policy ?? loadPolicy('default');
   const security = createSecurity({
     personalDataKeys: opts.personalDataKeys ?? generateKeySpec('test1'),
     actionLinkSecret: randomBytes(32).toString('base64url'),
@@ -158,6 +150,17 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     jwt: opts.jwt ?? null,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
   });
+  const notifications = {
+    ...(opts.notifications?.sms ? { sms: opts.notifications.sms } : {}),
+    ...(opts.notifications?.taskLinks ? { taskLink: security.taskLinks.issue.bind(security.taskLinks) } : {}),
+  };
+  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications });
+  const worker = withWorker
+    ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, dataConverter: testDataConverter })
+    : null;
+  const running = worker?.run();
+
+  const policy = opts.policy ?? loadPolicy('default');
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
   const listen = async (temporal: Client) => {

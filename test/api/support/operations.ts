@@ -54,6 +54,22 @@ const PERSONAL_DATA_READERS = { coordinator: 200, staff: 200, staffPolice: 200, 
 const LEAD_TASK_ACTORS = { coordinator: 200, staff: 200, staffPolice: 403, staffShelter: 404, coordinatorHN: 404, staffHN: 404 };
 const LEAD_ONLY = { coordinator: 200, coordinatorHN: 404 };
 
+/** Callers that act as a staff member, for their own preferences. */
+const OWN_STAFF = { coordinator: 200, staff: 200, staffPolice: 200, staffShelter: 200, manager: 200, managerNational: 403, coordinatorHN: 200, staffHN: 200 };
+/** A colleague of each caller's own agency, as deputy. */
+const DEPUTY_OF: Partial<Record<Who, string>> = {
+  coordinator: 'dn-health-caseworker-2',
+  staff: 'dn-health-caseworker-2',
+  staffPolice: 'dn-police-supervisor-1',
+  staffShelter: 'dn-shelter-supervisor-1',
+  manager: 'dn-health-supervisor-1',
+  coordinatorHN: 'hn-health-caseworker-1',
+  staffHN: 'hn-health-coordinator-1',
+};
+/** Someone else's preferences (dn-health-caseworker-2): the province's managers and admins; other staff learn nothing (404). */
+const STAFF_MANAGERS = { manager: 200, managerNational: 200, admin: 200, staff: 404, staffPolice: 404, staffShelter: 404, staffHN: 404 };
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
 let n = 0;
 const id = (p: string) => `${p}-${Date.now().toString(36)}-${++n}`;
 
@@ -149,6 +165,23 @@ function operations(h: ApiHarness): Operations {
       expect: secured({ admin: 201 }),
     },
     updateFacility: { req: async () => ({ method: 'PATCH', url: '/directory/facilities/dn-shelter-1', body: { occupied: 3 } }), expect: secured({ admin: 200 }) },
+
+    // Own preferences: every caller that acts as a staff member (a national key acts as none).
+    getMyPreferences: { req: async () => ({ method: 'GET', url: '/me/preferences' }), expect: secured(OWN_STAFF) },
+    updateMyPreferences: { req: async () => ({ method: 'PUT', url: '/me/preferences', body: { language: 'vi' } }), expect: secured(OWN_STAFF) },
+    setMyAbsence: {
+      req: async (who) => ({ method: 'PUT', url: '/me/absence', body: { until: inDays(3), reason: 'leave', deputyId: DEPUTY_OF[who] ?? 'dn-health-caseworker-2' } }),
+      expect: secured(OWN_STAFF),
+    },
+    endMyAbsence: { req: async () => ({ method: 'DELETE', url: '/me/absence' }), expect: secured({ ...OWN_STAFF, ...Object.fromEntries(Object.keys(OWN_STAFF).map((w) => [w, 204])), managerNational: 403 }) },
+    // Someone else's: the agency's focal points and supervisors (none among these callers), the province's managers, admins.
+    getStaffPreferences: { req: async () => ({ method: 'GET', url: '/directory/staff/dn-health-caseworker-2/preferences' }), expect: secured(STAFF_MANAGERS) },
+    updateStaffPreferences: { req: async () => ({ method: 'PUT', url: '/directory/staff/dn-health-caseworker-2/preferences', body: { language: 'vi' } }), expect: secured(STAFF_MANAGERS) },
+    setStaffAbsence: {
+      req: async () => ({ method: 'PUT', url: '/directory/staff/dn-health-caseworker-2/absence', body: { until: inDays(3), reason: 'training', deputyId: 'dn-health-caseworker-1' } }),
+      expect: secured(STAFF_MANAGERS),
+    },
+    endStaffAbsence: { req: async () => ({ method: 'DELETE', url: '/directory/staff/dn-health-caseworker-2/absence' }), expect: secured({ ...STAFF_MANAGERS, manager: 204, managerNational: 204, admin: 204 }) },
 
     createApiKey: { req: async () => ({ method: 'POST', url: '/admin/api-keys', body: { owner: 'Reporting system', role: 'manager', province: 'national' } }), expect: secured({ admin: 201 }) },
     listApiKeys: { req: async () => ({ method: 'GET', url: '/admin/api-keys' }), expect: secured({ admin: 200 }) },
