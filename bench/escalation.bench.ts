@@ -7,6 +7,7 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { startJourney } from '../src/client/journeys';
+import { storePolicy } from '../src/db/policy-bodies';
 import { startSmsGateway } from '../src/local/sms-gateway';
 import { loadPolicy } from '../src/policy';
 import { createSmsSender } from '../src/transports/sms';
@@ -47,9 +48,10 @@ test('escalation latency', async () => {
   const run = Date.now().toString(36).toUpperCase();
   const codes = Array.from({ length: TASKS }, (_, i) => `ESC-${run}-${i}`);
 
+  const stored = await storePolicy(db.prisma, policy);
   const startedAt = performance.now();
   for (let i = 0; i < codes.length; i += 50) {
-    await Promise.all(codes.slice(i, i + 50).map((caseCode) => startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' })));
+    await Promise.all(codes.slice(i, i + 50).map((caseCode) => startJourney(env.client, taskQueue, stored, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' })));
   }
   const startSeconds = (performance.now() - startedAt) / 1000;
 

@@ -5,6 +5,7 @@
  * same wait for the first tasks; the difference between that and POST /cases is the API's own cost.
  */
 import { firstTasksRecorded, startJourney } from '../src/client/journeys';
+import { storePolicy } from '../src/db/policy-bodies';
 import { loadPolicy } from '../src/policy';
 import { createApiHarness, uniqueCode, type ApiHarness } from '../test/api/support/harness';
 import { percentile, recordSection } from './support/results';
@@ -18,6 +19,7 @@ type Mode = 'client start' | 'client start + first tasks' | 'POST /cases';
 
 async function measure(h: ApiHarness, mode: Mode, count: number) {
   const policy = loadPolicy('default');
+  const stored = await storePolicy(h.db.prisma, policy);
   const latencies: number[] = [];
   let next = 0;
   const one = async (caseCode: string) => {
@@ -25,7 +27,7 @@ async function measure(h: ApiHarness, mode: Mode, count: number) {
       const res = await h.call('coordinator', 'POST', '/cases', { body: { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' } });
       if (res.status !== 201) throw new Error(`POST /cases answered ${res.status}: ${res.text}`);
     } else {
-      await startJourney(h.client, h.taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' });
+      await startJourney(h.client, h.taskQueue, stored, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' });
       if (mode === 'client start + first tasks' && !(await firstTasksRecorded(h.client, caseCode, 30_000))) throw new Error(`${caseCode}: first tasks not recorded`);
     }
     h.opened.push(caseCode);

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startJourney } from '../src/client/journeys';
+import { storePolicy } from '../src/db/policy-bodies';
 import { findFreePort } from '../src/local/ports';
 import { generateKeySpec } from '../src/personal-data/crypto';
 import { loadPolicy } from '../src/policy';
@@ -58,9 +59,10 @@ test('open journeys per worker', async () => {
 
   const policy = loadPolicy('default');
   const run = Date.now().toString(36).toUpperCase();
+  const stored = await storePolicy(testDb.db.prisma, policy);
   const t0 = performance.now();
   for (let i = 0; i < JOURNEYS; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, JOURNEYS - i) }, (_, k) => startJourney(env.client, taskQueue, policy, { caseCode: `OPEN-${run}-${i + k}`, province: 'VN-DN', leadAgencyId: 'dn-health' })));
+    await Promise.all(Array.from({ length: Math.min(100, JOURNEYS - i) }, (_, k) => startJourney(env.client, taskQueue, stored, { caseCode: `OPEN-${run}-${i + k}`, province: 'VN-DN', leadAgencyId: 'dn-health' })));
   }
   // Resting = every journey's reception task is recorded and nothing more is due for hours.
   while ((await testDb.db.prisma.task.count({ where: { caseCode: { startsWith: `OPEN-${run}-` } } })) < JOURNEYS) await new Promise((r) => setTimeout(r, 1000));

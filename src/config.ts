@@ -220,6 +220,8 @@ function workerConfig(e: ParsedEnv, problems: string[]) {
 
 /** The health endpoint's port in the local setup (npm start), which prints it. */
 export const LOCAL_WORKER_HEALTH_PORT = 3001;
+/** The worker's /metrics port in the local setup (npm start). */
+export const LOCAL_WORKER_METRICS_PORT = 9464;
 
 // ================================================================================================
 // Payload codec (issue 15): AES-256-GCM keys for every payload sent to Temporal, and the codec
@@ -330,6 +332,24 @@ const EnvSchema = z.object({
   /** Local time of the daily digest to province managers, in QUIET_HOURS_TIME_ZONE; "off" disables. */
   DIGEST_AT: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, '"07:30" or "off"').default('07:30'),
 
+  // Programme report (issue 15): a Temporal Schedule emailing managers; "off" disables.
+  /** Five-field cron in QUIET_HOURS_TIME_ZONE (default Mondays 07:00), or "off". */
+  PROGRAMME_REPORT: z
+    .string()
+    .refine((v) => v === 'off' || /^\S+( \S+){4}$/.test(v.trim()), 'a five-field cron expression such as "0 7 * * 1", or "off"')
+    .default('0 7 * * 1'),
+  /** The whole days before each run's day that a report covers. */
+  PROGRAMME_REPORT_DAYS: z.coerce.number().int().min(1).max(366).default(7),
+  /** Staff ids (comma-separated) of the managers who get the national report instead of their province's. */
+  PROGRAMME_REPORT_NATIONAL: z.string().optional(),
+
+  // Metrics (issue 15): GET /metrics on the API and the worker.
+  /** Bearer token for /metrics; without it /metrics answers only on a loopback API_HOST / WORKER_METRICS_HOST. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters of random text').optional(),
+  /** The worker's GET /metrics. Unset: none (npm start: 9464). */
+  WORKER_METRICS_PORT: port.optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+
   // API access: rate limit, demo keys, JWT bearer tokens, action links, personal data keys.
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Write one demo key per role to DATA_DIR/dev-keys.json; default: on for the local (embedded) setup. */
@@ -424,6 +444,22 @@ function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
     notifications: notificationConfig(e, dataDir),
     /** Payload codec keys and the codec server (src/temporal/codec.ts, src/codec-server). */
     codec: codecConfig(e, dataDir),
+    /** The programme report's schedule; undefined when PROGRAMME_REPORT=off. */
+    programmeReport:
+      e.PROGRAMME_REPORT === 'off'
+        ? undefined
+        : {
+            cron: e.PROGRAMME_REPORT.trim(),
+            timeZone: e.QUIET_HOURS_TIME_ZONE,
+            days: e.PROGRAMME_REPORT_DAYS,
+            nationalRecipients: (e.PROGRAMME_REPORT_NATIONAL ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+          },
+    metrics: {
+      /** Null: /metrics answers only where the server listens on loopback. */
+      token: e.METRICS_TOKEN ?? null,
+      apiOpen: isLoopbackHost(e.API_HOST),
+      worker: e.WORKER_METRICS_PORT === undefined ? null : { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT, open: isLoopbackHost(e.WORKER_METRICS_HOST) },
+    },
     access: accessConfig(e, dataDir),
     /** The setting: "default", "demo" or the policy file's absolute path. */
     journeyPolicy: e.JOURNEY_POLICY === 'default' || e.JOURNEY_POLICY === 'demo' ? e.JOURNEY_POLICY : path.resolve(e.JOURNEY_POLICY),

@@ -2,9 +2,9 @@
  * One process's parts, stopped in reverse order of start on Ctrl-C, SIGTERM or a fatal error,
  * so nothing (a Temporal dev server above all) outlives the process that started it.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { config as loadConfig, ConfigError, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { installTemporalRuntime } from './metrics/sdk-runtime';
 
 export class Lifecycle {
   private readonly stops: { name: string; stop: () => Promise<unknown> | unknown }[] = [];
@@ -40,7 +40,8 @@ export class Lifecycle {
 /**
  * Runs a process's start-up with the config read and validated once; a failure is logged in plain
  * words and stops whatever had started. The SDK's own info lines (bundling, worker states) are
- * kept below warnings: they would bury what a person needs to read.
+ * kept below warnings: they would bury what a person needs to read. The SDK's runtime metrics
+ * are exported on a loopback port and served with ours by /metrics (src/metrics).
  */
 export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle) => Promise<void>): Promise<void> {
   let cfg: Config;
@@ -53,9 +54,10 @@ export async function launch(startUp: (cfg: Config, log: Logger, life: Lifecycle
     process.exit(1);
   }
   const log = createLogger(cfg.logLevel);
-  Runtime.install({ logger: new DefaultLogger(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
   const life = new Lifecycle(log);
   try {
+    // Before any connection: the SDK's runtime (its logger and its Prometheus exporter) is set once per process.
+    await installTemporalRuntime(cfg.logLevel === 'debug' || cfg.logLevel === 'trace' ? 'DEBUG' : 'WARN');
     await startUp(cfg, log, life);
   } catch (error) {
     log.error(error instanceof Error ? error.message : String(error));

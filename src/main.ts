@@ -4,7 +4,7 @@
  * provider. `node dist/src/main.js` runs it in production; `npm start` (src/local/start.ts) first
  * starts the local peers (Temporal dev server, mail catcher, SMS gateway) and then runs this.
  *
- * SERVICE_ROLE splits it for replicas: `api` (migrations, digest schedule, HTTP API), `worker`
+ * SERVICE_ROLE splits it for replicas: `api` (migrations, digest and report schedules, HTTP API), `worker`
  * (the journey worker, as src/worker.ts), `all` (the default: everything in one process).
  */
 import type { DataConverter } from '@temporalio/common';
@@ -19,7 +19,11 @@ import { seedDemoData } from './db/seed';
 import { launch, type Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
 import { startCodecServer } from './codec-server';
+import { metricsExposition } from './metrics/exposition';
+import { sdkMetricsUrl } from './metrics/sdk-runtime';
+import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics';
 import { ensureDigestSchedule } from './notifications/digest-schedule';
+import { ensureProgrammeReportSchedule } from './reports/schedule';
 import { AesGcmPayloadCodec, journeyDataConverter } from './temporal/codec';
 import { codecKeyringFromConfig } from './temporal/codec-keys';
 import { connectClient } from './temporal/connection';
@@ -37,6 +41,8 @@ export interface Service {
   workerHealthUrl?: string;
   /** The codec server the Web UI decodes payloads through (beside the API). */
   codecServerUrl?: string;
+  /** The worker's GET /metrics, when this process runs a worker with one. */
+  workerMetricsUrl?: string;
 }
 
 /** The secrets the API needs, checked (or, locally, generated) before anything starts. */
@@ -51,7 +57,10 @@ export function prepareSecurity(cfg: Config, log: Logger): Security {
 
 /** `security` is the API's (prepareSecurity); a worker-only process (SERVICE_ROLE=worker) needs none. */
 export async function runService(cfg: Config, log: Logger, life: Lifecycle, security?: Security): Promise<Service> {
-  if (cfg.role === 'worker') return { workerHealthUrl: (await runWorkerProcess(cfg, log, life)).healthUrl };
+  if (cfg.role === 'worker') {
+    const worker = await runWorkerProcess(cfg, log, life);
+    return { workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl };
+  }
   if (!security) throw new Error(`SERVICE_ROLE=${cfg.role} runs the API, which needs its secrets (prepareSecurity)`);
   // Before anything starts: against an external cluster no codec keys is a refusal to start.
   const { keyring, generatedFile } = codecKeyringFromConfig(cfg.codec);
@@ -64,10 +73,16 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
   const { client, connection } = await connectClient(cfg.temporal, dataConverter);
   life.onStop('temporal client', () => connection.close());
   await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
-  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security, dataConverter }) : {};
+  // One registry for the process: the worker's activities move its counters, the API serves them.
+  const metrics = createServiceMetrics(db);
+  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security, metrics, dataConverter }) : {};
   if (cfg.notifications.digest) {
     // Idempotent: an existing schedule is updated to the configured time.
     await ensureDigestSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...cfg.notifications.digest });
+  }
+  if (cfg.programmeReport) {
+    const { nationalRecipients: _, ...schedule } = cfg.programmeReport;
+    await ensureProgrammeReportSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...schedule });
   }
 
   const api = buildApi({
@@ -78,13 +93,14 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     logger: log,
     security,
     notifier: { mailer, sms: createSmsSender(cfg.notifications.sms) },
-    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute },
+    smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute, metrics },
+    metrics: { exposition: metricsExposition(metrics.registry, sdkMetricsUrl()), access: { token: cfg.metrics.token, open: cfg.metrics.apiOpen } },
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());
   const codecServer = await startCodecServer(cfg, { codec: new AesGcmPayloadCodec(keyring), db, security, logger: log });
   life.onStop('codec server', codecServer.close);
-  return { devKeysFile, workerHealthUrl: worker.healthUrl, codecServerUrl: codecServer.url };
+  return { devKeysFile, workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl, codecServerUrl: codecServer.url };
 }
 
 async function openData(cfg: Config, log: Logger, life: Lifecycle) {
@@ -97,8 +113,8 @@ async function openData(cfg: Config, log: Logger, life: Lifecycle) {
   return { db, devKeysFile: devKeys?.file };
 }
 
-function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security; dataConverter: DataConverter }) {
-  const activityDeps = { db: deps.db, mailer: deps.mailer, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
+function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security; metrics: ServiceMetrics; dataConverter: DataConverter }) {
+  const activityDeps = { db: deps.db, mailer: deps.mailer, metrics: deps.metrics, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
   return runJourneyWorker(cfg, log, life, activityDeps, deps.dataConverter);
 }
 

@@ -22,6 +22,10 @@ import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer } from './transports/email';
 import { startWorkerHealth } from './worker-health';
+import { metricsExposition } from './metrics/exposition';
+import { sdkMetricsUrl } from './metrics/sdk-runtime';
+import { startMetricsServer } from './metrics/server';
+import { createServiceMetrics } from './metrics/service-metrics';
 
 /**
  * After the grace period activities are cancelled; this much more is allowed for them to notice
@@ -69,13 +73,16 @@ export async function createJourneyWorker(
  * Connects, creates and runs the journey worker (and its health endpoint, when configured),
  * stopping both gracefully with the process. Resolves once the worker runs.
  */
-export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle, deps: ActivityDeps, dataConverter: DataConverter): Promise<{ healthUrl?: string }> {
+export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle, deps: ActivityDeps, dataConverter: DataConverter): Promise<{ healthUrl?: string; metricsUrl?: string }> {
   const connection = await connectWorkerConnection(cfg.temporal);
   life.onStop('temporal worker connection', () => connection.close());
   const worker = await createJourneyWorker(cfg.temporal, connection, deps, dataConverter, cfg.worker);
   // Registered before the worker's stop, so it still answers (503) while the worker drains.
   const health = cfg.worker.health ? await startWorkerHealth(() => worker.getState(), cfg.worker.health) : undefined;
   if (health) life.onStop('worker health', health.close);
+  const metricsAt = cfg.metrics.worker;
+  const metrics = metricsAt && deps.metrics ? await startMetricsServer(metricsExposition(deps.metrics.registry, sdkMetricsUrl()), metricsAt, { token: cfg.metrics.token, open: metricsAt.open }) : undefined;
+  if (metrics) life.onStop('worker metrics', metrics.close);
   const running = worker.run();
   life.onStop('worker', async () => {
     // The SDK also starts this on SIGINT/SIGTERM by itself.
@@ -87,12 +94,12 @@ export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle
     log.error({ err: error }, 'worker failed');
     void life.shutdown('worker failed', 1);
   });
-  log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace, health: health?.url }, 'worker running');
-  return { healthUrl: health?.url };
+  log.info({ taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace, health: health?.url, metrics: metrics?.url }, 'worker running');
+  return { healthUrl: health?.url, metricsUrl: metrics?.url };
 }
 
 /** The worker alone: no API, no migrations (an API replica runs those), no digest schedule. */
-export async function runWorkerProcess(cfg: Config, log: Logger, life: Lifecycle): Promise<{ healthUrl?: string }> {
+export async function runWorkerProcess(cfg: Config, log: Logger, life: Lifecycle): Promise<{ healthUrl?: string; metricsUrl?: string }> {
   if (!cfg.access.actionLinkSecret && !cfg.access.localSecretsFile) {
     // Without it messages would silently lose their one-click and short task links.
     throw new Error('ACTION_LINK_SECRET must be configured when Temporal is external (TEMPORAL_ADDRESS is set): the same value as the API replicas, which check the links the worker signs');
@@ -113,6 +120,7 @@ export async function runWorkerProcess(cfg: Config, log: Logger, life: Lifecycle
   return runJourneyWorker(cfg, log, life, {
     db,
     mailer,
+    metrics: createServiceMetrics(db),
     publicBaseUrl,
     ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, publicBaseUrl), taskLinksFromConfig(cfg.access, publicBaseUrl)),
   }, dataConverter);

@@ -1,25 +1,29 @@
 /**
  * Notification activities: thin adapters from Temporal to src/notifications. They read the
  * attempt number and turn a transient send failure into a retryable failure that honours the
- * provider's Retry-After; everything else lives in the delivery and digest modules.
+ * provider's Retry-After; everything else lives in the delivery and digest modules. With
+ * `metrics`, the escalation step and its failed messages are counted from the outbox rows the
+ * call changed, whether it ended well or not: a retry or a resumed step counts only what is new.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import type { EscalationNotice, EscalationReport } from '../journey/notices';
+import type { Database } from '../db/client';
+import { stepKeyPrefix, type EscalationNotice, type EscalationReport } from '../journey/notices';
+import type { ServiceMetrics } from '../metrics/service-metrics';
 import { deliverEscalation, type DeliveryDeps } from '../notifications/delivery';
 import { sendDailyDigests, type DigestDeps, type DigestReport } from '../notifications/digest';
-import { TransientSendError } from '../notifications/outbox';
+import { retryable } from './retryable';
 
 export type { EscalationNotice, EscalationReport } from '../journey/notices';
 export type { DigestReport } from '../notifications/digest';
+export { TRANSIENT_SEND_FAILURE } from './retryable';
 
-/** The failure type a transient send error becomes (retried with backoff, never given up on). */
-export const TRANSIENT_SEND_FAILURE = 'TransientSendFailure';
+type Deps = DeliveryDeps & Omit<DigestDeps, 'taskTitle'> & { taskTitle?: DigestDeps['taskTitle']; metrics?: ServiceMetrics };
 
-export function escalationActivities(deps: DeliveryDeps & Omit<DigestDeps, 'taskTitle'> & { taskTitle?: DigestDeps['taskTitle'] }) {
+export function escalationActivities(deps: Deps) {
   return {
     async notifyEscalation(notice: EscalationNotice): Promise<EscalationReport> {
-      return retryable(() => deliverEscalation(deps, notice, currentAttempt()));
+      const deliver = () => retryable(() => deliverEscalation(deps, notice, currentAttempt()));
+      return deps.metrics ? counted(deps.db, deps.metrics, notice, deliver) : deliver();
     },
 
     async sendDailyDigests(input: { until: string }): Promise<DigestReport> {
@@ -28,26 +32,31 @@ export function escalationActivities(deps: DeliveryDeps & Omit<DigestDeps, 'task
   };
 }
 
+const FINAL = ['sent', 'delivered', 'failed'];
+
+async function counted<T>(db: Database, metrics: ServiceMetrics, notice: EscalationNotice, deliver: () => Promise<T>): Promise<T> {
+  const before = await finalRows(db, notice);
+  try {
+    return await deliver();
+  } finally {
+    const after = await finalRows(db, notice).catch(() => before);
+    if (before.size === 0 && after.size > 0) metrics.escalations.inc({ step: String(notice.level) });
+    for (const [id, row] of after) {
+      if (row.status === 'failed' && before.get(id)?.status !== 'failed') metrics.notificationFailures.inc({ channel: row.channel, reason: (row.error ?? 'unknown').split(':')[0]! });
+    }
+  }
+}
+
+/** The step's messages that went out or failed for good, by id. */
+async function finalRows(db: Database, notice: EscalationNotice) {
+  const rows = await db.prisma.notification.findMany({ where: { taskId: notice.task.id, id: { startsWith: stepKeyPrefix(notice) }, status: { in: FINAL } }, select: { id: true, status: true, channel: true, error: true } });
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 function currentAttempt(): number {
   try {
     return Context.current().info.attempt;
   } catch {
     return 1; // called outside an activity (a direct test call)
-  }
-}
-
-async function retryable<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof TransientSendError) {
-      throw ApplicationFailure.create({
-        type: TRANSIENT_SEND_FAILURE,
-        message: error.message,
-        // The provider's Retry-After, when it gave one; else the activity's backoff.
-        ...(error.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1000, error.retryAfterMs) } : {}),
-      });
-    }
-    throw error;
   }
 }

@@ -19,5 +19,11 @@ export function notificationDeps(cfg: Config, actionLinks?: ActionLinks, taskLin
     taskTitle: (key) => taskPolicyOf(policy, key)?.title ?? { vi: key, en: key },
     actionLink: actionLinks && ((request) => actionLinks.sign(request).url),
     taskLink: taskLinks && ((prisma, request) => taskLinks.issue(prisma, request)),
+    policy,
+    nationalReportRecipients: cfg.programmeReport?.nationalRecipients ?? [],
+    replyOutcomes: (key) => {
+      const task = taskPolicyOf(policy, key);
+      return task?.plans ? 'plan' : Object.keys(task?.outcomes ?? {});
+    },
   };
 }

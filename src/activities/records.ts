@@ -6,9 +6,12 @@
 import type { AgencyKind } from '../domain/agencies';
 import type { ClosureReason } from '../domain/case';
 import type { Database } from '../db/client';
+import { freeReplyCode, isReplyCodeClash } from '../db/reply-codes';
 import { newTaskRow, taskRowChanges } from '../db/task-rows';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
-import { journeyWorkflowId, type JourneyChanges, type Placement, type TaskDraft } from '../journey/definitions';
+import { readPolicy } from '../db/policy-bodies';
+import type { JourneyPolicy } from '../policy/schema';
+import { journeyWorkflowId, type JourneyChanges, type Placement, type PolicyRef, type TaskDraft } from '../journey/definitions';
 
 type Prisma = Database['prisma'];
 
@@ -77,8 +80,15 @@ export function recordActivities({ prisma }: Database) {
       const existing = await prisma.task.findUnique({ where: { id: t.id } });
       if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
       const placement = await place(prisma, t);
-      await prisma.task.create({ data: newTaskRow({ ...t, ...placement }) });
-      return placement;
+      // The reply code staff type in an SMS answer; another task opened at the same instant may win a code.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await prisma.task.create({ data: { ...newTaskRow({ ...t, ...placement }), replyCode: await freeReplyCode(prisma) } });
+          return placement;
+        } catch (error) {
+          if (!isReplyCodeClash(error) || attempt >= 5) throw error;
+        }
+      }
     },
 
     /** A new home for an existing task (declined referral, accepted transfer); the sync records it. */
@@ -88,6 +98,11 @@ export function recordActivities({ prisma }: Database) {
 
     async syncJourney(changes: JourneyChanges): Promise<void> {
       return syncJourney(prisma, changes);
+    },
+
+    /** The body of the policy a journey started with (a local activity: its result is recorded once per run). */
+    async resolvePolicy(ref: PolicyRef): Promise<JourneyPolicy> {
+      return readPolicy(prisma, ref);
     },
   };
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { PersonalData } from '../personal-data/schema';
 import { OpenCase, journeyWorkflowId } from '../journey/definitions';
 import { journeyHandle, startJourney, START_TOKEN } from '../client/journeys';
+import { storePolicy } from '../db/policy-bodies';
 import type { PersonalDataStore } from '../personal-data/store';
 import { auditedWrite, temporalProblem, type ApiContext, type WriteClient } from './context';
 import { Problem } from './problems';
@@ -105,7 +106,9 @@ async function recordRequest(
 async function startRecorded(ctx: ApiContext, body: StartCase, startToken: string, createdNow: boolean): Promise<StartResult> {
   const { caseCode, province, leadAgencyId } = body;
   try {
-    const handle = await startJourney(ctx.temporal, ctx.taskQueue, ctx.policy, { caseCode, province, leadAgencyId }, startToken);
+    // The body is stored before the start: the journey's input names it, and its first step reads it.
+    const policy = await storePolicy(ctx.db.prisma, ctx.policy);
+    const handle = await startJourney(ctx.temporal, ctx.taskQueue, policy, { caseCode, province, leadAgencyId }, startToken);
     await markStarted(ctx, caseCode, handle.firstExecutionRunId);
     return started(caseCode, handle.firstExecutionRunId, !createdNow);
   } catch (error) {

@@ -18,6 +18,9 @@ import { decide, type Permission, type ResourceScope } from '../auth/matrix';
 import type { Principal } from '../auth/principal';
 import type { Security } from '../auth/security';
 import { AuditLog, type AuditContext, type AuditEntry } from '../audit/audit-log';
+import type { MetricsAccess } from '../metrics/access';
+import { metricsExposition, type MetricsExposition } from '../metrics/exposition';
+import { createServiceMetrics } from '../metrics/service-metrics';
 import type { Database, PrismaClient } from '../db/client';
 import type { Logger } from '../logger';
 import { PersonalDataStore } from '../personal-data/store';
@@ -30,7 +33,7 @@ import type { SmsStatusDeps } from './routes/webhooks';
 
 export interface ApiDeps {
   temporal: Client;
-  /** Twilio's SMS status callbacks (routes/webhooks.ts): registered only when given. */
+  /** Twilio's SMS status callbacks (routes/webhooks.ts) and inbound SMS (routes/sms-inbound.ts): registered only when given. */
   smsStatus?: Omit<SmsStatusDeps, 'temporal' | 'db'>;
   taskQueue: string;
   /** The policy new journeys start with (and journeys are upgraded to). */
@@ -43,9 +46,17 @@ export interface ApiDeps {
   /** Sign-in code requests per minute from one client address (default 10); attempts get three times as many. */
   codeRequestsPerMinute?: number;
   now?: () => Date;
+  /** GET /metrics: what it serves and who may scrape it. Default: the service's own metrics, on loopback. */
+  metrics?: ApiMetrics;
+}
+
+export interface ApiMetrics {
+  exposition: MetricsExposition;
+  access: MetricsAccess;
 }
 
 export interface ApiContext extends ApiDeps {
+  metrics: ApiMetrics;
   routes: Routes;
   audit: AuditLog;
   personalData: PersonalDataStore;
@@ -59,6 +70,7 @@ export function createContext(deps: ApiDeps, routes: Routes): ApiContext {
     audit: new AuditLog(deps.db.prisma),
     personalData: new PersonalDataStore(deps.db.prisma, deps.security.keyring),
     now: deps.now ?? (() => new Date()),
+    metrics: deps.metrics ?? { exposition: metricsExposition(createServiceMetrics(deps.db).registry), access: { token: null, open: true } },
   };
 }
 

@@ -109,6 +109,7 @@ function responsesOf(spec: RouteSpec): Record<string, Json> {
     } else {
       responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: schemaOf(r.schema, 'output') } } } : {}) };
     }
+    for (const type of r.alternatives ?? []) responses[status]!.content = { ...((responses[status]!.content as Json) ?? {}), [type]: { schema: { type: 'string' } } };
   }
   if (isPage(spec)) {
     // Link pages answer HTML to browsers and JSON to clients that ask for it (Accept: application/json); redirects have no body.

@@ -18,6 +18,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Default application/json. */
   contentType?: string;
+  /** Other representations of the same answer, chosen by `Accept` (e.g. text/csv). */
+  alternatives?: string[];
 }
 
 export interface HeaderSpec {

@@ -21,9 +21,12 @@ import { adminRoutes } from './routes/admin';
 import { caseRoutes } from './routes/cases';
 import { directoryRoutes } from './routes/directory';
 import { indicatorRoutes } from './routes/indicators';
+import { metricsRoutes } from './routes/metrics';
 import { personalDataRoutes } from './routes/personal-data';
+import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
 import { taskRoutes } from './routes/tasks';
+import { smsInboundRoutes } from './routes/sms-inbound';
 import { staffPreferenceRoutes } from './routes/staff-preferences';
 import { smsStatusRoutes } from './routes/webhooks';
 
@@ -39,7 +42,11 @@ export function buildApi(deps: ApiDeps) {
   answerProblems(app, knownPaths(app));
   addResponseHeaders(app);
   // Provider callbacks register here, outside the authenticated plugin: they check their own signatures.
-  if (deps.smsStatus) smsStatusRoutes(app, { temporal: deps.temporal, db: deps.db, ...deps.smsStatus });
+  if (deps.smsStatus) {
+    smsStatusRoutes(app, { temporal: deps.temporal, db: deps.db, ...deps.smsStatus });
+    // Replies act as staff through the API's action specs: they need the API's context, not its routes.
+    smsInboundRoutes(app, createContext(deps, new Routes(app, [])), deps.smsStatus);
+  }
   /** Every API route's spec, filled when the app is ready: the OpenAPI document's (and the tests') source. */
   const specs: RouteSpec[] = [];
   app.register(async (api) => {
@@ -119,10 +126,12 @@ function addResponseHeaders(app: FastifyInstance) {
 /** The order of registration is the order of the OpenAPI document. */
 async function registerRoutes(ctx: ApiContext, api: FastifyInstance) {
   serviceRoutes(ctx, packageVersion());
+  metricsRoutes(ctx);
   caseRoutes(ctx);
   personalDataRoutes(ctx);
   taskRoutes(ctx);
   indicatorRoutes(ctx);
+  reportRoutes(ctx);
   directoryRoutes(ctx);
   staffPreferenceRoutes(ctx);
   adminRoutes(ctx);

@@ -49,6 +49,7 @@ export const AUTHORISATION_MATRIX = {
   'staff-preferences.manage': { staff: 'agency-lead', manager: 'province', admin: 'national' },
   // reporting
   'indicators.read': { coordinator: 'province', manager: 'province' },
+  'report.read': { manager: 'province' },
   // administration
   'directory.read': { admin: 'national' },
   'directory.write': { admin: 'national' },

@@ -15,7 +15,7 @@ export type ApiRole = z.infer<typeof ApiRole>;
 export const NATIONAL = 'national';
 
 /** `task-link`: a short link of a notification; `inbox`: a session of the task inbox (src/api/routes/inbox.ts). */
-export type CredentialType = 'api-key' | 'jwt' | 'action-link' | 'task-link' | 'inbox';
+export type CredentialType = 'api-key' | 'jwt' | 'action-link' | 'task-link' | 'inbox' | 'sms-reply';
 
 export interface Principal {
   type: CredentialType;

@@ -32,12 +32,33 @@ export interface JourneyPosition {
   notBefore?: string;
 }
 
-export interface JourneyInput extends OpenCase {
-  /** The policy in force when the case was opened: a copy, so later edits do not change this journey. */
-  policy: JourneyPolicy;
+/**
+ * Names one stored policy body (src/db/policy-bodies.ts): the digest pins its content, so a later
+ * edit of the policy never changes a journey that started with it.
+ */
+export const PolicyRef = z.strictObject({
+  id: z.string().min(1),
+  version: z.number().int().positive(),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+});
+export type PolicyRef = z.infer<typeof PolicyRef>;
+
+/** A policy whose body is stored: what starts a journey. */
+export interface StoredPolicy {
+  ref: PolicyRef;
+  body: JourneyPolicy;
+}
+
+interface JourneyStart extends OpenCase {
   /** Set when a run continues as new: the state and position it carries over. */
   resume?: { state: JourneyState; position: JourneyPosition };
 }
+
+/**
+ * New journeys carry a reference to their policy and resolve its body once per run; journeys
+ * started before (and runs continued from them) carry the whole policy in their input.
+ */
+export type JourneyInput = JourneyStart & ({ policyRef: PolicyRef; policy?: undefined } | { policy: JourneyPolicy; policyRef?: undefined });
 
 export type EscalationPhase = 'acknowledge' | 'complete';
 
@@ -84,6 +105,8 @@ export interface JourneyState {
   leadAgencyId: string;
   policy: { id: string; version: number };
   stage: string;
+  /** When the current stage (or round) started; absent in journeys recorded before it was kept. */
+  stageStartedAt?: string;
   /** Round of a recurring stage (follow-up check-ins), from 0. */
   round: number;
   status: 'active' | 'closed';
@@ -142,7 +165,8 @@ export const TransferCase = z.strictObject({ ...Actor, toProvince: ProvinceCode,
 export const RecordConsent = z.strictObject(Actor);
 export const WithdrawConsent = z.strictObject(Actor);
 export const CloseCase = z.strictObject({ ...Actor, reason: ClosureReason });
-export const ChangePolicy = z.strictObject({ ...Actor, policy: JourneyPolicy });
+/** `policyRef`, when the body is stored, is what later runs of the journey (continue-as-new) carry instead of the body. */
+export const ChangePolicy = z.strictObject({ ...Actor, policy: JourneyPolicy, policyRef: PolicyRef.optional() });
 
 export type AcknowledgeTask = z.infer<typeof AcknowledgeTask>;
 export type CompleteTask = z.infer<typeof CompleteTask>;

@@ -6,9 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCAL_WORKER_HEALTH_PORT, type Config } from '../config';
+import { LOCAL_WORKER_HEALTH_PORT, LOCAL_WORKER_METRICS_PORT, type Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
+import { SMS_INBOUND_PATH } from '../api/routes/sms-inbound';
 import { launch, prepareSecurity, runService } from '../main';
 import { startMailCatcher } from './mail-catcher';
 import { assertPortFree } from './ports';
@@ -40,9 +41,11 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
     peers.mailUrl = catcher.webUrl;
   }
   if (cfg.notifications.sms.embedded) {
-    const { accountSid, authToken, gatewayPort } = cfg.notifications.sms;
+    const { accountSid, authToken, gatewayPort, from } = cfg.notifications.sms;
     await assertPortFree('127.0.0.1', gatewayPort, 'SMS_GATEWAY_PORT');
-    const gateway = await startSmsGateway({ host: '127.0.0.1', port: gatewayPort, accountSid, authToken });
+    // Replies typed on the gateway's page reach the service as Twilio would post them.
+    const inboundWebhookUrl = `${cfg.api.publicBaseUrl.replace(/\/+$/, '')}${SMS_INBOUND_PATH}`;
+    const gateway = await startSmsGateway({ host: '127.0.0.1', port: gatewayPort, accountSid, authToken, inboundWebhookUrl, serviceNumber: from });
     life.onStop('sms gateway', gateway.close);
     peers.smsUrl = gateway.url;
   }
@@ -56,13 +59,15 @@ function codecEndpointOf(cfg: Config): string {
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
-/** npm start always has the worker's health endpoint: WORKER_HEALTH_PORT, or 3001 on 127.0.0.1. */
+/** npm start always has the worker's health and metrics endpoints: WORKER_HEALTH_PORT or 3001, WORKER_METRICS_PORT or 9464, on 127.0.0.1. */
 function withLocalWorkerHealth(cfg: Config): Config {
-  if (cfg.worker.health || cfg.role === 'api') return cfg;
-  return Object.freeze({ ...cfg, worker: { ...cfg.worker, health: { host: '127.0.0.1', port: LOCAL_WORKER_HEALTH_PORT } } });
+  if (cfg.role === 'api') return cfg;
+  const health = cfg.worker.health ?? { host: '127.0.0.1', port: LOCAL_WORKER_HEALTH_PORT };
+  const worker = cfg.metrics.worker ?? { host: '127.0.0.1', port: LOCAL_WORKER_METRICS_PORT, open: true };
+  return Object.freeze({ ...cfg, worker: { ...cfg.worker, health }, metrics: { ...cfg.metrics, worker } });
 }
 
-function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined, codecServerUrl: string | undefined): string {
+function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined, workerMetricsUrl: string | undefined, codecServerUrl: string | undefined): string {
   const q = cfg.notifications.quietHours;
   // Non-urgent reminders wait for the morning: say so, or a demo at night looks broken.
   const quiet = q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
@@ -71,11 +76,12 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined,
     `  API                http://${cfg.api.host}:${cfg.api.port}  (docs: /docs, OpenAPI: /openapi.json)`,
     devKeysFile && `  Demo API keys      ${devKeysFile}  (one per role; send as Authorization: Bearer <key>)`,
     workerHealthUrl && `  Worker health      ${workerHealthUrl}  (200 while the worker runs; WORKER_HEALTH_PORT moves it)`,
+    `  Metrics            http://${cfg.api.host}:${cfg.api.port}/metrics${workerMetricsUrl ? `, worker ${workerMetricsUrl}` : ''}  (Prometheus)`,
     peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
     codecServerUrl && `  Codec server       ${codecServerUrl}  (the Web UI decodes payloads here; every decode is audited)`,
     `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
     peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
-    peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON)`,
+    peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON; reply to a task SMS from its page)`,
     `  Journey policy     ${cfg.journeyPolicy}`,
     `  Quiet hours        ${quiet}`,
     `  Data               ${cfg.dataDir}`,
@@ -89,10 +95,11 @@ void launch(async (configured, log, life) => {
   await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
   if (cfg.role !== 'worker') await assertPortFree(cfg.codec.server.host, cfg.codec.server.port, 'CODEC_SERVER_PORT');
   if (cfg.worker.health) await assertPortFree(cfg.worker.health.host, cfg.worker.health.port, 'WORKER_HEALTH_PORT');
+  if (cfg.metrics.worker) await assertPortFree(cfg.metrics.worker.host, cfg.metrics.worker.port, 'WORKER_METRICS_PORT');
   // Secrets, keys and case data go here: only the service's user may look inside.
   fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
   const service = await runService(cfg, log, life, security);
-  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl, service.codecServerUrl));
+  process.stdout.write(banner(cfg, peers, service.devKeysFile, service.workerHealthUrl, service.workerMetricsUrl, service.codecServerUrl));
 });

@@ -4,7 +4,7 @@
  */
 import { PreferredChannel } from '../domain/staff';
 import type { Channel } from '../policy/schema';
-import { classifyEmailError, type Mailer } from '../transports/email';
+import { classifyEmailError, type Mailer, type OutgoingEmail } from '../transports/email';
 import { classifySmsError, type SmsSender } from '../transports/sms';
 import { textToHtml } from './html';
 import { messageIdFor, sha256, TransientSendError, type ChannelMessage, type SendFailure } from './outbox';
@@ -26,15 +26,17 @@ export function channelsFor(person: { preferredChannel: string | null }, stepCha
 /** How many of the provider's recent messages to a number are searched after a crash. */
 const ADOPT_LIMIT = 50;
 
-export function emailMessage(mailer: Mailer, mailFrom: string | undefined, key: string, to: string, email: { subject: string; text: string }): ChannelMessage {
+/** `html` defaults to the text as HTML; `attachments` go with it as they are. */
+export function emailMessage(mailer: Mailer, mailFrom: string | undefined, key: string, to: string, email: { subject: string; text: string; html?: string; attachments?: OutgoingEmail['attachments'] }): ChannelMessage {
   return {
     channel: 'email',
     contentHash: sha256(`${email.subject}\n${email.text}`),
     unavailable: 'email-unavailable',
     async send() {
       // Same key, same Message-ID: a resend after a crash is recognisably the same email.
-      const html = textToHtml(email.text);
-      const { messageId } = await mailer.send({ to, subject: email.subject, text: email.text, html, messageId: messageIdFor(key, mailFrom) });
+      const html = email.html ?? textToHtml(email.text);
+      const attachments = email.attachments ? { attachments: email.attachments } : {};
+      const { messageId } = await mailer.send({ to, subject: email.subject, text: email.text, html, messageId: messageIdFor(key, mailFrom), ...attachments });
       return { providerId: messageId, providerStatus: null };
     },
     classify: classifyEmail,

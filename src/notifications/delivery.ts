@@ -11,7 +11,7 @@ import type { Mailer } from '../transports/email';
 import type { FailureReason } from '../transports/failure-reasons';
 import type { SmsSender } from '../transports/sms';
 import { channelsFor, CHANNELS, emailMessage, smsMessage } from './channels';
-import { Language, messageKind, renderMessage, renderSms, type MessageFacts, type RelayFacts } from './messages';
+import { Language, messageKind, renderMessage, renderSms, type MessageFacts, type RelayFacts, type ReplyFacts } from './messages';
 import { fail, notificationEntry, recorded, sendOnce, TransientSendError, type ChannelMessage, type SendOutcome } from './outbox';
 import { quietHoursOf, quietUntil, type QuietHours } from './quiet-hours';
 import { stepRecipients, type Recipient, type StepRecipients } from './recipients';
@@ -34,6 +34,11 @@ export interface DeliveryDeps {
   actionLink?: (request: { action: 'acknowledge'; taskId: string; staffId: string; agencyId: string }) => string;
   /** Records a short link to the task's page for one recipient (src/auth/task-links.ts); without it messages link to /tasks/<id>. */
   taskLink?: TaskLinkIssuer;
+  /**
+   * The outcome words completing a task needs, by task key (the policy's outcomes), or 'plan' when
+   * it needs a support plan, which no SMS can carry. Absent: SMS offer a plain DONE.
+   */
+  replyOutcomes?: (taskKey: string) => readonly string[] | 'plan';
   /** Test hook: runs after a provider accepted a message and before it is recorded (simulate a crash there). */
   afterProviderAccepted?: (notificationId: string, channel: Channel) => void | Promise<void>;
 }
@@ -168,8 +173,9 @@ async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about:
   if (!address) return fail(entry, channel === 'email' ? 'no-email' : 'no-phone', 'not in the directory');
   if (channel === 'sms' && !deps.sms) return fail(entry, 'sms-not-configured', 'no SMS transport');
   const link = await taskLinkFor(d, person, entry.id);
+  const reply = channel === 'sms' ? await replyFor(d, person) : undefined;
   return sendOnce(entry, row, {
-    ...render(d, person, channel, about, entry.id, address, link),
+    ...render(d, person, channel, about, entry.id, address, link, reply),
     waitUntil: d.urgent ? undefined : () => quietUntil(d.at, quietHoursOf(person, deps.quietHours)),
     giveUp: d.attempt >= (deps.fallbackAfterAttempts ?? 12),
     afterAccepted: () => deps.afterProviderAccepted?.(entry.id, channel),
@@ -177,10 +183,10 @@ async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about:
 }
 
 /** The message in the person's language, ready for its channel. */
-function render(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, key: string, address: string, link: string): ChannelMessage {
+function render(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, key: string, address: string, link: string, reply?: ReplyFacts): ChannelMessage {
   const { deps, notice } = d;
   const language = Language.catch('vi').parse(person.language);
-  const facts = factsFor(d, person, channel, about, link);
+  const facts = { ...factsFor(d, person, channel, about, link), ...(reply ? { reply } : {}) };
   const kind = messageKind(notice.level, about !== undefined);
   if (channel === 'email') return emailMessage(deps.mailer, deps.mailFrom, key, address, renderMessage(facts, language, kind));
   return smsMessage(deps.sms!, key, address, renderSms(facts, language, deps.smsMaxSegments ?? 2, kind).body, deps.smsStatusCallbackUrl);
@@ -202,6 +208,20 @@ async function taskLinkFor(d: Delivery, person: StaffMember, key: string): Promi
     assigneeId: notice.task.assigneeId,
     at: d.at,
   });
+}
+
+/**
+ * What the person may answer by SMS to act on the task: only someone of the task's agency may
+ * (as with one-click links), and only with a code; a task that needs a plan is completed elsewhere.
+ */
+async function replyFor(d: Delivery, person: StaffMember): Promise<ReplyFacts | undefined> {
+  const { deps, notice } = d;
+  if (person.agencyId !== notice.task.agencyId) return undefined;
+  const row = await deps.db.prisma.task.findUnique({ where: { id: notice.task.id }, select: { replyCode: true } });
+  if (!row?.replyCode) return undefined;
+  const outcomes = deps.replyOutcomes?.(notice.task.key) ?? [];
+  if (outcomes === 'plan') return notice.phase === 'acknowledge' ? { code: row.replyCode } : undefined;
+  return { code: row.replyCode, outcomes };
 }
 
 function factsFor(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, link: string): MessageFacts | RelayFacts {

@@ -29,6 +29,17 @@ const Templates = z.object({
     relay: PerLanguage(z.string()),
     phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
     missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
+    /**
+     * `{reply}`: exactly what to answer to act on the task (src/api/sms-replies.ts reads it):
+     * acknowledge, complete, or complete with one of the task's outcome words (`{outcomes}`).
+     */
+    reply: z.object({
+      acknowledge: PerLanguage(z.string()),
+      complete: PerLanguage(z.string()),
+      completeWithOutcome: PerLanguage(z.string()),
+      /** More outcomes than an SMS has room for: the link's page (and the answer to a bare DONE) lists them. */
+      completeWithManyOutcomes: PerLanguage(z.string()),
+    }),
   }),
   /** Every failure reason has its wording. */
   reasons: z.record(FailureReason, PerLanguage(z.string())),
@@ -111,16 +122,16 @@ export const messageTemplates = Templates.parse({
   },
   sms: {
     reminder: {
-      vi: 'Đồng Hành: hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}. {link}',
-      en: 'Dong Hanh: case {caseCode}, task "{task}" {phase} by {dueAt}. {link}',
+      vi: 'Đồng Hành: hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}.{reply} {link}',
+      en: 'Dong Hanh: case {caseCode}, task "{task}" {phase} by {dueAt}.{reply} {link}',
     },
     escalation: {
-      vi: 'Đồng Hành, quá hạn: hồ sơ {caseCode}, việc "{task}" {missed}, trễ {late} (hạn {dueAt}). {link}',
-      en: 'Dong Hanh overdue: case {caseCode}, task "{task}" {missed}, {late} late (due {dueAt}). {link}',
+      vi: 'Đồng Hành, quá hạn: hồ sơ {caseCode}, việc "{task}" {missed}, trễ {late} (hạn {dueAt}).{reply} {link}',
+      en: 'Dong Hanh overdue: case {caseCode}, task "{task}" {missed}, {late} late (due {dueAt}).{reply} {link}',
     },
     relay: {
-      vi: 'Đồng Hành: không liên lạc được {unreachable} ({reasons}) về hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}. {link}',
-      en: 'Dong Hanh: could not reach {unreachable} ({reasons}) about case {caseCode}, task "{task}" {phase} by {dueAt}. {link}',
+      vi: 'Đồng Hành: không liên lạc được {unreachable} ({reasons}) về hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}.{reply} {link}',
+      en: 'Dong Hanh: could not reach {unreachable} ({reasons}) about case {caseCode}, task "{task}" {phase} by {dueAt}.{reply} {link}',
     },
     phase: {
       acknowledge: { vi: 'cần xác nhận', en: 'to acknowledge' },
@@ -129,6 +140,12 @@ export const messageTemplates = Templates.parse({
     missed: {
       acknowledge: { vi: 'chưa xác nhận', en: 'not acknowledged' },
       complete: { vi: 'chưa hoàn thành', en: 'not done' },
+    },
+    reply: {
+      acknowledge: { vi: ' Nhắn OK {code} để xác nhận.', en: ' Reply OK {code} to acknowledge.' },
+      complete: { vi: ' Xong thì nhắn XONG {code}.', en: ' When done, reply DONE {code}.' },
+      completeWithOutcome: { vi: ' Xong thì nhắn XONG {code} {outcomes}.', en: ' When done, reply DONE {code} {outcomes}.' },
+      completeWithManyOutcomes: { vi: ' Xong thì nhắn XONG {code} kèm kết quả (xem liên kết).', en: ' When done, reply DONE {code} and the outcome (see the link).' },
     },
   },
   reasons: {
@@ -199,6 +216,26 @@ export interface MessageFacts {
   actionLink?: string;
   /** The staff member away whom this recipient covers for (a staff name, never the victim's). */
   coveringFor?: string;
+  /** SMS only: the recipient may act by replying with the task's reply code (and an outcome word). */
+  reply?: ReplyFacts;
+}
+
+export interface ReplyFacts {
+  code: string;
+  /** The outcome words completing the task needs (the policy's outcome keys); none: a plain DONE. */
+  outcomes?: readonly string[];
+}
+
+/** Follow-up's three outcomes fit beside the link; a closure's six reasons do not. */
+const MAX_LISTED_OUTCOMES = 3;
+
+/** " Reply OK 4821 to acknowledge.": what the recipient answers to act in this phase. */
+export function replyLine(reply: ReplyFacts | undefined, phase: 'acknowledge' | 'complete', language: Language): string {
+  if (!reply) return '';
+  const t = messageTemplates.sms.reply;
+  const count = reply.outcomes?.length ?? 0;
+  const template = phase === 'acknowledge' ? t.acknowledge : count > MAX_LISTED_OUTCOMES ? t.completeWithManyOutcomes : count > 0 ? t.completeWithOutcome : t.complete;
+  return fill(template[language], { code: reply.code, outcomes: (reply.outcomes ?? []).join('/') });
 }
 
 /** A relay names the person who could not be reached (a staff member, never the victim) and why. */
@@ -227,6 +264,7 @@ function values(facts: MessageFacts | RelayFacts, language: Language, sms: boole
     link: facts.link,
     recipient: facts.recipient,
     actionLine: !sms && facts.actionLink ? fill(messageTemplates.actionLine[language], { actionLink: facts.actionLink }) : '',
+    reply: sms ? replyLine(facts.reply, facts.phase, language) : '',
     coverLine: !sms && facts.coveringFor ? fill(messageTemplates.coverLine[language], { absent: facts.coveringFor }) : '',
     ...('unreachable' in facts ? { unreachable: facts.unreachable, reasons: reasonText(facts.reasons, language) } : {}),
   };

@@ -7,7 +7,8 @@
  * namespace; this list uses 4 Keyword and 1 KeywordList. Values are stored in plaintext (they
  * never pass the payload codec), so never put personal data in them. Journeys upsert them in
  * src/workflows/visibility.ts: Overdue (some open task past its acknowledge or complete deadline),
- * NextDeadline (earliest deadline still ahead, unset when none), IdentifiedAsVictim (once decided).
+ * NextDeadline (earliest deadline still ahead, unset when none), IdentifiedAsVictim (once decided),
+ * StageStartedAt (when the current stage, or follow-up round, started).
  */
 import type { Client, ConnectionLike } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
@@ -23,6 +24,7 @@ export const EscalationLevel = defineSearchAttributeKey('EscalationLevel', Searc
 export const Overdue = defineSearchAttributeKey('Overdue', SearchAttributeType.BOOL);
 export const NextDeadline = defineSearchAttributeKey('NextDeadline', SearchAttributeType.DATETIME);
 export const IdentifiedAsVictim = defineSearchAttributeKey('IdentifiedAsVictim', SearchAttributeType.BOOL);
+export const StageStartedAt = defineSearchAttributeKey('StageStartedAt', SearchAttributeType.DATETIME);
 
 export const SEARCH_ATTRIBUTE_KEYS = [
   CaseCode,
@@ -34,6 +36,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   Overdue,
   NextDeadline,
   IdentifiedAsVictim,
+  StageStartedAt,
 ] as const;
 
 /** The type names the Temporal CLI and server use (`--search-attribute Name=Type`). */

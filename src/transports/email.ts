@@ -9,6 +9,8 @@ export interface OutgoingEmail {
   html: string;
   /** A fixed Message-ID (`<…@…>`): a resend after a crash is then recognisably the same message. */
   messageId?: string;
+  /** Files sent with the message (the programme report's CSV). */
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 export interface Mailer {

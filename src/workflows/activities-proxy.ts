@@ -2,7 +2,7 @@
  * Every activity as the workflows call it, with its timeout and retry policy. Changing an option
  * here changes the commands running journeys replay, so keep them as they are unless you mean it.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Database writes and directory look-ups: idempotent, so retried until they succeed. */
@@ -22,4 +22,19 @@ export const { sendDailyDigests } = proxyActivities<Pick<Activities, 'sendDailyD
   // for a while must not lose the day's digest (each email is keyed, so a retry sends only what is missing).
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+export const { sendProgrammeReports } = proxyActivities<Pick<Activities, 'sendProgrammeReports'>>({
+  // As the digest: every manager's email in one run; a retry sends only what is missing.
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/**
+ * The journey's policy body, read once per run from the database (a local activity: no task queue
+ * round trip, its result recorded in history once). Retried while the database is unreachable.
+ */
+export const { resolvePolicy } = proxyLocalActivities<Pick<Activities, 'resolvePolicy'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });

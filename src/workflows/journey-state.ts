@@ -8,18 +8,24 @@ import type { ClosureReason } from '../domain/case';
 import { durationMs } from '../policy/duration';
 import type { EscalationLadder, JourneyPolicy, StagePolicy, TaskPolicy } from '../policy/schema';
 import { taskPolicyOf } from '../policy/tasks';
-import type { EscalationPhase, HistoryEntry, JourneyInput, JourneyState, Placement, TaskDraft, TaskState } from '../journey/definitions';
+import type { EscalationPhase, HistoryEntry, JourneyInput, JourneyState, Placement, PolicyRef, TaskDraft, TaskState } from '../journey/definitions';
+
+/** What a journey is built from: its input with the policy body resolved. */
+export type ResolvedInput = Omit<JourneyInput, 'policy' | 'policyRef'> & { policy: JourneyPolicy; policyRef?: PolicyRef };
 import { ChangeTracker } from './change-tracker';
 
 export class Journey {
   readonly state: JourneyState;
   policy: JourneyPolicy;
+  /** The stored body `policy` is, when it is one: what a continued run carries instead of the body. */
+  policyRef?: PolicyRef;
   readonly changes: ChangeTracker;
   /** Stages an outcome asked to run again, taken by the main loop. */
   private readonly reopenRequest: string[] = [];
 
-  constructor(input: JourneyInput, now: string) {
+  constructor(input: ResolvedInput, now: string) {
     this.policy = input.policy;
+    this.policyRef = input.policyRef;
     if (input.resume) {
       this.state = input.resume.state;
       this.changes = new ChangeTracker(this.state, true);
@@ -50,6 +56,7 @@ export class Journey {
   startStage(stage: StagePolicy, round: number) {
     this.state.stage = stage.key;
     this.state.round = round;
+    this.state.stageStartedAt = iso(Date.now());
     this.log({ action: 'stage-started', detail: stage.repeat ? `${stage.key}#${round + 1}` : stage.key });
   }
 

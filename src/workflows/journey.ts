@@ -6,24 +6,50 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
 import { JourneyPolicy, type StagePolicy } from '../policy/schema';
-import { firstTasksRecordedUpdate, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
-import { activities } from './activities-proxy';
+import { firstTasksRecordedUpdate, journeyStateQuery, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
+import { fill, words } from '../journey/summaries';
+import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
 import { watchTask } from './task-watch';
 import { publish } from './visibility';
+import { timerSummary } from './ui-summaries';
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
+  // Registered before the policy is resolved: the API asks right after the start, and an update
+  // or query with no handler at the end of the first activation would be refused.
+  let firstTasksRecorded = Boolean(input.resume);
+  let j: Journey | undefined;
+  setHandler(firstTasksRecordedUpdate, () => condition(() => firstTasksRecorded || (j !== undefined && !j.active)));
+  const recorded = () => void (firstTasksRecorded = true);
+  const openedAt = new Date(Date.now()).toISOString();
+  const opening = input.resume?.state ?? openingState(input, openedAt);
+  setHandler(journeyStateQuery, () => j?.state ?? opening);
+
   // Parsing fills in policy fields added since the journey started (it carries its own copy); pure and deterministic.
-  const j = new Journey({ ...input, policy: JourneyPolicy.parse(input.policy) }, new Date(Date.now()).toISOString());
+  const policy = JourneyPolicy.parse(input.policyRef ? await resolveBody(input.policyRef) : input.policy);
+  j = new Journey({ ...input, policy }, openedAt);
+  return runJourney(j, input, recorded);
+}
+
+/** What a query sees in the moment before the policy's body is resolved: the case, no stage or task yet. */
+function openingState(input: JourneyInput, openedAt: string): JourneyState {
+  const { id, version } = input.policyRef ?? input.policy;
+  const { caseCode, province, leadAgencyId } = input;
+  return { caseCode, province, leadAgencyId, policy: { id, version }, stage: '', round: 0, status: 'active', openedAt, consent: { given: false }, plan: [], tasks: [], history: [] };
+}
+
+function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
+  const summary = fill('resolvePolicy', { policyId: ref.id, policyVersion: ref.version });
+  return resolvePolicy.executeWithOptions({ summary }, [ref]);
+}
+
+async function runJourney(j: Journey, input: JourneyInput, recorded: () => void): Promise<JourneyState> {
   const sync = serialSync(j);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
   registerStaffActions(j, { sync, watch, publish: () => publish(j) });
-  let firstTasksRecorded = Boolean(input.resume);
-  setHandler(firstTasksRecordedUpdate, () => condition(() => firstTasksRecorded || !j.active));
-  const recorded = () => void (firstTasksRecorded = true);
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
   if (!input.resume) await sync();
@@ -43,7 +69,10 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
       const next = { stage: stage.key, round: position.round + 1, notBefore: new Date(roundStartedAt + durationMs(stage.repeat.every)).toISOString() };
       // Each round in a run of its own: a year of check-ins never grows one history past its limits.
       await condition(allHandlersFinished);
-      return continueAsNew<typeof journey>({ ...input, policy: j.policy, resume: { state: j.state, position: next } });
+      const { caseCode, province, leadAgencyId } = input;
+      // A stored policy travels as its reference; a body that came inline (older journeys) stays inline.
+      const policy = j.policyRef ? { policyRef: j.policyRef } : { policy: j.policy };
+      return continueAsNew<typeof journey>({ caseCode, province, leadAgencyId, ...policy, resume: { state: j.state, position: next } });
     }
     position = nextStage(j, stage.key);
   }
@@ -61,7 +90,9 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   const tasks: TaskState[] = [];
   for (const policy of j.tasksToOpen(stage)) {
     const draft = j.draftTask(stage.key, policy);
-    const placement = await activities.openTask({ ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policy.agency, leadAgencyId: j.state.leadAgencyId });
+    const summary = fill('openTask', { task: draft.key, agency: words(policy.agency) });
+    const opening = { ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policy.agency, leadAgencyId: j.state.leadAgencyId };
+    const placement = await activities.openTask.executeWithOptions({ summary }, [opening]);
     tasks.push(j.addTask(draft, placement));
   }
   publish(j);
@@ -72,6 +103,7 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
 
 function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>, notifier: Notifier) {
   return watchTask(task, () => j.ladderOf(task), {
+    summary: (phase, level) => timerSummary(j, task, phase, level),
     escalate: async (phase, level, step) => {
       j.recordEscalation(task, phase, level);
       publish(j);
@@ -86,7 +118,8 @@ function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>,
 /** One database write at a time, each carrying everything changed so far, so rows never go back in time. */
 function serialSync(j: Journey) {
   let last = Promise.resolve();
-  return () => (last = last.then(() => activities.syncJourney(j.changes.take())));
+  const summary = fill('syncJourney', {});
+  return () => (last = last.then(() => activities.syncJourney.executeWithOptions({ summary }, [j.changes.take()])));
 }
 
 function stageOf(j: Journey, key: string): StagePolicy {

@@ -11,6 +11,7 @@ import { stepKeyPrefix } from '../journey/notices';
 import { escalationStep, isUrgentStep } from '../policy/ladder';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from '../journey/definitions';
+import { fill, words } from '../journey/summaries';
 import { notifyEscalation } from './activities-proxy';
 
 /** What the notifier needs from the journey (Journey in journey-state.ts has it). */
@@ -79,7 +80,7 @@ export class Notifier {
     const run = previous.then(async () => {
       try {
         // The summary is what the Web UI shows on the activity: ids and roles only.
-        const summary = `Escalate ${notice.task.id}: step ${notice.level} to ${notice.step.notify.join(', ')}`;
+        const summary = fill('escalate', { roles: notice.step.notify.map(words).join(', '), task: notice.task.key, level: notice.level });
         return await notifyEscalation.executeWithOptions({ summary }, [{ ...notice, at: new Date(Date.now()).toISOString() }]);
       } catch (error) {
         // Only a non-retryable failure (a bug, a case missing from the database) lands here: the

@@ -4,6 +4,7 @@
  * has, or the journey could not go on. Deadlines already set stay; what comes next follows the new version.
  */
 import type { JourneyPolicy } from '../policy/schema';
+import type { PolicyRef } from '../journey/definitions';
 import { taskPolicyOf } from '../policy/tasks';
 import { TaskRejection } from '../journey/definitions';
 import { assertLeadAgency, reject, type Actor } from './guards';
@@ -11,6 +12,7 @@ import type { Journey } from './journey-state';
 
 export interface PolicyChange extends Actor {
   policy: JourneyPolicy;
+  policyRef?: PolicyRef;
 }
 
 export function assertCanChangePolicy(j: Journey, u: PolicyChange) {
@@ -32,6 +34,8 @@ export function assertCanChangePolicy(j: Journey, u: PolicyChange) {
 export function changePolicy(j: Journey, u: PolicyChange) {
   const from = j.state.policy.version;
   j.policy = u.policy;
+  // Without a reference (an update recorded before there were any) later runs carry the body itself.
+  j.policyRef = u.policyRef;
   j.state.policy = { id: u.policy.id, version: u.policy.version };
   j.log({ action: 'policy-changed', by: u.staffId, detail: `v${from}→v${u.policy.version}` });
   return j.state.policy;

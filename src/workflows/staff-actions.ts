@@ -38,8 +38,6 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     );
   }
 
-  setHandler(d.journeyStateQuery, () => j.state);
-
   action(d.acknowledgeTaskUpdate, d.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
 
   action(d.completeTaskUpdate, d.CompleteTask, rules.assertCanComplete, async (j, u) => {

@@ -4,7 +4,6 @@
  * (extension, reassignment, a declined referral, a transfer) starts the climb over.
  */
 import { condition, patched } from '@temporalio/workflow';
-import { formatDuration } from '../policy/duration';
 import { VISIBILITY_PATCH } from './visibility';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
 import type { EscalationPhase, TaskState } from '../journey/definitions';
@@ -18,6 +17,8 @@ export interface WatchHooks {
   isCaseClosed(): boolean;
   /** The phase's deadline itself passed (the managers' view flips Overdue then, whatever the ladder says). */
   deadlinePassed?(): void;
+  /** What the Web UI shows on the timer of `phase`'s deadline (level 0) or of a ladder step. */
+  summary(phase: EscalationPhase, level: number): string;
 }
 
 export async function watchTask(task: TaskState, ladder: () => EscalationLadder, hooks: WatchHooks): Promise<void> {
@@ -43,7 +44,7 @@ async function climb(task: TaskState, ladder: EscalationLadder, hooks: WatchHook
       return;
     }
     const wait = dueAt + escalationOffsetMs(ladder, level) - Date.now();
-    if (wait > 0 && (await condition(moved, wait, { summary: slaSummary(task, phase, level) }))) return;
+    if (wait > 0 && (await condition(moved, wait, { summary: hooks.summary(phase, level) }))) return;
     if (moved()) return;
     // After a long stall (e.g. a deadline counted from the case's opening), go straight to the
     // step that is due now instead of sending every missed step at once; it tells everyone of
@@ -64,15 +65,7 @@ function needsDeadlineTimer(ladder: EscalationLadder, dueAt: number): boolean {
 }
 
 async function waitForDeadline(task: TaskState, hooks: WatchHooks, phase: EscalationPhase, dueAt: number, moved: () => boolean) {
-  if (await condition(moved, dueAt - Date.now(), { summary: slaSummary(task, phase, 0) })) return true;
+  if (await condition(moved, dueAt - Date.now(), { summary: hooks.summary(phase, 0) })) return true;
   hooks.deadlinePassed?.();
   return moved();
-}
-
-/** "SLA: initial-verification - dn-police - complete within 3d - step 2": what the Web UI shows on the timer. */
-function slaSummary(task: TaskState, phase: EscalationPhase, level: number): string {
-  const from = phase === 'acknowledge' ? task.createdAt : task.acknowledgedAt ?? task.createdAt;
-  const due = phase === 'acknowledge' ? task.acknowledgeDueAt : task.completeDueAt;
-  const within = formatDuration(Math.max(1000, Date.parse(due) - Date.parse(from)));
-  return `SLA: ${task.stage} - ${task.key} - ${task.agencyId} - ${phase} within ${within}${level ? ` - step ${level}` : ' - deadline'}`;
 }

@@ -2,16 +2,19 @@
  * What managers see of a journey in the Web UI: search attributes (pseudonymous facts only, never
  * personal data) and the current details. Journeys recorded before `visibility-v1` upsert the five
  * attributes they always did; newer ones upsert only what changed, plus Overdue, NextDeadline and
- * IdentifiedAsVictim, so a publish with nothing new adds no history event.
+ * IdentifiedAsVictim, so a publish with nothing new adds no history event; and, since
+ * `visibility-stage-started`, StageStartedAt.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { EscalationLevel, IdentifiedAsVictim, LeadAgency, NextDeadline, OpenTaskAgencies, Overdue, Province, Stage } from '../temporal/search-attributes';
+import { EscalationLevel, IdentifiedAsVictim, LeadAgency, NextDeadline, OpenTaskAgencies, Overdue, Province, Stage, StageStartedAt } from '../temporal/search-attributes';
 import type { TaskState } from '../journey/definitions';
 import type { Journey } from './journey-state';
 import { currentDetails } from './details';
 
 export const VISIBILITY_PATCH = 'visibility-v1';
+/** StageStartedAt came later: journeys recorded before it never upsert it. */
+export const STAGE_STARTED_PATCH = 'visibility-stage-started';
 
 /** Per journey: the last value upserted per attribute name (JSON), so unchanged ones are not sent again. */
 const publishedOf = new WeakMap<Journey, Map<string, string>>();
@@ -38,6 +41,7 @@ export function publish(j: Journey): void {
     // A null value unsets the attribute: no open task, no deadline.
     { key: NextDeadline, value: next === undefined ? null : new Date(next) },
     ...(victim === undefined ? [] : [{ key: IdentifiedAsVictim, value: victim }]),
+    ...stageStartedAt(j),
   ];
   const published = publishedOf.get(j) ?? new Map<string, string>();
   publishedOf.set(j, published);
@@ -46,6 +50,13 @@ export function publish(j: Journey): void {
   for (const p of changed) published.set(p.key.name, JSON.stringify(p.value));
   // Not a command: the UI reads it with a query, so it costs no history event.
   setCurrentDetails(currentDetails(j, now));
+}
+
+/** Lets a saved view find stages open for long (verification past its 3 days). */
+function stageStartedAt(j: Journey): SearchAttributeUpdatePair[] {
+  const at = j.state.stageStartedAt;
+  if (!at || !patched(STAGE_STARTED_PATCH)) return [];
+  return [{ key: StageStartedAt, value: new Date(at) }];
 }
 
 /** A task is late once the deadline of its phase has passed: acknowledge while open, then complete. */

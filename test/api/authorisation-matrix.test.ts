@@ -12,10 +12,10 @@ import { NEWER_POLICY, prepareOperations, READ_CASE, type Operations } from './s
 let h: ApiHarness;
 /** Operation ids, known before the harness exists (describe.each runs at collection time). */
 const OPERATIONS = [
-  'health', 'readiness', 'openapi',
+  'health', 'readiness', 'openapi', 'metrics',
   'startCase', 'listCases', 'getCase', 'getPersonalData', 'putPersonalData', 'listNotes',
   'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral',
-  'closeCase', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators',
+  'closeCase', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators', 'programmeReport',
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',
   'getMyPreferences', 'updateMyPreferences', 'setMyAbsence', 'endMyAbsence', 'getStaffPreferences', 'updateStaffPreferences', 'setStaffAbsence', 'endStaffAbsence',
   'createApiKey', 'listApiKeys', 'revokeApiKey', 'queryAudit', 'rotatePersonalDataKeys',

@@ -20,7 +20,7 @@ const PUBLISHED_DEMO_TOKEN = 'local-sms-gateway-token';
 const RATE = 40;
 let h: ApiHarness;
 beforeAll(async () => {
-  h = await createApiHarness({ smsStatus: { authToken, rateLimitPerMinute: RATE } });
+  h = await createApiHarness({ smsStatus: { authToken, rateLimitPerMinute: RATE }, metrics: {} });
 });
 afterAll(async () => {
   await h?.close();
@@ -71,6 +71,9 @@ test('a replayed undelivered status signals the journey once; the route answers 
   const history = await h.journey(code).fetchHistory();
   const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === notificationFailedSignal.name);
   expect(signals).toHaveLength(1);
+  // ... and counts once in the failures metric.
+  const metrics = await h.call('anonymous', 'GET', '/metrics');
+  expect(metrics.text).toMatch(/^donghanh_notification_failures_total\{channel="sms",reason="[a-z-]+"\} 1$/m);
 
   // The same address keeps posting (forged or not): past the rate it is refused before any work.
   let refused: Response | undefined;

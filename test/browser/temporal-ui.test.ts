@@ -17,6 +17,7 @@ import { AuditLog } from '../../src/audit/audit-log';
 import { Authenticator } from '../../src/auth/authenticate';
 import { startJourney } from '../../src/client/journeys';
 import { buildCodecServer } from '../../src/codec-server';
+import { storePolicy } from '../../src/db/policy-bodies';
 import { journeyWorkflowId } from '../../src/journey/definitions';
 import { findFreePort } from '../../src/local/ports';
 import { startDevServer, type DevServer } from '../../src/local/temporal-dev-server';
@@ -82,7 +83,7 @@ beforeAll(async () => {
     dataConverter: testDataConverter,
   });
   running = worker.run();
-  await startJourney(client, taskQueue, policy, { caseCode: CASE, province: 'VN-DN', leadAgencyId: 'dn-health' });
+  await startJourney(client, taskQueue, await storePolicy(testDb.db.prisma, policy), { caseCode: CASE, province: 'VN-DN', leadAgencyId: 'dn-health' });
 }, 120_000);
 
 afterAll(async () => {

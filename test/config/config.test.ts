@@ -45,3 +45,16 @@ describe('an API reachable from the network', () => {
     for (const host of ['127.0.0.1', '127.0.1.1', 'localhost', '::1', '[::1]']) expect(parseConfig({ API_HOST: host }).demoOnNetwork).toEqual([]);
   });
 });
+
+test('programme report schedule and metrics: defaults, off, and invalid values named', () => {
+  const cfg = parseConfig({});
+  expect(cfg.programmeReport).toEqual({ cron: '0 7 * * 1', timeZone: 'Asia/Ho_Chi_Minh', days: 7, nationalRecipients: [] });
+  expect(cfg.metrics).toEqual({ token: null, apiOpen: true, worker: null });
+  expect(parseConfig({ PROGRAMME_REPORT: 'off' }).programmeReport).toBeUndefined();
+  expect(parseConfig({ PROGRAMME_REPORT: '30 6 1 * *', PROGRAMME_REPORT_DAYS: '30', PROGRAMME_REPORT_NATIONAL: 'a, b' }).programmeReport).toMatchObject({ cron: '30 6 1 * *', days: 30, nationalRecipients: ['a', 'b'] });
+  const network = parseConfig({ API_HOST: '0.0.0.0', ALLOW_DEMO_ON_NETWORK: 'true', WORKER_METRICS_PORT: '9464', WORKER_METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'x'.repeat(16) });
+  expect(network.metrics).toEqual({ token: 'x'.repeat(16), apiOpen: false, worker: { host: '0.0.0.0', port: 9464, open: false } });
+  expect(() => parseConfig({ PROGRAMME_REPORT: 'weekly' })).toThrow(/PROGRAMME_REPORT: a five-field cron/);
+  expect(() => parseConfig({ PROGRAMME_REPORT_DAYS: '0' })).toThrow(/PROGRAMME_REPORT_DAYS/);
+  expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: at least 16/);
+});

@@ -2,6 +2,7 @@
  * The real worker entry (src/worker.ts, run from source) against the suite's dev server, as a
  * replica runs it: /healthz answers 200 once it runs; SIGTERM makes it stop answering 200 while
  * it drains, and it exits 0 by itself (the process bounds that by its grace period plus margin).
+ * Its /metrics (WORKER_METRICS_PORT, METRICS_TOKEN) serves the SDK's runtime metrics and ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,6 +40,7 @@ describe('the worker process', () => {
   test('healthy while running; SIGTERM: drains, stops answering 200, exits 0', async () => {
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}/healthz`;
+    const metricsPort = await findFreePort();
     child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'src/worker.ts'], {
       cwd: root,
       env: {
@@ -55,6 +57,8 @@ describe('the worker process', () => {
         PERSONAL_DATA_KEYS: generateKeySpec('k1'),
         WORKER_SHUTDOWN_GRACE: '30s',
         WORKER_HEALTH_PORT: String(port),
+        WORKER_METRICS_PORT: String(metricsPort),
+        METRICS_TOKEN: 'worker-process-metrics-token',
         WORKER_MAX_CONCURRENT_ACTIVITIES: '20',
         WORKER_WORKFLOW_POLLERS: '2',
         LOG_LEVEL: 'info',
@@ -76,6 +80,12 @@ describe('the worker process', () => {
     await Promise.race([running, early]);
     early.catch(() => undefined);
     expect(output).toContain(`"health":"${url}"`);
+    // Its /metrics: the SDK's runtime metrics (exporter installed by launch, before connecting) and ours, behind the token.
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    const metrics = await (await fetch(metricsUrl, { headers: { authorization: 'Bearer worker-process-metrics-token' } })).text();
+    expect(metrics).toMatch(/^temporal_\w+\{[^}]*task_queue="worker-process-/m);
+    expect(metrics).toContain('# TYPE donghanh_tasks_overdue gauge');
 
     child.kill('SIGTERM');
     // During the drain: 503, then nothing (the endpoint closes after the worker stopped).

@@ -2,7 +2,9 @@
  * Records the histories of representative journeys into test/histories/*.json, for the replay
  * test (test/workflows/replay.test.ts). Run `npm run histories:record` after a change that is
  * meant to alter workflow histories, and commit the files together with the `patched()` guard
- * that keeps the old ones replaying (see README, "Changing the workflow safely").
+ * that keeps the old ones replaying (see README, "Changing the workflow safely"). The
+ * *.policy-in-input.json files are the same journeys recorded when the policy travelled inline
+ * in the workflow input, before journeys started with a policy reference: keep them.
  *
  * top-step-repeats.json is not recorded here: it is a reception task left three days on the
  * urgent ladder, recorded before ladders had `maxRepeats` (the top step repeating past it), and

@@ -15,6 +15,7 @@ import twilio from 'twilio';
 import { createActivities } from '../../src/activities';
 import { smsStatusRoutes, SMS_STATUS_PATH } from '../../src/api/routes/webhooks';
 import { startJourney } from '../../src/client/journeys';
+import { storePolicy } from '../../src/db/policy-bodies';
 import { notificationId } from '../../src/journey/notices';
 import { loadPolicy } from '../../src/policy';
 import { foldToGsm, messageTemplates } from '../../src/notifications/messages';
@@ -96,7 +97,7 @@ async function withJourney(caseCode: string, fn: (handle: WorkflowHandle, task: 
   const taskQueue = uniqueTaskQueue('notify');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: activities(), dataConverter: testDataConverter });
   await worker.runUntil(async () => {
-    const handle = await startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' });
+    const handle = await startJourney(env.client, taskQueue, await storePolicy(rig.db.prisma, policy), { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' });
     try {
       const state = await waitForState(handle, (s) => s.tasks.length > 0);
       // The person's details, as the API stores them (encrypted): nothing of them may reach a message.

@@ -68,6 +68,48 @@ describe('SMS', () => {
   });
 });
 
+describe('SMS reply instructions', () => {
+  const SHORT_LINK = 'https://dong-hanh.example.gov.vn/t/AbCdEfGhIj';
+  const withReply = (key: string, phase: 'acknowledge' | 'complete', code = '4821') => {
+    const task = tasks.find((t) => t.key === key)!;
+    return { ...facts(task.title, 1), phase, link: SHORT_LINK, reply: { code, outcomes: Object.keys(task.outcomes ?? {}) } };
+  };
+
+  test('an SMS says exactly what to reply: OK to acknowledge, XONG / DONE to complete, with the outcome words the task needs', () => {
+    const vi = { ...withReply('reception', 'acknowledge'), task: { vi: 'Tiếp nhận', en: 'Reception' } };
+    expect(renderSms(vi, 'vi', 3, 'reminder').body).toBe(`Đồng Hành: hồ sơ DN-2026-0001, việc "Tiếp nhận" cần xác nhận trước 21:30 29/11. Nhắn OK 4821 để xác nhận. ${SHORT_LINK}`);
+    // Over two UCS-2 parts with diacritics: the same words without them, in one GSM-7 part.
+    expect(renderSms(vi, 'vi', 2, 'reminder')).toMatchObject({
+      body: `Dong Hanh: ho so DN-2026-0001, viec "Tiep nhan" can xac nhan truoc 21:30 29/11. Nhan OK 4821 de xac nhan. ${SHORT_LINK}`,
+      segments: 1,
+    });
+    expect(renderSms({ ...withReply('reception', 'complete'), task: { vi: 'Tiếp nhận', en: 'Reception' } }, 'en', 2, 'reminder').body).toBe(
+      `Dong Hanh: case DN-2026-0001, task "Reception" to complete by 21:30 29/11. When done, reply DONE 4821. ${SHORT_LINK}`,
+    );
+    expect(renderSms(withReply('follow-up-check-in', 'complete'), 'en', 2, 'reminder').body).toContain(' When done, reply DONE 4821 safe/needs_support/lost_contact. ');
+    expect(renderSms(withReply('identification-decision', 'complete'), 'vi', 2, 'reminder').body).toMatch(/ (Xong thì nhắn|Xong thi nhan) XONG 4821 victim\/not_victim\. /);
+    // Six closure reasons do not fit beside the link: the page lists them (and so does the answer to a bare DONE).
+    expect(renderSms(withReply('case-closure', 'complete'), 'en', 2, 'reminder').body).toContain(' When done, reply DONE 4821 and the outcome (see the link). ');
+    // No code, no instruction (tasks opened before reply codes, or a recipient who may not act).
+    expect(renderSms({ ...withReply('reception', 'acknowledge'), reply: undefined }, 'en', 2, 'reminder').body).not.toMatch(/Reply|OK/);
+  });
+
+  test.each(['vi', 'en'] as const)('with the instruction every task of the default policy stays within the SMS budget in %s, the instruction never shortened', (language) => {
+    for (const task of tasks) {
+      for (const kind of ['reminder', 'escalation', 'relay'] as MessageKind[]) {
+        for (const phase of ['acknowledge', 'complete'] as const) {
+          const sms = renderSms({ ...withReply(task.key, phase, '482105'), level: kind === 'reminder' ? 1 : 3 }, language, 2, kind);
+          expect(sms.segments).toBeLessThanOrEqual(2);
+          expect(countSmsSegments(sms.body)).toEqual({ encoding: sms.encoding, segments: sms.segments });
+          expect(sms.body).toMatch(phase === 'acknowledge' ? / OK 482105 / : / (XONG|DONE) 482105[ .]/);
+          expect(sms.body).toContain(SHORT_LINK);
+          expect(sms.body).not.toMatch(/\{\w+\}/);
+        }
+      }
+    }
+  });
+});
+
 describe('email', () => {
   test('a relay names the unreachable colleague and why, in the recipient’s language', () => {
     const vi = renderMessage(facts({ vi: 'Tiếp nhận', en: 'Reception' }, 2), 'vi');

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createApiKey } from '../../src/auth/api-keys';
 import { startJourney } from '../../src/client/journeys';
+import { storePolicy } from '../../src/db/policy-bodies';
 import { startSmsGateway, type SmsGateway } from '../../src/local/sms-gateway';
 import { channelsFor } from '../../src/notifications/channels';
 import { loadPolicy } from '../../src/policy';
@@ -67,7 +68,8 @@ afterAll(async () => {
 
 async function openCase(): Promise<string> {
   const code = uniqueCode('DN');
-  await startJourney(h.client, h.taskQueue, policy, { caseCode: code, province: 'VN-DN', leadAgencyId: AGENCY });
+  const stored = await storePolicy(h.db.prisma, policy);
+  await startJourney(h.client, h.taskQueue, stored, { caseCode: code, province: 'VN-DN', leadAgencyId: AGENCY });
   h.opened.push(code);
   return code;
 }

@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startJourney } from '../../src/client/journeys';
+import { storePolicy } from '../../src/db/policy-bodies';
 import { findFreePort } from '../../src/local/ports';
 import { startDevServer, type DevServer } from '../../src/local/temporal-dev-server';
 import { loadPolicy } from '../../src/policy';
@@ -57,8 +58,9 @@ test('journeys resume after the Temporal server restarts on the same database fi
   const policy = structuredClone(loadPolicy('default'));
   const verification = policy.stages[1]!.tasks.find((t) => t.key === 'verify-initial-information')!;
   verification.acknowledgeWithin = `${ACKNOWLEDGE_WITHIN_S}s`;
+  const stored = await storePolicy(testDb.db.prisma, policy);
   const codes = Array.from({ length: JOURNEYS }, (_, i) => `RESTART-${Date.now().toString(36).toUpperCase()}-${i}`);
-  const handles = await Promise.all(codes.map((caseCode) => startJourney(client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' })));
+  const handles = await Promise.all(codes.map((caseCode) => startJourney(client, taskQueue, stored, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' })));
   try {
     await Promise.all(handles.map((h) => complete(h, 'reception')));
     await Promise.all(handles.map((h) => openTask(h, 'verify-initial-information')));

@@ -7,6 +7,7 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startJourney } from '../../src/client/journeys';
+import { storePolicy } from '../../src/db/policy-bodies';
 import { loadPolicy } from '../../src/policy';
 import { createSmsSender } from '../../src/transports/sms';
 import { openTask } from '../support/journey-steps';
@@ -46,8 +47,9 @@ test('reminders due while mail and SMS fail are all delivered after recovery, on
   // Reception's urgent ladder: at the deadline, the assignee by email and SMS.
   const policy = structuredClone(loadPolicy('default'));
   policy.stages[0]!.tasks[0]!.acknowledgeWithin = `${ACKNOWLEDGE_WITHIN_S}s`;
+  const stored = await storePolicy(testDb.db.prisma, policy);
   const codes = Array.from({ length: JOURNEYS }, (_, i) => `OUTAGE-${Date.now().toString(36).toUpperCase()}-${i}`);
-  const handles = await Promise.all(codes.map((caseCode) => startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' })));
+  const handles = await Promise.all(codes.map((caseCode) => startJourney(env.client, taskQueue, stored, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' })));
   try {
     await Promise.all(handles.map((h) => openTask(h, 'reception')));
     const dues = (await testDb.db.prisma.task.findMany({ where: { caseCode: { in: codes }, key: 'reception' } })).map((t) => t.acknowledgeDueAt.getTime());

@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startJourney } from '../../src/client/journeys';
 import type { Database, DatabaseProvider } from '../../src/db/client';
+import { storePolicy } from '../../src/db/policy-bodies';
 import { loadPolicy } from '../../src/policy';
 import type { JourneyPolicy } from '../../src/policy/schema';
 import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/journey/definitions';
@@ -21,6 +22,8 @@ export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 export interface JourneyHarness {
   /** The time-skipping server of the current `run`. */
   readonly env: TestWorkflowEnvironment;
+  /** The task queue the worker of the current `run` polls. */
+  readonly taskQueue: string;
   db: Database;
   inbox: Inbox;
   policy: JourneyPolicy;
@@ -49,12 +52,16 @@ export async function createJourneyHarness(
     get env() {
       return running().env;
     },
+    get taskQueue() {
+      return running().taskQueue;
+    },
     db,
     inbox,
     policy,
-    start(caseCode, overrides) {
+    async start(caseCode, overrides) {
       const { env, taskQueue } = running();
-      return startJourney(env.client, taskQueue, policy, { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...overrides });
+      // As the API does: the body is stored, the journey starts with its reference.
+      return startJourney(env.client, taskQueue, await storePolicy(db.prisma, policy), { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health', ...overrides });
     },
     /**
      * Each run gets a time-skipping server of its own, so a journey of one test can never hold the

@@ -8,6 +8,7 @@ import {
   CaseCode,
   EscalationLevel,
   NextDeadline,
+  StageStartedAt,
   OpenTaskAgencies,
   SEARCH_ATTRIBUTES,
   SearchAttributesMissingError,
@@ -27,7 +28,7 @@ describe('project search attributes on the suite dev server', () => {
   });
 
   it('are all registered (the check passes, from a connection or a client)', async () => {
-    expect(SEARCH_ATTRIBUTES.map((a) => a.name)).toHaveLength(9);
+    expect(SEARCH_ATTRIBUTES.map((a) => a.name)).toHaveLength(10);
     await assertSearchAttributesRegistered(env.connection, 'default');
     await assertSearchAttributesRegistered(env.client, 'default');
   });
@@ -48,6 +49,7 @@ describe('project search attributes on the suite dev server', () => {
     expect(sa.get(OpenTaskAgencies)).toEqual(['police', 'health']);
     expect(sa.get(EscalationLevel)).toBe(2);
     expect(sa.get(NextDeadline)).toEqual(new Date('2026-12-01T00:00:00Z'));
+    expect(sa.get(StageStartedAt)).toEqual(new Date('2026-11-28T08:00:00Z'));
   });
 
   /** The check's SearchAttributesMissingError, or null when it passes; other errors propagate. */

@@ -7,6 +7,7 @@ import { ClosureReason } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { Duration } from '../../policy/duration';
 import { taskPolicyOf } from '../../policy/tasks';
+import { storePolicy } from '../../db/policy-bodies';
 import {
   acknowledgeTaskUpdate,
   addNoteUpdate,
@@ -253,7 +254,8 @@ function upgradePolicy(ctx: ApiContext) {
     permission: 'case.policy',
     response: PolicyRef,
     update: changePolicyUpdate,
-    args: async (_i, actor) => ({ ...actor, policy: ctx.policy }),
+    // Stored too, so the journey's later runs (continue-as-new) carry its reference, not its body.
+    args: async (_i, actor) => ({ ...actor, policy: ctx.policy, policyRef: (await storePolicy(ctx.db.prisma, ctx.policy)).ref }),
   });
 }
 

@@ -14,6 +14,7 @@ import type { Database } from '../../db/client';
 import { RateLimiter } from '../../auth/rate-limit';
 import { applySmsStatus, SMS_STATUS_PATH, undoSmsStatus } from '../../notifications/sms-status';
 import { notificationFailedSignal, type EscalationPhase } from '../../journey/definitions';
+import type { ServiceMetrics } from '../../metrics/service-metrics';
 import { Problem, sendProblem } from '../problems';
 
 export { SMS_STATUS_PATH };
@@ -27,6 +28,8 @@ export interface SmsStatusDeps {
   publicBaseUrl: string;
   /** Callbacks per minute per client address (default 600). */
   rateLimitPerMinute?: number;
+  /** Counts an SMS the provider reported undelivered, once (a replayed report changes nothing). */
+  metrics?: Pick<ServiceMetrics, 'notificationFailures'>;
 }
 
 const DEFAULT_RATE_PER_MINUTE = 600;
@@ -40,29 +43,41 @@ const StatusForm = z.object({
 type StatusRequest = FastifyRequest<{ Querystring: { n?: string }; Body: Record<string, string> }>;
 type Applied = Awaited<ReturnType<typeof applySmsStatus>>;
 
+/** What every provider webhook's scope needs: a rate per client address and Twilio's form bodies. */
+export function providerWebhookScope(scope: FastifyInstance, rateLimitPerMinute = DEFAULT_RATE_PER_MINUTE) {
+  const limiter = new RateLimiter(rateLimitPerMinute);
+  // Before the body is read: a flood costs the flooder, not the database or the journeys.
+  scope.addHook('onRequest', async (request) => {
+    const rate = limiter.take(`ip:${request.ip}`);
+    if (!rate.allowed) {
+      throw new Problem(429, 'rate-limited', `too many requests; retry in ${rate.retryAfterSeconds} s`, undefined, { 'retry-after': String(rate.retryAfterSeconds) });
+    }
+  });
+  // Twilio posts forms; the rest of the API takes JSON only.
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) => {
+    const params: Record<string, string> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) params[k] ??= v;
+    done(null, params);
+  });
+}
+
+/** A form signed by Twilio (or the local gateway) for the exact public URL it was posted to. */
+export function signedByTwilio(authToken: string, publicBaseUrl: string, request: FastifyRequest, params: Record<string, string>): boolean {
+  const signature = request.headers[twilio.SIGNATURE_HEADER.toLowerCase()];
+  const url = `${publicBaseUrl.replace(/\/+$/, '')}${request.url}`;
+  return typeof signature === 'string' && twilio.validateRequest(authToken, signature, url, params);
+}
+
 export function smsStatusRoutes(app: FastifyInstance, deps: SmsStatusDeps) {
-  const limiter = new RateLimiter(deps.rateLimitPerMinute ?? DEFAULT_RATE_PER_MINUTE);
   void app.register(async (scope) => {
-    // Before the body is read: a flood costs the flooder, not the database or the journeys.
-    scope.addHook('onRequest', async (request) => {
-      const rate = limiter.take(`ip:${request.ip}`);
-      if (!rate.allowed) {
-        throw new Problem(429, 'rate-limited', `too many requests; retry in ${rate.retryAfterSeconds} s`, undefined, { 'retry-after': String(rate.retryAfterSeconds) });
-      }
-    });
-    // Twilio posts forms; the rest of the API takes JSON only.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) => {
-      const params: Record<string, string> = {};
-      for (const [k, v] of new URLSearchParams(body as string)) params[k] ??= v;
-      done(null, params);
-    });
+    providerWebhookScope(scope, deps.rateLimitPerMinute);
     scope.post<{ Querystring: { n?: string }; Body: Record<string, string> }>(SMS_STATUS_PATH, (request, reply) => smsStatus(deps, request, reply));
   });
 }
 
 async function smsStatus(deps: SmsStatusDeps, request: StatusRequest, reply: FastifyReply) {
   const params = request.body && typeof request.body === 'object' ? request.body : {};
-  if (!signedByTwilio(deps, request, params)) {
+  if (!signedByTwilio(deps.authToken, deps.publicBaseUrl, request, params)) {
     request.log.warn({ path: SMS_STATUS_PATH }, 'SMS status callback with a missing or wrong signature refused');
     return sendProblem(request, reply, new Problem(403, 'action-refused', 'The X-Twilio-Signature header is missing or does not match'));
   }
@@ -81,13 +96,8 @@ async function smsStatus(deps: SmsStatusDeps, request: StatusRequest, reply: Fas
     await undoSmsStatus(deps.db, applied);
     return sendProblem(request, reply, new Problem(503, 'service-unavailable', 'The status was recorded but the journey could not be told; retry'));
   }
+  if (applied.failed && applied.notification) deps.metrics?.notificationFailures.inc({ channel: 'sms', reason: applied.reason ?? 'sms-failed' });
   return reply.code(204).send();
-}
-
-function signedByTwilio(deps: SmsStatusDeps, request: StatusRequest, params: Record<string, string>): boolean {
-  const signature = request.headers[twilio.SIGNATURE_HEADER.toLowerCase()];
-  const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}${request.url}`;
-  return typeof signature === 'string' && twilio.validateRequest(deps.authToken, signature, url, params);
 }
 
 /** Signals the journey when a task's SMS turned out undelivered; false if it could not be told. */

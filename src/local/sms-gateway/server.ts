@@ -11,6 +11,7 @@ import { faultControl } from './control';
 import { SmsGatewayEmitter } from './events';
 import { Faults } from './faults';
 import { inbox } from './inbox';
+import { InboundLog, inboundControl, type InboundExchange } from './replies';
 import { API_VERSION, type SmsMessage } from './message';
 import { MessageStore } from './store';
 
@@ -31,6 +32,10 @@ export interface SmsGatewayOptions {
   /** Extra attempts for a status callback after a network error. Default 3. */
   callbackRetries?: number;
   callbackTimeoutMs?: number;
+  /** Where `POST /_control/inbound` posts a simulated reply, signed (the app's /webhooks/sms-inbound). */
+  inboundWebhookUrl?: string;
+  /** The service's own number or sender ID: the To of simulated replies. Default DongHanh. */
+  serviceNumber?: string;
   /** Request logging (method, URL, status; never form bodies). Default: silent. */
   logger?: FastifyBaseLogger;
 }
@@ -44,6 +49,8 @@ export interface SmsGateway {
   /** Newest first. */
   messages(): SmsMessage[];
   message(sid: string): SmsMessage | undefined;
+  /** Simulated replies and what the app answered, newest first. */
+  inbound(): InboundExchange[];
   /** Resolves once the message reached its final status and all its status callbacks were posted. */
   whenSettled(sid: string): Promise<SmsMessage>;
   close(): Promise<void>;
@@ -74,7 +81,10 @@ export async function startSmsGateway(options: SmsGatewayOptions): Promise<SmsGa
     prefix: `/${API_VERSION}`,
   });
   await app.register((scope) => faultControl(scope, faults), { prefix: '/_control' });
-  await app.register((scope) => inbox(scope, store));
+  const inboundLog = new InboundLog(options.capacity ?? 1000);
+  const inboundOptions = { webhookUrl: options.inboundWebhookUrl, serviceNumber: options.serviceNumber ?? 'DongHanh', accountSid, authToken, timeoutMs: options.callbackTimeoutMs ?? 5000 };
+  await app.register((scope) => inboundControl(scope, inboundLog, inboundOptions), { prefix: '/_control' });
+  await app.register((scope) => inbox(scope, store, inboundLog, inboundOptions.webhookUrl !== undefined));
   await app.listen({ host, port });
 
   const { port: boundPort } = app.server.address() as AddressInfo;
@@ -85,6 +95,7 @@ export async function startSmsGateway(options: SmsGatewayOptions): Promise<SmsGa
     events,
     messages: () => store.list(),
     message: (sid) => store.get(sid),
+    inbound: () => inboundLog.list(),
     whenSettled: (sid) => {
       const message = store.get(sid);
       return message ? carrier.whenSettled(message) : Promise.reject(new Error(`no message ${sid}`));

@@ -19,7 +19,10 @@ import { createSecurity, type Security } from '../../../src/auth/security';
 import { firstTasksRecorded, journeyHandle, startJourney } from '../../../src/client/journeys';
 import { buildApi } from '../../../src/api/server';
 import type { Database } from '../../../src/db/client';
+import { storePolicy } from '../../../src/db/policy-bodies';
 import type { SmsSender } from '../../../src/transports/sms';
+import { metricsExposition } from '../../../src/metrics/exposition';
+import { createServiceMetrics, type ServiceMetrics } from '../../../src/metrics/service-metrics';
 import type { ProvinceCode } from '../../../src/domain/provinces';
 import { createLogger } from '../../../src/logger';
 import { generateKeySpec } from '../../../src/personal-data/crypto';
@@ -91,6 +94,8 @@ export interface ApiHarness {
   inbox: Inbox;
   /** Codes of the journeys `openJourney` started, in order. */
   opened: string[];
+  /** The service's metrics, with `metrics` in the options. */
+  serviceMetrics?: ServiceMetrics;
   /** Calls the API over HTTP, as `who` (a kind of caller, or a raw credential). */
   call: Call;
   /** Starts a real journey (as the API does, without a start request) and waits until `stage` has its tasks open and recorded. */
@@ -115,8 +120,13 @@ export interface HarnessOptions {
    * starts a journey goes without: the file's own harness has the file's worker.
    */
   worker?: boolean;
-  /** Serve POST /webhooks/sms-status, checking signatures with this token (against PUBLIC_BASE_URL). */
-  smsStatus?: { authToken: string; rateLimitPerMinute?: number };
+  /**
+   * Serve POST /webhooks/sms-status and /webhooks/sms-inbound, checking signatures with this token
+   * against `publicBaseUrl` (default PUBLIC_BASE_URL; the API's own address for a sender that posts there, as the local gateway does).
+   */
+  smsStatus?: { authToken: string; rateLimitPerMinute?: number; publicBaseUrl?: string };
+  /** The API's port (default: any free one), for a peer that must know the URL before the API starts. */
+  apiPort?: number;
   /** The API's SMS sender for sign-in codes (e.g. to a local SMS gateway); without it, codes go by email. */
   sms?: SmsSender;
   /** The database the API and worker share. Default: a fresh SQLite file (createTestDatabase). */
@@ -125,6 +135,8 @@ export interface HarnessOptions {
   codeRequestsPerMinute?: number;
   /** What the worker's notifications use besides email: an SMS sender, and short task links signed by the API's secret. */
   notifications?: { sms?: SmsSender; taskLinks?: boolean };
+  /** Count in the worker's activities and serve at GET /metrics the service's metrics (with the SDK's, from `sdkMetricsUrl`). */
+  metrics?: { sdkMetricsUrl?: string };
 }
 
 const YEAR = 365 * 86_400_000;
@@ -140,6 +152,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
   await addHanoiHealthDepartment(db); // "staff of another province"
 
   const taskQueue = uniqueTaskQueue('api');
+  const serviceMetrics = opts.metrics ? createServiceMetrics(db) : undefined;
   const inbox = await startInbox();
   const mailer = mailerFor(inbox);
   const security = createSecurity({
@@ -154,24 +167,23 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     ...(opts.notifications?.sms ? { sms: opts.notifications.sms } : {}),
     ...(opts.notifications?.taskLinks ? { taskLink: security.taskLinks.issue.bind(security.taskLinks) } : {}),
   };
-  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications });
-  const worker = withWorker
-    ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, dataConverter: testDataConverter })
-    : null;
+  const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) });
+  const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, dataConverter: testDataConverter }) : null;
   const running = worker?.run();
 
   const policy = opts.policy ?? loadPolicy('default');
   const logs: string[] = [];
   const logger = createLogger(opts.logLevel ?? 'info', 'api-test', { write: (line: string) => void logs.push(line) });
-  const listen = async (temporal: Client) => {
-    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: PUBLIC_BASE_URL };
+  const listen = async (temporal: Client, port = 0) => {
+    const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: opts.smsStatus.publicBaseUrl ?? PUBLIC_BASE_URL, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) };
     const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
-    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}) });
+    const metrics = serviceMetrics && { exposition: metricsExposition(serviceMetrics.registry, opts.metrics?.sdkMetricsUrl), access: { token: null, open: true } };
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}), ...(metrics ? { metrics } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
-    await app.listen({ host: '127.0.0.1', port: 0 });
+    await app.listen({ host: '127.0.0.1', port });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
   };
-  const { app, baseUrl } = await listen(env.client);
+  const { app, baseUrl } = await listen(env.client, opts.apiPort);
 
   const expiresAt = new Date(Date.now() + YEAR);
   const key = (role: 'coordinator' | 'staff' | 'manager' | 'admin', scope: { agencyId?: string; province?: string; staffId?: string } = {}, expires = expiresAt) =>
@@ -249,6 +261,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     taskQueue,
     inbox,
     opened,
+    serviceMetrics,
     call: callerAt(baseUrl),
     journey,
     state,
@@ -256,7 +269,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
       if (!worker) throw new Error('this harness runs no worker: its journeys would never move');
       const province = o.province ?? 'VN-DN';
       const code = o.code ?? uniqueCode(province === 'VN-DN' ? 'DN' : province.slice(3));
-      const handle = await startJourney(env.client, taskQueue, JOURNEY_POLICY, { caseCode: code, province, leadAgencyId: o.leadAgencyId ?? 'dn-health' });
+      const handle = await startJourney(env.client, taskQueue, await storePolicy(db.prisma, JOURNEY_POLICY), { caseCode: code, province, leadAgencyId: o.leadAgencyId ?? 'dn-health' });
       opened.push(code);
       // As POST /cases does: the journey's first tasks are recorded before anyone acts on them.
       await firstTasksRecorded(env.client, code, 10_000);

@@ -115,6 +115,8 @@ function operations(h: ApiHarness): Operations {
     health: { req: async () => ({ method: 'GET', url: '/healthz' }), expect: everyone(200) },
     readiness: { req: async () => ({ method: 'GET', url: '/readyz' }), expect: everyone(200) },
     openapi: { req: async () => ({ method: 'GET', url: '/openapi.json' }), expect: everyone(200) },
+    // The harness's API listens on loopback without METRICS_TOKEN: any caller may scrape (test/api/metrics.test.ts checks the token).
+    metrics: { req: async () => ({ method: 'GET', url: '/metrics' }), expect: everyone(200) },
 
     startCase: { req: async () => ({ method: 'POST', url: '/cases', body: { caseCode: uniqueCode('DN'), province: 'VN-DN', leadAgencyId: 'dn-health' } }), expect: secured({ coordinator: 201, coordinatorHN: 403 }) },
     listCases: {
@@ -152,6 +154,7 @@ function operations(h: ApiHarness): Operations {
       expect: secured({ coordinator: 200, staff: 200, staffPolice: 200, staffShelter: 200, manager: 200, managerNational: 403, coordinatorHN: 200, staffHN: 200 }),
     },
     programmeIndicators: { req: async () => ({ method: 'GET', url: '/indicators?period=2026' }), expect: secured({ coordinator: 200, manager: 200, managerNational: 200, coordinatorHN: 200 }) },
+    programmeReport: { req: async () => ({ method: 'GET', url: '/reports/programme?from=2026-01-01&to=2026-02-01' }), expect: secured({ manager: 200, managerNational: 200 }) },
 
     listAgencies: { req: async () => ({ method: 'GET', url: '/directory/agencies' }), expect: secured({ admin: 200 }) },
     createAgency: { req: async () => ({ method: 'POST', url: '/directory/agencies', body: { id: id('dn-ngo'), province: 'VN-DN', kind: 'ngo', nameVi: 'Tổ chức', nameEn: 'NGO' } }), expect: secured({ admin: 201 }) },
