@@ -11,6 +11,7 @@ import { storePolicy } from '../src/db/policy-bodies';
 import { startSmsGateway } from '../src/local/sms-gateway';
 import { loadPolicy } from '../src/policy';
 import { createSmsSender } from '../src/transports/sms';
+import { testDataConverter } from '../test/support/codec';
 import { mailerFor, startInbox } from '../test/support/smtp';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../test/support/temporal';
 import { createTestDatabase } from '../test/support/test-database';
@@ -58,6 +59,7 @@ test('escalation latency', async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await journeyWorkflowBundle(),
+    dataConverter: testDataConverter,
     activities: createActivities({ db, mailer, publicBaseUrl: 'http://127.0.0.1:3000', sms: createSmsSender({ ...sms, baseUrl: gateway.url, from: '+84900000999' }) }),
   });
   await worker.runUntil(async () => {

@@ -2,6 +2,7 @@
  * Open journeys per worker: many journeys waiting on their timers, held by one real worker
  * process (src/worker.ts, as a replica runs it); its memory (RSS) and CPU once they all rest.
  */
+import { TEST_CODEC_KEYS } from '../test/support/codec';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,7 @@ test('open journeys per worker', async () => {
       PATH: process.env.PATH,
       DATABASE_URL: testDb.databaseUrl,
       TEMPORAL_ADDRESS: suiteServerAddress(),
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
       TEMPORAL_TASK_QUEUE: taskQueue,
       SMTP_HOST: '127.0.0.1',
       TWILIO_BASE_URL: 'http://127.0.0.1:9',

@@ -83,6 +83,8 @@ async function bundleWorkflows() {
   const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(dist, 'src', 'workflows'),
+    // The worker's data converter encodes failures (src/temporal/codec.ts): its bundle must carry the same converter.
+    failureConverterPath: path.join(dist, 'src', 'temporal', 'failure-converter.js'),
     logger: quiet,
     webpackConfigHook: (config) => ({
       ...config,

@@ -11,6 +11,7 @@ import { loadPolicy } from './policy';
 import { Duration, PositiveDuration, durationMs } from './policy/duration';
 import { POLICY_FILE, PolicyFileError } from './policy/file';
 import type { WorkflowBundleSetting } from './temporal/workflow-bundle';
+import { CodecKeyError, parseCodecKeys } from './temporal/codec-keys';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const flag = z
@@ -234,6 +235,65 @@ export const LOCAL_WORKER_HEALTH_PORT = 3001;
 export const LOCAL_WORKER_METRICS_PORT = 9464;
 
 // ================================================================================================
+// Payload codec (issue 15): AES-256-GCM keys for every payload sent to Temporal, and the codec
+// server the Web UI decodes through (beside the API: SERVICE_ROLE api or all).
+// ================================================================================================
+
+const CodecEnv = {
+  /** "keyId:<base64 of 32 bytes>[,keyId:…]": every key a history may name; locally generated when unset. */
+  TEMPORAL_CODEC_KEYS: z.string().min(1).optional(),
+  /** The key new payloads are encrypted with; default: the first listed. */
+  TEMPORAL_CODEC_KEY_ID: z.string().min(1).optional(),
+  CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  CODEC_SERVER_PORT: port.default(8234),
+  /** Comma-separated origins of the Web UI (scheme://host[:port]); locally the embedded UI's. */
+  CODEC_SERVER_ALLOWED_ORIGINS: z.string().min(1).optional(),
+  /** Callers on this machine may decode without a token; default: only in the local setup. */
+  CODEC_SERVER_LOOPBACK_WITHOUT_TOKEN: flag.optional(),
+};
+
+function codecConfig(e: ParsedEnv, dataDir: string) {
+  const problems: string[] = [];
+  if (e.TEMPORAL_CODEC_KEYS !== undefined) {
+    try {
+      parseCodecKeys(e.TEMPORAL_CODEC_KEYS, e.TEMPORAL_CODEC_KEY_ID);
+    } catch (error) {
+      if (!(error instanceof CodecKeyError)) throw error;
+      problems.push(error.message);
+    }
+  } else if (e.TEMPORAL_CODEC_KEY_ID !== undefined) {
+    problems.push('TEMPORAL_CODEC_KEY_ID is set but TEMPORAL_CODEC_KEYS is not');
+  }
+  const local = e.TEMPORAL_ADDRESS === undefined;
+  const origins = e.CODEC_SERVER_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? (local ? [`http://127.0.0.1:${e.TEMPORAL_UI_PORT}`, `http://localhost:${e.TEMPORAL_UI_PORT}`] : []);
+  for (const origin of origins) {
+    // A browser's Origin header is exactly scheme://host[:port]; anything else would never match.
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      problems.push(`CODEC_SERVER_ALLOWED_ORIGINS: "${origin}" is not an origin like https://temporal-ui.example.gov.vn or http://127.0.0.1:8233 (scheme, host and port only)`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return {
+    keys: e.TEMPORAL_CODEC_KEYS ?? null,
+    currentKeyId: e.TEMPORAL_CODEC_KEY_ID,
+    /** Where the local setup keeps generated keys; null against an external cluster (keys must be set). */
+    localKeysFile: local ? path.join(dataDir, 'temporal-codec-keys') : null,
+    server: {
+      host: e.CODEC_SERVER_HOST,
+      port: e.CODEC_SERVER_PORT,
+      allowedOrigins: origins.map((o) => o.replace(/\/$/, '')),
+      loopbackWithoutToken: e.CODEC_SERVER_LOOPBACK_WITHOUT_TOKEN ?? local,
+    },
+  };
+}
+
+// ================================================================================================
 
 const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
@@ -328,6 +388,9 @@ const EnvSchema = z.object({
 
   // Deployment (issue 18): cluster connections, PostgreSQL pool and TLS, worker, process role.
   ...DeploymentEnv,
+
+  // Payload codec (issue 15): encryption of everything sent to Temporal, and the Web UI's codec server.
+  ...CodecEnv,
 });
 
 /** Every variable the service reads: deployment files may set these and nothing else. */
@@ -390,6 +453,8 @@ function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
       catcherWebPort: e.MAILDEV_WEB_PORT,
     },
     notifications: notificationConfig(e, dataDir),
+    /** Payload codec keys and the codec server (src/temporal/codec.ts, src/codec-server). */
+    codec: codecConfig(e, dataDir),
     /** The programme report's schedule; undefined when PROGRAMME_REPORT=off. */
     programmeReport:
       e.PROGRAMME_REPORT === 'off'

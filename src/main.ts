@@ -7,6 +7,7 @@
  * SERVICE_ROLE splits it for replicas: `api` (migrations, digest and report schedules, HTTP API), `worker`
  * (the journey worker, as src/worker.ts), `all` (the default: everything in one process).
  */
+import type { DataConverter } from '@temporalio/common';
 import { notificationDeps } from './activities/from-config';
 import { buildApi } from './api/server';
 import { ensureDevKeys } from './auth/dev-keys';
@@ -17,11 +18,14 @@ import { migrateDatabase } from './db/migrate';
 import { seedDemoData } from './db/seed';
 import { launch, type Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
+import { startCodecServer } from './codec-server';
 import { metricsExposition } from './metrics/exposition';
 import { sdkMetricsUrl } from './metrics/sdk-runtime';
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics';
 import { ensureDigestSchedule } from './notifications/digest-schedule';
 import { ensureProgrammeReportSchedule } from './reports/schedule';
+import { AesGcmPayloadCodec, journeyDataConverter } from './temporal/codec';
+import { codecKeyringFromConfig } from './temporal/codec-keys';
 import { connectClient } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { createMailer, type Mailer } from './transports/email';
@@ -35,6 +39,8 @@ export interface Service {
   devKeysFile?: string;
   /** The worker's GET /healthz, when this process runs a worker with one. */
   workerHealthUrl?: string;
+  /** The codec server the Web UI decodes payloads through (beside the API). */
+  codecServerUrl?: string;
   /** The worker's GET /metrics, when this process runs a worker with one. */
   workerMetricsUrl?: string;
 }
@@ -56,16 +62,20 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     return { workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl };
   }
   if (!security) throw new Error(`SERVICE_ROLE=${cfg.role} runs the API, which needs its secrets (prepareSecurity)`);
+  // Before anything starts: against an external cluster no codec keys is a refusal to start.
+  const { keyring, generatedFile } = codecKeyringFromConfig(cfg.codec);
+  if (generatedFile) log.warn({ file: generatedFile }, 'using locally generated Temporal codec keys (set TEMPORAL_CODEC_KEYS outside the local setup)');
+  const dataConverter = journeyDataConverter(keyring);
   const { db, devKeysFile } = await openData(cfg, log, life);
   const mailer = createMailer(cfg.mail, cfg.notifications.smtpTls);
   life.onStop('mailer', mailer.close);
 
-  const { client, connection } = await connectClient(cfg.temporal);
+  const { client, connection } = await connectClient(cfg.temporal, dataConverter);
   life.onStop('temporal client', () => connection.close());
   await assertSearchAttributesRegistered(client, cfg.temporal.namespace);
   // One registry for the process: the worker's activities move its counters, the API serves them.
   const metrics = createServiceMetrics(db);
-  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security, metrics }) : {};
+  const worker = cfg.role === 'all' ? await runWorker(cfg, log, life, { db, mailer, security, metrics, dataConverter }) : {};
   if (cfg.notifications.digest) {
     // Idempotent: an existing schedule is updated to the configured time.
     await ensureDigestSchedule(client, { taskQueue: cfg.temporal.taskQueue, ...cfg.notifications.digest });
@@ -88,7 +98,9 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());
-  return { devKeysFile, workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl };
+  const codecServer = await startCodecServer(cfg, { codec: new AesGcmPayloadCodec(keyring), db, security, logger: log });
+  life.onStop('codec server', codecServer.close);
+  return { devKeysFile, workerHealthUrl: worker.healthUrl, workerMetricsUrl: worker.metricsUrl, codecServerUrl: codecServer.url };
 }
 
 async function openData(cfg: Config, log: Logger, life: Lifecycle) {
@@ -101,9 +113,9 @@ async function openData(cfg: Config, log: Logger, life: Lifecycle) {
   return { db, devKeysFile: devKeys?.file };
 }
 
-function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security; metrics: ServiceMetrics }) {
+function runWorker(cfg: Config, log: Logger, life: Lifecycle, deps: { db: Database; mailer: Mailer; security: Security; metrics: ServiceMetrics; dataConverter: DataConverter }) {
   const activityDeps = { db: deps.db, mailer: deps.mailer, metrics: deps.metrics, publicBaseUrl: cfg.api.publicBaseUrl, ...notificationDeps(cfg, deps.security.actionLinks, deps.security.taskLinks) };
-  return runJourneyWorker(cfg, log, life, activityDeps);
+  return runJourneyWorker(cfg, log, life, activityDeps, deps.dataConverter);
 }
 
 /** Production has its own Temporal cluster, SMTP relay and SMS provider: no local stand-in runs here. */

@@ -7,6 +7,7 @@
  * activities finish for WORKER_SHUTDOWN_GRACE (then cancels them), hands its cached workflows back
  * to the server and exits 0; its health endpoint (src/worker-health.ts) answers 503 meanwhile.
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { notificationDeps } from './activities/from-config';
@@ -15,6 +16,8 @@ import type { Config } from './config';
 import { openDatabase } from './db/client';
 import { launch, type Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
+import { journeyDataConverter } from './temporal/codec';
+import { codecKeyringFromConfig } from './temporal/codec-keys';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { assertSearchAttributesRegistered } from './temporal/search-attributes';
 import { journeyWorkflowCode } from './temporal/workflow-bundle';
@@ -53,6 +56,7 @@ export async function createJourneyWorker(
   temporal: Config['temporal'],
   connection: NativeConnection,
   deps: ActivityDeps,
+  dataConverter: DataConverter,
   worker?: Config['worker'],
   log?: Logger,
 ): Promise<Worker> {
@@ -61,6 +65,8 @@ export async function createJourneyWorker(
   return Worker.create({
     ...(worker ? workerOptionsFromConfig(worker) : {}),
     connection,
+    // Encrypts every payload and failure the worker sends (src/temporal/codec.ts).
+    dataConverter,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     ...code,
@@ -72,10 +78,10 @@ export async function createJourneyWorker(
  * Connects, creates and runs the journey worker (and its health endpoint, when configured),
  * stopping both gracefully with the process. Resolves once the worker runs.
  */
-export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle, deps: ActivityDeps): Promise<{ healthUrl?: string; metricsUrl?: string }> {
+export async function runJourneyWorker(cfg: Config, log: Logger, life: Lifecycle, deps: ActivityDeps, dataConverter: DataConverter): Promise<{ healthUrl?: string; metricsUrl?: string }> {
   const connection = await connectWorkerConnection(cfg.temporal);
   life.onStop('temporal worker connection', () => connection.close());
-  const worker = await createJourneyWorker(cfg.temporal, connection, deps, cfg.worker, log);
+  const worker = await createJourneyWorker(cfg.temporal, connection, deps, dataConverter, cfg.worker, log);
   // Registered before the worker's stop, so it still answers (503) while the worker drains.
   const health = cfg.worker.health ? await startWorkerHealth(() => worker.getState(), cfg.worker.health) : undefined;
   if (health) life.onStop('worker health', health.close);
@@ -103,7 +109,9 @@ export async function runWorkerProcess(cfg: Config, log: Logger, life: Lifecycle
     // Without it messages would silently lose their one-click and short task links.
     throw new Error('ACTION_LINK_SECRET must be configured when Temporal is external (TEMPORAL_ADDRESS is set): the same value as the API replicas, which check the links the worker signs');
   }
-  const { connection: clientConnection } = await connectClient(cfg.temporal);
+  // Refuses to start without codec keys against an external cluster (before connecting anywhere).
+  const dataConverter = journeyDataConverter(codecKeyringFromConfig(cfg.codec).keyring);
+  const { connection: clientConnection } = await connectClient(cfg.temporal, dataConverter);
   try {
     await assertSearchAttributesRegistered(clientConnection, cfg.temporal.namespace);
   } finally {
@@ -120,7 +128,7 @@ export async function runWorkerProcess(cfg: Config, log: Logger, life: Lifecycle
     metrics: createServiceMetrics(db),
     publicBaseUrl,
     ...notificationDeps(cfg, actionLinksFromConfig(cfg.access, publicBaseUrl), taskLinksFromConfig(cfg.access, publicBaseUrl)),
-  });
+  }, dataConverter);
 }
 
 if (require.main === module) {

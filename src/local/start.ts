@@ -12,7 +12,7 @@ import { LOCAL_WORKER_HEALTH_PORT, LOCAL_WORKER_METRICS_PORT, type Config } from
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import { SMS_INBOUND_PATH } from '../api/routes/sms-inbound';
-import { launch, prepareSecurity, runService } from '../main';
+import { launch, prepareSecurity, runService, type Service } from '../main';
 import { startMailCatcher } from './mail-catcher';
 import { assertPortFree } from './ports';
 import { startSmsGateway } from './sms-gateway';
@@ -32,6 +32,8 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
     // The server's own banner repeats what we print below; keep its warnings and errors.
     const server = await startDevServer(cfg.temporal, {
       guard: true,
+      // The codec server starts with the API (src/main.ts); the UI calls it only when a page opens.
+      codecEndpoint: cfg.role === 'worker' ? undefined : codecEndpointOf(cfg),
       log: (line) => (/level=(WARN|ERROR)/.test(line) ? log.warn({ temporal: line }, 'temporal server') : log.debug({ temporal: line }, 'temporal server')),
     });
     life.onStop('temporal', server.stop);
@@ -55,6 +57,13 @@ async function startLocalPeers(cfg: Config, log: Logger, life: Lifecycle): Promi
   return peers;
 }
 
+/** Where the browser reaches the codec server: a wildcard bind is reached on loopback. */
+function codecEndpointOf(cfg: Config): string {
+  const { host, port } = cfg.codec.server;
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
 /** npm start always has the worker's health and metrics endpoints: WORKER_HEALTH_PORT or 3001, WORKER_METRICS_PORT or 9464, on 127.0.0.1. */
 function withLocalWorkerHealth(cfg: Config): Config {
   if (cfg.role === 'api') return cfg;
@@ -63,7 +72,7 @@ function withLocalWorkerHealth(cfg: Config): Config {
   return Object.freeze({ ...cfg, worker: { ...cfg.worker, health }, metrics: { ...cfg.metrics, worker } });
 }
 
-function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined, workerMetricsUrl: string | undefined): string {
+function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined, workerHealthUrl: string | undefined, workerMetricsUrl: string | undefined, codecServerUrl: string | undefined): string {
   const q = cfg.notifications.quietHours;
   // Non-urgent reminders wait for the morning: say so, or a demo at night looks broken.
   const quiet = q ? `${q.start}–${q.end} ${q.timeZone}: non-urgent messages wait until the end (QUIET_HOURS=off to disable)` : 'off';
@@ -74,6 +83,7 @@ function banner(cfg: Config, peers: LocalPeers, devKeysFile: string | undefined,
     workerHealthUrl && `  Worker health      ${workerHealthUrl}  (200 while the worker runs; WORKER_HEALTH_PORT moves it)`,
     `  Metrics            http://${cfg.api.host}:${cfg.api.port}/metrics${workerMetricsUrl ? `, worker ${workerMetricsUrl}` : ''}  (Prometheus)`,
     peers.uiUrl && `  Temporal Web UI    ${peers.uiUrl}`,
+    codecServerUrl && `  Codec server       ${codecServerUrl}  (the Web UI decodes payloads here; every decode is audited)`,
     `  Temporal server    ${cfg.temporal.address} (namespace ${cfg.temporal.namespace})`,
     peers.mailUrl && `  Mail catcher       ${peers.mailUrl}  (SMTP 127.0.0.1:${cfg.mail.port})`,
     peers.smsUrl && `  SMS gateway        ${peers.smsUrl}  (GET /messages as JSON; reply to a task SMS from its page)`,
@@ -88,6 +98,7 @@ void launch(async (configured, log, life) => {
   const cfg = withLocalWorkerHealth(configured);
   // Fail before starting anything when the API's port is taken or a secret is missing.
   await assertPortFree(cfg.api.host, cfg.api.port, 'API_PORT');
+  if (cfg.role !== 'worker') await assertPortFree(cfg.codec.server.host, cfg.codec.server.port, 'CODEC_SERVER_PORT');
   if (cfg.worker.health) await assertPortFree(cfg.worker.health.host, cfg.worker.health.port, 'WORKER_HEALTH_PORT');
   if (cfg.metrics.worker) await assertPortFree(cfg.metrics.worker.host, cfg.metrics.worker.port, 'WORKER_METRICS_PORT');
   // Secrets, keys and case data go here: only the service's user may look inside.
@@ -95,10 +106,10 @@ void launch(async (configured, log, life) => {
   const security = prepareSecurity(cfg, log);
   const peers = await startLocalPeers(cfg, log, life);
   // The API role runs the migrations the worker's database needs: it starts first.
-  const service = cfg.role === 'worker' ? {} : await runService({ ...cfg, role: 'api' }, log, life, security);
+  const service: Service = cfg.role === 'worker' ? {} : await runService({ ...cfg, role: 'api' }, log, life, security);
   const workerHealthUrl = cfg.role === 'api' ? undefined : startSupervisedWorker(cfg, log, life);
   const workerMetrics = cfg.role === 'api' ? null : cfg.metrics.worker;
-  process.stdout.write(banner(cfg, peers, service.devKeysFile, workerHealthUrl, workerMetrics ? `http://${workerMetrics.host}:${workerMetrics.port}/metrics` : undefined));
+  process.stdout.write(banner(cfg, peers, service.devKeysFile, workerHealthUrl, workerMetrics ? `http://${workerMetrics.host}:${workerMetrics.port}/metrics` : undefined, service.codecServerUrl));
 });
 
 /** The worker as a child process (SERVICE_ROLE=worker), restarted when it crashes; its health URL. */

@@ -26,6 +26,8 @@ export interface DevServerOptions {
   dbFile?: string | null;
   /** No Web UI (tests). */
   headless?: boolean;
+  /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   /** Receives each line the server prints (warnings and errors at --log-level warn). */
   log?: (line: string) => void;
   /** How long to wait for the server to serve. */
@@ -60,6 +62,7 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
 
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(cfg.port), '--namespace', cfg.namespace];
   args.push(...(headless ? ['--headless'] : ['--ui-port', String(cfg.uiPort), '--ui-disable-news-fetch']));
+  if (!headless && opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   if (dbFile) {
     mkdirSync(path.dirname(path.resolve(dbFile)), { recursive: true, mode: 0o700 });
     args.push('--db-filename', path.resolve(dbFile));
@@ -69,7 +72,7 @@ export async function startDevServer(cfg: EmbeddedServerConfig, opts: DevServerO
 
   const executable = resolveTemporalCli(cfg.cliPath);
   if (executable.type === 'cached-download') {
-    return startWithSdkDownload(cfg, { dbFile, headless, address, uiUrl });
+    return startWithSdkDownload(cfg, { dbFile, headless, address, uiUrl, codecEndpoint: opts.codecEndpoint });
   }
 
   const command = opts.guard ? guardedCommand(executable.path, args, opts.guardNodeArgs) : { command: executable.path, args };
@@ -160,7 +163,7 @@ async function waitUntilServing(
 /** Last resort when no CLI is installed: the SDK downloads one (needs internet) and runs it. */
 async function startWithSdkDownload(
   cfg: EmbeddedServerConfig,
-  o: { dbFile: string | null | undefined; headless: boolean; address: string; uiUrl: string | undefined },
+  o: { dbFile: string | null | undefined; headless: boolean; address: string; uiUrl: string | undefined; codecEndpoint?: string },
 ): Promise<DevServer> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
@@ -173,7 +176,7 @@ async function startWithSdkDownload(
       ui: !o.headless,
       uiPort: o.headless ? undefined : cfg.uiPort,
       searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
-      extraArgs: o.headless ? [] : ['--ui-disable-news-fetch'],
+      extraArgs: o.headless ? [] : ['--ui-disable-news-fetch', ...(o.codecEndpoint ? ['--ui-codec-endpoint', o.codecEndpoint] : [])],
     },
   });
   // The SDK owns that process and does not report its end.

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 
@@ -41,9 +42,10 @@ export function connectOptionsFromConfig(cfg: TemporalConnectionConfig, read: (f
   return { address: cfg.address, tls, ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}) };
 }
 
-export async function connectClient(cfg: TemporalConnectionConfig): Promise<{ connection: Connection; client: Client }> {
+/** `dataConverter` is the payload codec's (journeyDataConverter): required, so no client sends plaintext. */
+export async function connectClient(cfg: TemporalConnectionConfig, dataConverter: DataConverter): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect(connectOptionsFromConfig(cfg));
-  return { connection, client: new Client({ connection, namespace: cfg.namespace }) };
+  return { connection, client: new Client({ connection, namespace: cfg.namespace, dataConverter }) };
 }
 
 export function connectWorkerConnection(cfg: TemporalConnectionConfig): Promise<NativeConnection> {

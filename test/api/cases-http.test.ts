@@ -10,6 +10,7 @@ import { createApiKey } from '../../src/auth/api-keys';
 import { loadPolicy } from '../../src/policy';
 import { journeyWorkflowId } from '../../src/journey/definitions';
 import { recipientsOf } from '../support/smtp';
+import { testDataConverter } from '../support/codec';
 import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
 
 let h: ApiHarness;
@@ -148,7 +149,7 @@ test('a closed case Temporal no longer keeps is still read from the database rec
   // closed journey, without waiting for it.
   const namespace = `records-${run.toLowerCase()}`;
   await h.client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  const elsewhere = new Client({ connection: h.client.connection, namespace });
+  const elsewhere = new Client({ connection: h.client.connection, namespace, dataConverter: testDataConverter });
   for (let i = 0; i < 300; i++) {
     const ready = await elsewhere.workflow.getHandle(journeyWorkflowId(caseCode)).describe().then(() => false, (e: unknown) => e instanceof WorkflowNotFoundError);
     if (ready) break;

@@ -12,6 +12,7 @@ import { createActivities } from '../../src/activities';
 import { programmeReport } from '../../src/reports/programme';
 import { ensureProgrammeReportSchedule, PROGRAMME_REPORT_WORKFLOW } from '../../src/reports/schedule';
 import { loadPolicy } from '../../src/policy';
+import { testDataConverter } from '../support/codec';
 import { mailerFor, recipientsOf } from '../support/smtp';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { createApiHarness, type ApiHarness } from './support/harness';
@@ -233,6 +234,7 @@ describe('the programme-report schedule', () => {
       connection: (env = await connectToSuiteServer()).nativeConnection,
       taskQueue,
       workflowBundle: await journeyWorkflowBundle(),
+      dataConverter: testDataConverter,
       activities: createActivities({ db: h.db, mailer: ownMailer, publicBaseUrl: 'http://127.0.0.1:3000', nationalReportRecipients: ['national-manager-1'] }),
     });
     running = worker.run();

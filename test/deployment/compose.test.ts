@@ -31,12 +31,6 @@ const ours = Object.entries(services).filter(([, s]) => s.build !== undefined);
 const roleOf = (s: Service) => String(s.environment?.SERVICE_ROLE ?? 'all');
 const replicas = (role: string) => ours.filter(([, s]) => roleOf(s) === role).reduce((n, [, s]) => n + (s.deploy?.replicas ?? 1), 0);
 
-/**
- * Set in compose.yaml for the payload codec, whose settings the i15-codec branch adds to the
- * config schema. Delete this list once that branch is merged: the check below then covers them.
- */
-const CODEC_VARIABLES_PENDING_MERGE = ['TEMPORAL_CODEC_KEYS', 'TEMPORAL_CODEC_KEY_ID', 'CODEC_SERVER_HOST', 'CODEC_SERVER_PORT', 'CODEC_SERVER_ALLOWED_ORIGINS', 'CODEC_SERVER_LOOPBACK_WITHOUT_TOKEN'];
-
 /** What an operator's .env would hold: valid values for every `${VAR}` compose.yaml asks for. */
 const operatorEnv: Record<string, string> = {
   DONGHANH_DB_PASSWORD: 'db-password',
@@ -98,7 +92,7 @@ describe('compose.yaml', () => {
   });
 
   test('sets only variables the config schema knows, for every service of ours', () => {
-    const known = new Set([...CONFIG_VARIABLES, ...CODEC_VARIABLES_PENDING_MERGE]);
+    const known = new Set(CONFIG_VARIABLES);
     for (const [name, s] of ours) {
       const unknown = Object.keys(s.environment ?? {}).filter((v) => !known.has(v));
       expect([name, unknown]).toEqual([name, []]);

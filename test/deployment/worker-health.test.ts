@@ -10,6 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { parseConfig } from '../../src/config';
 import { SHUTDOWN_FORCE_MARGIN_MS, workerOptionsFromConfig } from '../../src/worker';
 import { startWorkerHealth, type WorkerHealth } from '../../src/worker-health';
+import { testDataConverter } from '../support/codec';
 import { suiteServerAddress, uniqueTaskQueue } from '../support/temporal';
 
 const health = async (h: WorkerHealth) => {
@@ -50,7 +51,7 @@ test('GET /healthz follows the worker: 503 before it runs, 200 running, 503 drai
   const taskQueue = uniqueTaskQueue('drain');
   const connection = await NativeConnection.connect({ address: suiteServerAddress() });
   const clientConnection = await Connection.connect({ address: suiteServerAddress() });
-  const client = new Client({ connection: clientConnection });
+  const client = new Client({ connection: clientConnection, dataConverter: testDataConverter });
   let activityStarted!: () => void;
   const started = new Promise<void>((resolve) => (activityStarted = resolve));
   let release!: (value: string) => void;
@@ -59,6 +60,7 @@ test('GET /healthz follows the worker: 503 before it runs, 200 running, 503 drai
     connection,
     taskQueue,
     workflowsPath: path.join(__dirname, 'fixtures/drain-workflows.ts'),
+    dataConverter: testDataConverter,
     activities: {
       // Like a well-behaved activity, it gives up when cancelled: at the end of the grace period.
       hold: () =>

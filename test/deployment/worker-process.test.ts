@@ -4,6 +4,7 @@
  * it drains, and it exits 0 by itself (the process bounds that by its grace period plus margin).
  * Its /metrics (WORKER_METRICS_PORT, METRICS_TOKEN) serves the SDK's runtime metrics and ours.
  */
+import { TEST_CODEC_KEYS } from '../support/codec';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,6 +49,7 @@ describe('the worker process', () => {
         DATA_DIR: dir,
         DATABASE_URL: `file:${path.join(dir, 'dong-hanh.db')}`,
         TEMPORAL_ADDRESS: suiteServerAddress(),
+        TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
         TEMPORAL_TASK_QUEUE: uniqueTaskQueue('worker-process'),
         SMTP_HOST: '127.0.0.1',
         TWILIO_BASE_URL: 'http://127.0.0.1:9',

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import * as d from '../../src/journey/definitions';
+import { decryptedHistory } from '../support/codec';
 import { createJourneyHarness, DAY, HOUR, type JourneyHarness } from '../support/journey-harness';
 import { actor, advanceTo, complete, openTask } from '../support/journey-steps';
 
@@ -26,7 +27,8 @@ beforeAll(async () => {
 afterAll(() => h?.teardown());
 
 async function save(name: string, handle: WorkflowHandle, runId?: string) {
-  const history = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  // Saved decrypted: the run's codec key dies with the run, and replays must read these files later.
+  const history = await decryptedHistory(await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory());
   fs.writeFileSync(path.join(__dirname, `${name}.json`), `${historyToJSON(history)}\n`);
 }
 

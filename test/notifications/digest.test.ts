@@ -10,6 +10,7 @@ import { createActivities } from '../../src/activities';
 import { DIGEST_WORKFLOW, ensureDigestSchedule } from '../../src/notifications/digest-schedule';
 import { loadPolicy } from '../../src/policy';
 import { recipientsOf } from '../support/smtp';
+import { testDataConverter } from '../support/codec';
 import { connectToSuiteServer, uniqueTaskQueue } from '../support/temporal';
 import { MAIL_FROM, caseWithTask, person, startRig, until, type NotificationRig } from './support';
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
+    dataConverter: testDataConverter,
     activities: createActivities({ db: rig.db, mailer: rig.mailer, publicBaseUrl: 'https://dong-hanh.example.gov.vn', mailFrom: MAIL_FROM, taskTitle: (k) => titles.get(k) ?? { vi: k, en: k } }),
   });
   running = worker.run();

@@ -25,6 +25,7 @@ import { PersonalDataStore } from '../../src/personal-data/store';
 import { journeyStateQuery, type TaskState } from '../../src/journey/definitions';
 import { waitForState, waitUntilIdle } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
+import { testDataConverter } from '../support/codec';
 import { createTimeSkippingEnv, journeyWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { MAIL_FROM, VICTIM_NAME, everythingSent, startRig, until, type NotificationRig } from './support';
 
@@ -94,7 +95,7 @@ const activities = () =>
 /** Starts a journey on a fresh worker, runs `fn` with it and the reception task, then ends the journey. */
 async function withJourney(caseCode: string, fn: (handle: WorkflowHandle, task: TaskState) => Promise<void>) {
   const taskQueue = uniqueTaskQueue('notify');
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: activities() });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: activities(), dataConverter: testDataConverter });
   await worker.runUntil(async () => {
     const handle = await startJourney(env.client, taskQueue, await storePolicy(rig.db.prisma, policy), { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' });
     try {

@@ -15,6 +15,7 @@ import { findFreePort } from '../../src/local/ports';
 import { startDevServer, type DevServer } from '../../src/local/temporal-dev-server';
 import { loadPolicy } from '../../src/policy';
 import { complete, openTask } from '../support/journey-steps';
+import { testDataConverter } from '../support/codec';
 import { mailerFor, startInbox } from '../support/smtp';
 import { journeyWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { createTestDatabase } from '../support/test-database';
@@ -41,13 +42,14 @@ test('journeys resume after the Temporal server restarts on the same database fi
   });
   const mailer = mailerFor(inbox);
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: testDataConverter });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const taskQueue = uniqueTaskQueue('restart');
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
     workflowBundle: await journeyWorkflowBundle(),
+    dataConverter: testDataConverter,
     activities: createActivities({ db: testDb.db, mailer, publicBaseUrl: 'http://127.0.0.1:3000' }),
   });
   const running = worker.run();

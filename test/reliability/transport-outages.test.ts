@@ -11,6 +11,7 @@ import { storePolicy } from '../../src/db/policy-bodies';
 import { loadPolicy } from '../../src/policy';
 import { createSmsSender } from '../../src/transports/sms';
 import { openTask } from '../support/journey-steps';
+import { testDataConverter } from '../support/codec';
 import { mailerFor, startInbox, type Inbox } from '../support/smtp';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { createTestDatabase } from '../support/test-database';
@@ -38,6 +39,7 @@ test('reminders due while mail and SMS fail are all delivered after recovery, on
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await journeyWorkflowBundle(),
+    dataConverter: testDataConverter,
     activities: createActivities({ db: testDb.db, mailer, publicBaseUrl: 'http://127.0.0.1:3000', sms: createSmsSender({ accountSid, authToken, baseUrl: gateway.url, from: '+84900000999' }) }),
   });
   const running = worker.run();

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../src/local/ports';
 import { startDevServer, type DevServer } from '../../src/local/temporal-dev-server';
+import { generateCodecKeySpec } from '../../src/temporal/codec-keys';
 
 declare global {
   // Shared with global-teardown.ts, which runs in this same process.
@@ -23,6 +24,8 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   globalThis.__testRunDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dh-test-run-'));
   process.env.DH_TEST_RUN_DIR = globalThis.__testRunDir;
+  // The run's payload codec key (test/support/codec.ts): shared by every file and child process.
+  process.env.DH_TEST_CODEC_KEYS ??= generateCodecKeySpec('test1');
   if (process.env.TEMPORAL_TEST_ADDRESS) return;
   const port = await findFreePort();
   const server = await startDevServer(

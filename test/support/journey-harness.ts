@@ -13,6 +13,7 @@ import { loadPolicy } from '../../src/policy';
 import type { JourneyPolicy } from '../../src/policy/schema';
 import { journeyStateQuery, type JourneyState, type OpenCase } from '../../src/journey/definitions';
 import { mailerFor, startInbox, type Inbox } from './smtp';
+import { testDataConverter } from './codec';
 import { createTimeSkippingEnv, journeyWorkflowBundle, uniqueTaskQueue } from './temporal';
 import { createTestDatabase } from './test-database';
 
@@ -71,7 +72,7 @@ export async function createJourneyHarness(
       const env = await createTimeSkippingEnv({ searchAttributes: true });
       current = { env, taskQueue: uniqueTaskQueue('journey') };
       try {
-        const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: current.taskQueue, workflowBundle, activities });
+        const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: current.taskQueue, workflowBundle, activities, dataConverter: testDataConverter });
         return await worker.runUntil(fn);
       } finally {
         current = undefined;

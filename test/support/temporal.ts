@@ -3,7 +3,8 @@
  * - the suite's dev server (started once in global-setup.ts): a real server with the project's
  *   search attributes, for integration tests; share it, isolate with unique task queues/ids;
  * - a time-skipping test server per file (`createTimeSkippingEnv`), for timers of days or weeks.
- * Both use the local binaries from tools/bin; nothing is downloaded.
+ * Both use the local binaries from tools/bin; nothing is downloaded. Clients of both use the
+ * payload codec (testDataConverter); workers must be given it too.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +12,9 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleOption } from '@temporalio/worker';
 import { resolveTestServer } from '../../src/local/temporal-binaries';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { testDataConverter } from './codec';
 
 // The SDK logs every worker state change at INFO; in tests that buries the failures. Must run
 // before the first Runtime use, hence at import; each test file has its own module registry.
@@ -30,7 +33,7 @@ export function suiteServerAddress(): string {
 
 /** An environment on the suite's dev server; `teardown()` closes connections, not the server. */
 export function connectToSuiteServer(namespace = 'default'): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createFromExistingServer({ address: suiteServerAddress(), namespace });
+  return TestWorkflowEnvironment.createFromExistingServer({ address: suiteServerAddress(), namespace, client: { dataConverter: testDataConverter } });
 }
 
 /**
@@ -41,6 +44,7 @@ export function connectToSuiteServer(namespace = 'default'): Promise<TestWorkflo
 export async function createTimeSkippingEnv(opts: { searchAttributes?: boolean } = {}): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: resolveTestServer(process.env.TEMPORAL_TEST_SERVER_PATH) },
+    client: { dataConverter: testDataConverter },
   });
   if (opts.searchAttributes) await registerSearchAttributes(env.connection, 'default');
   return env;
@@ -59,7 +63,8 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, er
  * others load it from there. The same code a worker given `workflowsPath` would bundle itself.
  */
 export async function journeyWorkflowBundle(): Promise<WorkflowBundleOption> {
-  const make = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+  // With the codec's failure converter, as a worker given `workflowsPath` and the data converter bundles it.
+  const make = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundler });
   const runDir = process.env.DH_TEST_RUN_DIR;
   if (!runDir) return make();
   const file = path.join(runDir, 'journey-workflows.js');

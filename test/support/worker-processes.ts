@@ -18,6 +18,7 @@ import { messageIdFor } from '../../src/notifications/outbox';
 import { generateKeySpec } from '../../src/personal-data/crypto';
 import { loadPolicy } from '../../src/policy';
 import { JourneyPolicy } from '../../src/policy/schema';
+import { TEST_CODEC_KEYS } from './codec';
 import { startInbox, type Inbox } from './smtp';
 import { journeyWorkflowBundle, suiteServerAddress, uniqueTaskQueue } from './temporal';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -82,6 +83,7 @@ export async function startWorkerRig(name: string): Promise<WorkerRig> {
     TEMPORAL_ADDRESS: suiteServerAddress(),
     TEMPORAL_TASK_QUEUE: taskQueue,
     WORKFLOW_BUNDLE: bundleFile,
+    TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(inbox.port),
     MAIL_FROM,

@@ -9,6 +9,7 @@ import { assertPortFree, canConnect, findFreePort, PortInUseError } from '../../
 import { connectClient } from '../../src/temporal/connection';
 import { startDevServer } from '../../src/local/temporal-dev-server';
 import { assertSearchAttributesRegistered } from '../../src/temporal/search-attributes';
+import { testDataConverter } from '../support/codec';
 
 async function occupy(port: number): Promise<net.Server> {
   const server = net.createServer();
@@ -74,7 +75,7 @@ describe('startDevServer', () => {
           tlsCertPath: undefined,
           tlsKeyPath: undefined,
           apiKey: undefined,
-        });
+        }, testDataConverter);
         try {
           // Second run: attributes already in the file must not make registration fail.
           await assertSearchAttributesRegistered(connection, cfg.namespace);

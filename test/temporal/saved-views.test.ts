@@ -23,6 +23,7 @@ import { SAVED_VIEWS_DOC, savedViewsMarkdown } from '../../src/temporal/saved-vi
 import { EscalationLevel, Overdue } from '../../src/temporal/search-attributes';
 import { waitForState, waitUntilIdle } from '../support/journey-harness';
 import { advanceTo, complete } from '../support/journey-steps';
+import { testDataConverter } from '../support/codec';
 import { mailerFor, startInbox, type Inbox } from '../support/smtp';
 import { connectToSuiteServer, journeyWorkflowBundle, suiteServerAddress, uniqueTaskQueue } from '../support/temporal';
 import { addHanoiHealthDepartment, createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -66,7 +67,7 @@ beforeAll(async () => {
   await addHanoiHealthDepartment(testDb.db);
   inbox = await startInbox();
   const activities = createActivities({ db: testDb.db, mailer: mailerFor(inbox), publicBaseUrl: 'http://127.0.0.1:3000' });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await journeyWorkflowBundle(), activities });
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await journeyWorkflowBundle(), activities, dataConverter: testDataConverter });
   running = worker.run();
 });
 

@@ -15,6 +15,7 @@ import {
   Stage,
 } from '../../src/temporal/search-attributes';
 import { connectToSuiteServer, uniqueTaskQueue } from '../support/temporal';
+import { testDataConverter } from '../support/codec';
 import { upsertAllSearchAttributes } from './fixtures/workflows';
 
 describe('project search attributes on the suite dev server', () => {
@@ -38,6 +39,7 @@ describe('project search attributes on the suite dev server', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath: require.resolve('./fixtures/workflows'),
+      dataConverter: testDataConverter,
     });
     const handle = await env.client.workflow.start(upsertAllSearchAttributes, { taskQueue, workflowId: randomUUID() });
     await worker.runUntil(handle.result());

@@ -1,5 +1,7 @@
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
+import { testDataConverter } from '../support/codec';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Stage } from '../../src/temporal/search-attributes';
 import { sleepForDays, upsertAllSearchAttributes } from './fixtures/workflows';
@@ -7,11 +9,11 @@ import { sleepForDays, upsertAllSearchAttributes } from './fixtures/workflows';
 describe('time-skipping test server (tools/bin/temporal-test-server)', () => {
   let env: TestWorkflowEnvironment;
   let workflowBundle: WorkflowBundle; // bundled once: about a second per bundle on this machine
-  const newWorker = (taskQueue: string) => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
+  const newWorker = (taskQueue: string) => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, dataConverter: testDataConverter });
   beforeAll(async () => {
     [env, workflowBundle] = await Promise.all([
       createTimeSkippingEnv({ searchAttributes: true }),
-      bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/workflows'), logger: new DefaultLogger('WARN') }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
     ]);
   });
   afterAll(async () => {

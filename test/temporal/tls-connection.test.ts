@@ -12,6 +12,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { parseConfig } from '../../src/config';
 import { connectClient, connectOptionsFromConfig } from '../../src/temporal/connection';
 import { suiteServerAddress } from '../support/temporal';
+import { testDataConverter } from '../support/codec';
 
 const dir = path.resolve(__dirname, '../fixtures/tls');
 const file = (name: string) => fs.readFileSync(path.join(dir, name));
@@ -96,6 +97,6 @@ test('TLS towards a plaintext server (the suite dev server) fails instead of fal
   const cfg = parseConfig({ TEMPORAL_ADDRESS: suiteServerAddress(), TEMPORAL_TLS: 'true' }).temporal;
   await expect(NativeConnection.connect(connectOptionsFromConfig(cfg))).rejects.toThrow();
   // The same server, plaintext: connects.
-  const { connection } = await connectClient(parseConfig({ TEMPORAL_ADDRESS: suiteServerAddress() }).temporal);
+  const { connection } = await connectClient(parseConfig({ TEMPORAL_ADDRESS: suiteServerAddress() }).temporal, testDataConverter);
   await connection.close();
 });

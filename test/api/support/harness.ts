@@ -30,6 +30,7 @@ import { loadPolicy } from '../../../src/policy';
 import type { JourneyPolicy } from '../../../src/policy/schema';
 import { findFreePort } from '../../../src/local/ports';
 import { journeyStateQuery, type JourneyState } from '../../../src/journey/definitions';
+import { testDataConverter } from '../../support/codec';
 import { advanceTo } from '../../support/journey-steps';
 import { mailerFor, startInbox, type Inbox } from '../../support/smtp';
 import { addHanoiHealthDepartment, createTestDatabase, type TestDatabase } from '../../support/test-database';
@@ -167,7 +168,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     ...(opts.notifications?.taskLinks ? { taskLink: security.taskLinks.issue.bind(security.taskLinks) } : {}),
   };
   const activities = createActivities({ db, mailer, publicBaseUrl: PUBLIC_BASE_URL, ...notifications, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) });
-  const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities }) : null;
+  const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, dataConverter: testDataConverter }) : null;
   const running = worker?.run();
 
   const policy = opts.policy ?? loadPolicy('default');
@@ -315,7 +316,7 @@ async function terminateJourneys(client: Client, taskQueue: string, opened: stri
 export async function unreachableTemporal(): Promise<Client> {
   const port = await findFreePort();
   const connection = Connection.lazy({ address: `127.0.0.1:${port}`, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))] });
-  return new Client({ connection });
+  return new Client({ connection, dataConverter: testDataConverter });
 }
 
 /** Polls GET /cases/:code until `ready` holds. */
