@@ -12,6 +12,7 @@ import { storePolicy } from '../../src/db/policy-bodies';
 import { changePolicyUpdate, JOURNEY_WORKFLOW, journeyWorkflowId, type JourneyInput } from '../../src/journey/definitions';
 import { policyDigest } from '../../src/policy/digest';
 import { StageStartedAt } from '../../src/temporal/search-attributes';
+import { decryptedHistory } from '../support/codec';
 import { createJourneyHarness, HOUR, MINUTE, waitForState, waitUntilIdle, type JourneyHarness } from '../support/journey-harness';
 import { acknowledge, advanceTo, complete } from '../support/journey-steps';
 
@@ -26,7 +27,8 @@ afterAll(() => h?.teardown());
 const decode = (p: Payload | null | undefined) => (p ? defaultPayloadConverter.fromPayload<unknown>(p) : undefined);
 
 async function events(handle: WorkflowHandle, runId?: string) {
-  const history = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  // Histories are ciphertext (the run's payload codec): decrypted here to read what the journey recorded.
+  const history = await decryptedHistory(await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory());
   return history.events ?? [];
 }
 
