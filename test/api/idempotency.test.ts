@@ -3,6 +3,7 @@
  * the original result; a conflicting one is a 409; concurrent twins start one journey; a failed
  * start keeps nothing, so a retry works. Real journeys on the suite's Temporal server, real SQLite.
  */
+import { decryptedHistory } from '../support/codec';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { journeyWorkflowId } from '../../src/journey/definitions';
 import { createApiHarness, uniqueCode, unreachableTemporal, type ApiHarness } from './support/harness';
@@ -102,11 +103,12 @@ test('the workflow input is the pseudonymous case facts only, and the memo a ran
   await start(body(code, { personalData: { fullName: 'Never In Temporal' } }));
   // What the server recorded of the start: the first event's input, and the memo.
   const handle = h.client.workflow.getHandle(journeyWorkflowId(code));
-  const history = await handle.fetchHistory();
+  // Read through the run's payload codec: what the workflow engine holds, decrypted.
+  const history = await decryptedHistory(await handle.fetchHistory());
   const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
   const args = h.client.options.loadedDataConverter.payloadConverter.fromPayload<object>(started.input!.payloads![0]!);
   const { memo } = await handle.describe();
-  expect(Object.keys(args).sort()).toEqual(['caseCode', 'leadAgencyId', 'policy', 'province']);
+  expect(Object.keys(args).sort()).toEqual(['caseCode', 'leadAgencyId', 'policyRef', 'province']);
   expect(JSON.stringify({ args, memo }) + JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v))).not.toContain('Never In Temporal');
   expect(Object.keys(memo ?? {})).toEqual(['startRequest']);
   // Random, not derived from the request (whose personal data a hash would stand for).
