@@ -128,6 +128,7 @@ describe('worker', () => {
       shutdownGraceMs: 20_000,
       tuning: { maxConcurrentActivityTaskExecutions: undefined, maxConcurrentWorkflowTaskExecutions: undefined, maxCachedWorkflows: undefined, workflowPollers: undefined, activityPollers: undefined },
       health: null,
+      workflowBundle: { kind: 'auto' },
     });
     expect(cfg.role).toBe('all');
   });
@@ -148,6 +149,7 @@ describe('worker', () => {
       shutdownGraceMs: 45_000,
       tuning: { maxConcurrentActivityTaskExecutions: 50, maxConcurrentWorkflowTaskExecutions: 20, maxCachedWorkflows: 500, workflowPollers: 4, activityPollers: 8 },
       health: { host: '0.0.0.0', port: 8080 },
+      workflowBundle: { kind: 'auto' },
     });
     expect(cfg.role).toBe('worker');
   });
