@@ -50,8 +50,17 @@ export const QUICK_POLICY = JourneyPolicy.parse({
     },
   },
 });
-/** The ladder levels every journey's reception task reaches before anyone acknowledges it. */
-export const DUE_LEVELS = [1, 2];
+/**
+ * Who is told before anyone acknowledges: the assignee and their supervisor, by email and SMS.
+ * At level 1 and 2, or both at level 2 when a worker's death held the journey past the second step
+ * (the ladder then sends the step due now and tells everyone of the step it passed over).
+ */
+const CHANNELS = ['email', 'sms'] as const;
+async function dueMessages(rig: WorkerRig, task: { assigneeId: string | null }): Promise<string[]> {
+  const assignee = await rig.database.db.prisma.staffMember.findUniqueOrThrow({ where: { id: task.assigneeId! } });
+  return CHANNELS.flatMap((channel) => [assignee.id, assignee.supervisorId!].map((who) => `${channel}:${who}`)).sort();
+}
+const told = (rows: { channel: string; recipientId: string }[]) => rows.map((n) => `${n.channel}:${n.recipientId}`).sort();
 
 export interface WorkerRig {
   database: TestDatabase;
@@ -153,11 +162,11 @@ const receptionTaskId = (caseCode: string) => `${caseCode}/reception`;
 export async function runJourney(client: Client, rig: WorkerRig, caseCode: string, timeoutMs: number): Promise<JourneyState> {
   const handle = await startJourney(client, rig.taskQueue, await storePolicy(rig.database.db.prisma, QUICK_POLICY), { caseCode, province: 'VN-DN', leadAgencyId: 'dn-health' });
   const taskId = receptionTaskId(caseCode);
-  const task = await eventually(`${caseCode}: reception escalated to level ${DUE_LEVELS.at(-1)}`, async () => {
+  const task = await eventually(`${caseCode}: assignee and supervisor told`, async () => {
     const sent = await rig.database.db.prisma.notification.findMany({ where: { taskId, status: { in: ['sent', 'delivered'] } } });
-    const levels = new Set(sent.map((n) => n.level));
-    if (!DUE_LEVELS.every((level) => levels.has(level))) return undefined;
-    return (await rig.database.db.prisma.task.findUnique({ where: { id: taskId } })) ?? undefined;
+    const row = await rig.database.db.prisma.task.findUnique({ where: { id: taskId } });
+    if (!row || new Set(told(sent)).size < (await dueMessages(rig, row)).length) return undefined;
+    return row;
   }, timeoutMs);
   const actor = { taskId, staffId: task.assigneeId ?? 'tester', agencyId: task.agencyId };
   await repeatUpdate(handle, `${caseCode}-ack`, () => handle.executeUpdate(acknowledgeTaskUpdate, { args: [actor], updateId: `${caseCode}-ack` }), timeoutMs);
@@ -173,6 +182,7 @@ async function repeatUpdate(_handle: WorkflowHandle, what: string, call: () => P
 /** Every message the workers recorded as sent arrived once, and nothing else arrived. */
 export async function deliveriesOf(rig: WorkerRig, caseCodes: string[]) {
   const rows = await rig.database.db.prisma.notification.findMany({ where: { taskId: { in: caseCodes.map(receptionTaskId) } } });
+  const tasks = await rig.database.db.prisma.task.findMany({ where: { id: { in: caseCodes.map(receptionTaskId) } } });
   const emailRows = rows.filter((n) => n.channel === 'email');
   const smsRows = rows.filter((n) => n.channel === 'sms');
   const messageIds = rig.inbox.messages.map((m) => m.messageId);
@@ -181,8 +191,9 @@ export async function deliveriesOf(rig: WorkerRig, caseCodes: string[]) {
   return {
     rows,
     statuses: [...new Set(rows.map((n) => n.status))],
-    /** Per case, the ladder levels sent on both channels. */
-    levelsByCase: new Map(caseCodes.map((code) => [code, [...new Set(rows.filter((n) => n.taskId === receptionTaskId(code) && n.status === 'sent').map((n) => `${n.channel}:${n.level}`))].sort()])),
+    /** Per case, each message sent as channel:recipient (a repeat would show twice), and what was due. */
+    toldByCase: new Map(caseCodes.map((code) => [code, told(rows.filter((n) => n.taskId === receptionTaskId(code) && n.status === 'sent'))])),
+    dueByCase: new Map(await Promise.all(tasks.map(async (t) => [t.caseCode, await dueMessages(rig, t)] as const))),
     /** Message-IDs the rows stand for, and how often each reached the SMTP server. */
     emailArrivals: count(messageIds),
     expectedMessageIds: emailRows.map((n) => messageIdFor(n.id, MAIL_FROM)),
