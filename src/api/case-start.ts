@@ -9,6 +9,7 @@ import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@tempo
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PersonalData } from '../personal-data/schema';
+import { canonicalJson } from '../policy/digest';
 import { OpenCase, journeyWorkflowId } from '../journey/definitions';
 import { journeyHandle, startJourney, START_TOKEN } from '../client/journeys';
 import { storePolicy } from '../db/policy-bodies';
@@ -159,17 +160,6 @@ export const caseCodeUnavailable = (caseCode: string) => new Problem(409, 'confl
 /** HMAC of the request in a canonical form: recognises a retry without storing what it said. */
 function fingerprintOf(ctx: ApiContext, body: StartCase): string {
   return createHmac('sha256', ctx.security.requestHashKey).update(canonicalJson(body)).digest('base64url');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** gRPC UNAVAILABLE (14): the call did not get through, so the journey was not started. */

@@ -2,7 +2,8 @@
  * The Temporal Schedule that runs the daily digest workflow. Created at start-up, idempotently:
  * an existing schedule is brought up to the configured time and task queue instead of failing.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ensureSchedule } from '../temporal/schedules';
 import { minutesOfDay } from './quiet-hours';
 
 export const DIGEST_SCHEDULE_ID = 'daily-digest';
@@ -34,12 +35,5 @@ export async function ensureDigestSchedule(client: Client, opts: DigestScheduleO
     // A digest that is still running (or a missed one after an outage of a few hours) is not doubled.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
   } satisfies ScheduleOptions;
-  try {
-    await client.schedule.create(options);
-    return { scheduleId, created: true };
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies } }));
-    return { scheduleId, created: false };
-  }
+  return ensureSchedule(client, options);
 }

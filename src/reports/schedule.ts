@@ -3,7 +3,8 @@
  * PROGRAMME_REPORT). Created at start-up, idempotently: an existing schedule is brought up to the
  * configured calendar, period and task queue instead of failing.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ensureSchedule } from '../temporal/schedules';
 
 export const PROGRAMME_REPORT_SCHEDULE_ID = 'programme-report';
 export const PROGRAMME_REPORT_WORKFLOW = 'programmeReport';
@@ -35,12 +36,5 @@ export async function ensureProgrammeReportSchedule(client: Client, opts: Progra
     // A report still running, or missed during a short outage, is not doubled.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
   } satisfies ScheduleOptions;
-  try {
-    await client.schedule.create(options);
-    return { scheduleId, created: true };
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies } }));
-    return { scheduleId, created: false };
-  }
+  return ensureSchedule(client, options);
 }
