@@ -5,6 +5,7 @@
  * unknown outcome words and another agency's code are explained and change nothing; a replayed
  * MessageSid acts once and gets the first answer; an unsigned or mis-signed post is a 403.
  */
+import { until } from '../notifications/support';
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { SMS_INBOUND_PATH } from '../../src/api/routes/sms-inbound';
@@ -54,16 +55,6 @@ async function taskOf(code: string, key: string) {
 
 const taskRow = (id: string) => h.db.prisma.task.findUniqueOrThrow({ where: { id } });
 const okAudits = (caseCode: string, action: string) => h.db.prisma.auditEvent.count({ where: { caseCode, action, outcome: 'ok' } });
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('every task gets a reply code when it opens, unique among open tasks', async () => {
   const [a, b] = [await h.openJourney(), await h.openJourney()];

@@ -5,6 +5,7 @@
  * to the real API's inbound webhook; the real journey on the suite's Temporal server moves on; the
  * TwiML answer comes back to the gateway, which shows it. Last, how reply texts are read.
  */
+import { until } from '../notifications/support';
 import { deliverEscalation } from '../../src/notifications/delivery';
 import { findFreePort } from '../../src/local/ports';
 import { SMS_INBOUND_PATH } from '../../src/api/routes/sms-inbound';
@@ -51,16 +52,6 @@ async function remind(code: string, taskKey: string, phase: 'acknowledge' | 'com
   const row = await h.db.prisma.task.findUniqueOrThrow({ where: { id: task.id }, include: { assignee: true } });
   const [message] = env.gateway.messages().filter((m) => m.to === row.assignee!.phone && m.body.includes(code));
   return { row, phone: row.assignee!.phone!, text: message!.body };
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('the task SMS says what to reply; the reply simulated by the gateway acknowledges, then completes, and the journey moves on', async () => {
