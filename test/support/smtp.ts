@@ -42,6 +42,11 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
         .catch(callback);
     },
   });
+  // A sender killed mid-session (the crash tests SIGKILL the worker) resets its socket; smtp-server
+  // re-emits that on the server, and with no listener it would crash the test process.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') console.error('test SMTP server:', error);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
