@@ -4,7 +4,7 @@
  * next; every write here is an idempotent upsert, so a retried activity changes nothing twice.
  */
 import type { AgencyKind } from '../domain/agencies';
-import type { ClosureReason } from '../domain/case';
+import type { CaseFacts } from '../domain/case';
 import type { Database } from '../db/client';
 import { freeReplyCode, isReplyCodeClash } from '../db/reply-codes';
 import { newTaskRow, taskRowChanges } from '../db/task-rows';
@@ -58,6 +58,8 @@ async function syncJourney(prisma: Prisma, { summary: c, tasks, history }: Journ
     closureReason: c.closureReason ?? null,
     policyId: c.policy.id,
     policyVersion: c.policy.version,
+    // Journeys started before facts existed leave these columns as they are (null).
+    ...(c.facts ? factColumns(c.facts) : {}),
   };
   await prisma.$transaction([
     prisma.case.upsert({
@@ -72,6 +74,11 @@ async function syncJourney(prisma: Prisma, { summary: c, tasks, history }: Journ
       return prisma.journeyAction.upsert({ where: { id }, create: { id, ...row }, update: {} });
     }),
   ]);
+}
+
+/** The case's intake facts as the Case row keeps them. */
+function factColumns(f: CaseFacts) {
+  return { notifiedAt: f.notifiedAt ? new Date(f.notifiedAt) : null, notifiedBy: f.notifiedBy ?? null, isChild: f.child ?? null, familyId: f.familyId ?? null };
 }
 
 export function recordActivities({ prisma }: Database) {

@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CaseFacts, IntakeSource } from '../domain/case';
 import { PersonalData } from '../personal-data/schema';
 import { canonicalJson } from '../policy/digest';
 import { OpenCase, journeyWorkflowId } from '../journey/definitions';
@@ -18,11 +19,50 @@ import { auditedWrite, temporalProblem, type ApiContext, type WriteClient } from
 import { Problem } from './problems';
 import type { CaseStarted } from './schemas';
 
+/**
+ * How far back a notification may lie. Art. 27's 3 days count from it, so a case recorded weeks late
+ * opens with its verification long overdue; beyond 30 days the date is far more likely a typing
+ * mistake (a wrong month or year) than a record that late, and it is refused rather than escalated.
+ */
+export const NOTIFIED_WITHIN_DAYS = 30;
+/** Clocks of the caller and the server may differ a little: a notification "now" is never refused as future. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export const NotifiedAt = z.iso
+  .datetime({ offset: true, message: 'an ISO 8601 date-time with its offset, e.g. "2026-11-30T08:00:00+07:00"' })
+  .refine((at) => Date.parse(at) <= Date.now() + CLOCK_SKEW_MS, 'must not be in the future')
+  .refine((at) => Date.parse(at) >= Date.now() - NOTIFIED_WITHIN_DAYS * 86_400_000, `must be within the last ${NOTIFIED_WITHIN_DAYS} days`)
+  .describe(`When the provincial health department was notified (Art. 27's 3 days count from here); at most ${NOTIFIED_WITHIN_DAYS} days ago. Default: when the case is opened`);
+
+/** What the intake records of one person, beside their personal data: pseudonymous facts the policy reads. */
+export const IntakeFacts = {
+  notifiedAt: NotifiedAt.optional(),
+  notifiedBy: IntakeSource.optional().describe('Who notified the health department: commune committee, police, border guard, coast guard, return from abroad (IOM, embassy), self-report, hotline'),
+  child: z.boolean().optional().describe("A child's case: guardian contact and child-protection tasks open, with shorter deadlines"),
+};
+
 export const StartCase = z.strictObject({
-  ...OpenCase.shape,
+  caseCode: OpenCase.shape.caseCode,
+  province: OpenCase.shape.province,
+  leadAgencyId: OpenCase.shape.leadAgencyId,
+  ...IntakeFacts,
   personalData: PersonalData.optional().describe('The person’s details: encrypted at rest, never sent to the workflow engine'),
 });
 export type StartCase = z.infer<typeof StartCase>;
+
+/** A case of a family opened together (src/api/family-start.ts): its members share the family's id. */
+export type StartMember = StartCase & { familyId?: string };
+
+/** The journey's case facts: the notification time in UTC, only what the request gave. */
+export function factsOf(body: StartMember): CaseFacts | undefined {
+  const facts: CaseFacts = {
+    ...(body.notifiedAt ? { notifiedAt: new Date(body.notifiedAt).toISOString() } : {}),
+    ...(body.notifiedBy ? { notifiedBy: body.notifiedBy } : {}),
+    ...(body.child !== undefined ? { child: body.child } : {}),
+    ...(body.familyId ? { familyId: body.familyId } : {}),
+  };
+  return Object.keys(facts).length ? CaseFacts.parse(facts) : undefined;
+}
 
 export interface StartResult {
   replayed: boolean;
@@ -34,7 +74,7 @@ type CaseRequest = NonNullable<Awaited<ReturnType<ApiContext['db']['prisma']['ca
 /** Concurrent twins of one request race to record it: the loser looks again, this many times. */
 const RECORD_RETRIES = 3;
 
-export async function startIdempotently(ctx: ApiContext, request: FastifyRequest, body: StartCase, idempotencyKey: string | undefined, createdBy: string): Promise<StartResult> {
+export async function startIdempotently(ctx: ApiContext, request: FastifyRequest, body: StartMember, idempotencyKey: string | undefined, createdBy: string): Promise<StartResult> {
   const fingerprint = fingerprintOf(ctx, body);
   for (let attempt = 0; ; attempt++) {
     const existing = await priorRequest(ctx, body, fingerprint, idempotencyKey);
@@ -51,7 +91,7 @@ export async function startIdempotently(ctx: ApiContext, request: FastifyRequest
 
 
 /** The recorded request this one repeats, if any; a key or case code used for another request is a 409. */
-async function priorRequest(ctx: ApiContext, body: StartCase, fingerprint: string, idempotencyKey: string | undefined): Promise<CaseRequest | null> {
+export async function priorRequest(ctx: ApiContext, body: StartMember, fingerprint: string, idempotencyKey: string | undefined): Promise<CaseRequest | null> {
   const { prisma } = ctx.db;
   const byKey = idempotencyKey ? await prisma.caseRequest.findUnique({ where: { idempotencyKey } }) : null;
   if (byKey && (byKey.requestHash !== fingerprint || byKey.caseCode !== body.caseCode)) {
@@ -71,7 +111,7 @@ async function startTokenOf(ctx: ApiContext, existing: CaseRequest | null): Prom
   return startToken;
 }
 
-async function assertNoJourney(ctx: ApiContext, caseCode: string): Promise<void> {
+export async function assertNoJourney(ctx: ApiContext, caseCode: string): Promise<void> {
   if (await ctx.db.prisma.case.findUnique({ where: { code: caseCode } })) throw alreadyHasJourney(caseCode);
 }
 
@@ -82,7 +122,7 @@ async function assertNoJourney(ctx: ApiContext, caseCode: string): Promise<void>
 async function recordRequest(
   ctx: ApiContext,
   request: FastifyRequest,
-  body: StartCase,
+  body: StartMember,
   r: { fingerprint: string; idempotencyKey: string | undefined; startToken: string; createdBy: string },
   mayRetry: boolean,
 ): Promise<boolean> {
@@ -104,12 +144,13 @@ async function recordRequest(
 }
 
 /** Starts the journey of a recorded request. `createdNow`: this call recorded it (and may forget it again). */
-async function startRecorded(ctx: ApiContext, body: StartCase, startToken: string, createdNow: boolean): Promise<StartResult> {
+async function startRecorded(ctx: ApiContext, body: StartMember, startToken: string, createdNow: boolean): Promise<StartResult> {
   const { caseCode, province, leadAgencyId } = body;
   try {
     // The body is stored before the start: the journey's input names it, and its first step reads it.
     const policy = await storePolicy(ctx.db.prisma, ctx.policy);
-    const handle = await startJourney(ctx.temporal, ctx.taskQueue, policy, { caseCode, province, leadAgencyId }, startToken);
+    const facts = factsOf(body);
+    const handle = await startJourney(ctx.temporal, ctx.taskQueue, policy, { caseCode, province, leadAgencyId, ...(facts ? { facts } : {}) }, startToken);
     await markStarted(ctx, caseCode, handle.firstExecutionRunId);
     return started(caseCode, handle.firstExecutionRunId, !createdNow);
   } catch (error) {
@@ -158,7 +199,7 @@ const alreadyHasJourney = (caseCode: string) => new CaseCodeTaken(caseCode, `cas
 export const caseCodeUnavailable = (caseCode: string) => new Problem(409, 'conflict', `case code ${caseCode} is not available; choose another code`);
 
 /** HMAC of the request in a canonical form: recognises a retry without storing what it said. */
-function fingerprintOf(ctx: ApiContext, body: StartCase): string {
+export function fingerprintOf(ctx: ApiContext, body: StartMember): string {
   return createHmac('sha256', ctx.security.requestHashKey).update(canonicalJson(body)).digest('base64url');
 }
 

@@ -6,7 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { AgencyKind } from '../domain/agencies';
-import { CaseCode, ClosureReason } from '../domain/case';
+import { CaseCode, CaseFacts, ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
 import { Duration } from '../policy/duration';
 import { JourneyPolicy } from '../policy/schema';
@@ -21,6 +21,8 @@ export const OpenCase = z.strictObject({
   caseCode: CaseCode,
   province: ProvinceCode,
   leadAgencyId: z.string().min(1).max(64),
+  /** Pseudonymous facts the policy's conditions and Art. 27's clock read; absent in journeys started before. */
+  facts: CaseFacts.optional(),
 });
 export type OpenCase = z.infer<typeof OpenCase>;
 
@@ -111,6 +113,8 @@ export interface JourneyState {
   round: number;
   status: 'active' | 'closed';
   openedAt: string;
+  /** The case's pseudonymous facts (notification, source, child, family); absent in journeys started before. */
+  facts?: CaseFacts;
   closedAt?: string;
   closureReason?: ClosureReason;
   consent: { given: boolean; at?: string; by?: string };
@@ -122,7 +126,7 @@ export interface JourneyState {
 }
 
 /** The case's row as the journey reports it on every sync. */
-export type CaseSummary = Pick<JourneyState, 'caseCode' | 'province' | 'leadAgencyId' | 'policy' | 'stage' | 'status' | 'openedAt' | 'closedAt' | 'closureReason'>;
+export type CaseSummary = Pick<JourneyState, 'caseCode' | 'province' | 'leadAgencyId' | 'policy' | 'stage' | 'status' | 'openedAt' | 'closedAt' | 'closureReason' | 'facts'>;
 
 /** What changed since the last sync, written to the database by one activity. */
 export interface JourneyChanges {

@@ -69,11 +69,54 @@ export const defaultPolicy = {
           completeWithin: '1d',
           ladder: 'urgent',
         },
+        {
+          key: 'border-guard-handover',
+          title: {
+            vi: 'Bàn giao người được giải cứu cho Sở Y tế: biên bản bàn giao, giấy tờ, tư trang',
+            en: 'Hand the rescued person over to the health department: hand-over record, documents, belongings',
+          },
+          // Rescued at a border: the border guard hands over, the health department receives (DOMAIN.md, step 1).
+          agency: 'border_guard',
+          when: { notifiedBy: ['border_guard'] },
+          acknowledgeWithin: '2h',
+          completeWithin: '12h',
+          ladder: 'urgent',
+        },
+        {
+          key: 'returnee-reception',
+          title: {
+            vi: 'Đón người trở về từ nước ngoài (phối hợp IOM, cơ quan đại diện): giấy tờ, đi lại về địa phương',
+            en: 'Receive the person returned from abroad (with IOM or the embassy): documents, travel onward',
+          },
+          // The health department receives; IOM (an `ngo`) may be asked to coordinate, with the person's consent.
+          agency: 'health_dept',
+          referableTo: ['ngo'],
+          when: { notifiedBy: ['returned_from_abroad'] },
+          acknowledgeWithin: '4h',
+          completeWithin: '1d',
+          ladder: 'urgent',
+        },
+        {
+          key: 'guardian-contact',
+          title: {
+            vi: 'Liên hệ cha mẹ, người giám hộ hoặc người đại diện hợp pháp của trẻ em',
+            en: "Contact the child's parent, guardian or legal representative",
+          },
+          // A child consents through a guardian or legal representative: found first, within hours.
+          agency: 'health_dept',
+          when: { child: true },
+          acknowledgeWithin: '2h',
+          completeWithin: '12h',
+          clock: 'case',
+          ladder: 'urgent',
+        },
       ],
     },
     {
       key: 'initial-verification',
       title: { vi: 'Xác minh thông tin ban đầu', en: 'Initial verification' },
+      // Art. 27's 3 days run from the notification: verification opens then, alongside reception.
+      startsWithPrevious: true,
       tasks: [
         {
           key: 'verify-initial-information',
@@ -97,6 +140,17 @@ export const defaultPolicy = {
           clock: 'case',
           ladder: 'urgent',
           counts: ['verified'],
+        },
+        {
+          key: 'child-protection-assessment',
+          title: { vi: 'Đánh giá nhu cầu bảo vệ trẻ em', en: 'Child-protection assessment' },
+          // Social protection (the health department) assesses a child's safety before the 3 days are over.
+          agency: 'health_dept',
+          when: { child: true },
+          acknowledgeWithin: '4h',
+          completeWithin: '2d',
+          clock: 'case',
+          ladder: 'urgent',
         },
       ],
     },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AgencyKind } from '../domain/agencies';
-import { ClosureReason } from '../domain/case';
+import { ClosureReason, IntakeSource } from '../domain/case';
 import { Duration, PositiveDuration, durationMs } from './duration';
 import { TaskIndicator } from './indicators';
 
@@ -67,11 +67,25 @@ const Deadlines = z.object({
   maxExtension: Duration.default('0s'),
 });
 
+/**
+ * A condition on the case's pseudonymous facts (src/domain/case.ts): every field given must hold.
+ * An unknown fact holds no condition on it, except that a case not known to be a child's is an adult's.
+ */
+export const TaskCondition = z.strictObject({
+  /** Who notified the health department: one of these. */
+  notifiedBy: z.array(IntakeSource).min(1).optional(),
+  /** The case is a child's (true) or an adult's (false). */
+  child: z.boolean().optional(),
+});
+export type TaskCondition = z.infer<typeof TaskCondition>;
+
 export const TaskPolicy = Deadlines.extend({
   key: Key,
   agency: AgencyKind,
   /** 'case': the SLAs count from the case's opening (the notification), as Art. 27 does for verification. */
   clock: z.enum(['task', 'case']).default('task'),
+  /** Opened only for cases whose facts meet this condition (a border-guard hand-over, a child's guardian). */
+  when: TaskCondition.optional(),
   /** Opened only when a support plan selects it (see `plans`). */
   onlyIfPlanned: z.boolean().default(false),
   /** A referral outside the state system (IOM, NGOs) needs the person's recorded consent. */
@@ -105,6 +119,7 @@ export const TransferAcceptancePolicy = TaskPolicy.extend({
   requiresConsent: z.literal(false).default(false),
   referableTo: z.array(AgencyKind).max(0).default([]),
   plans: z.never().optional(),
+  when: z.never().optional(),
   outcomes: z.strictObject({ accepted: z.strictObject({}), refused: z.strictObject({}) }).default({ accepted: {}, refused: {} }),
 });
 export type TransferAcceptancePolicy = z.infer<typeof TransferAcceptancePolicy>;
@@ -115,6 +130,11 @@ export const StagePolicy = z.object({
   tasks: z.array(TaskPolicy).min(1),
   /** A stage that recurs, e.g. monthly follow-up check-ins for a year. */
   repeat: z.object({ every: PositiveDuration, times: z.number().int().min(1).max(60) }).optional(),
+  /**
+   * The stage opens together with the one before it instead of after it (verification at
+   * notification, alongside reception); the journey goes on when both are done.
+   */
+  startsWithPrevious: z.boolean().default(false),
 });
 export type StagePolicy = z.infer<typeof StagePolicy>;
 
@@ -136,6 +156,14 @@ export const JourneyPolicy = z
     const taskKeys = new Set<string>([p.transferAcceptance.key]);
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (!(p.transferAcceptance.ladder in p.ladders)) issue(['transferAcceptance', 'ladder'], `unknown ladder "${p.transferAcceptance.ladder}"`);
+    p.stages.forEach((stage, s) => {
+      if (stage.startsWithPrevious) {
+        const previous = p.stages[s - 1];
+        if (!previous) issue(['stages', s, 'startsWithPrevious'], 'the first stage has no stage before it to start with');
+        // A recurring stage runs its rounds one after another (continue-as-new between them): it overlaps nothing.
+        else if (stage.repeat || previous.repeat) issue(['stages', s, 'startsWithPrevious'], 'a recurring stage cannot overlap another');
+      }
+    });
     p.stages.forEach((stage, s) =>
       stage.tasks.forEach((task, t) => {
         const at = ['stages', s, 'tasks', t];

@@ -31,6 +31,6 @@ export class ChangeTracker {
 }
 
 export function caseSummary(state: JourneyState): CaseSummary {
-  const { caseCode, province, leadAgencyId, policy, stage, status, openedAt, closedAt, closureReason } = state;
-  return { caseCode, province, leadAgencyId, policy: { ...policy }, stage, status, openedAt, closedAt, closureReason };
+  const { caseCode, province, leadAgencyId, policy, stage, status, openedAt, closedAt, closureReason, facts } = state;
+  return { caseCode, province, leadAgencyId, policy: { ...policy }, stage, status, openedAt, closedAt, closureReason, ...(facts ? { facts } : {}) };
 }

@@ -4,9 +4,9 @@
  * Pure: no timers, no activities. Staff actions live in staff-rules.ts, transfers in transfer.ts,
  * policy change in policy-change.ts.
  */
-import type { ClosureReason } from '../domain/case';
+import type { CaseFacts, ClosureReason } from '../domain/case';
 import { durationMs } from '../policy/duration';
-import type { EscalationLadder, JourneyPolicy, StagePolicy, TaskPolicy } from '../policy/schema';
+import type { EscalationLadder, JourneyPolicy, StagePolicy, TaskCondition, TaskPolicy } from '../policy/schema';
 import { taskPolicyOf } from '../policy/tasks';
 import type { EscalationPhase, HistoryEntry, JourneyInput, JourneyState, Placement, PolicyRef, TaskDraft, TaskState } from '../journey/definitions';
 
@@ -40,6 +40,7 @@ export class Journey {
       round: 0,
       status: 'active',
       openedAt: now,
+      ...(input.facts ? { facts: input.facts } : {}),
       consent: { given: false },
       plan: [],
       tasks: [],
@@ -60,15 +61,18 @@ export class Journey {
     this.log({ action: 'stage-started', detail: stage.repeat ? `${stage.key}#${round + 1}` : stage.key });
   }
 
-  /** The tasks a stage opens: all, except services the support plan did not choose. */
+  /** The tasks a stage opens: those whose condition the case's facts meet, except services the support plan did not choose. */
   tasksToOpen(stage: StagePolicy): TaskPolicy[] {
-    return stage.tasks.filter((t) => !t.onlyIfPlanned || this.state.plan.includes(t.key));
+    return stage.tasks.filter((t) => holds(t.when, this.state.facts) && (!t.onlyIfPlanned || this.state.plan.includes(t.key)));
   }
 
-  /** SLAs count from now, or from the case's opening when the policy says so (Art. 27's 3 days). */
+  /**
+   * SLAs count from now, or, when the policy says so (Art. 27's 3 days), from the notification of
+   * the health department; journeys that do not know it count from the case's opening.
+   */
   draftTask(stage: string, policy: Pick<TaskPolicy, 'key' | 'title' | 'acknowledgeWithin' | 'completeWithin' | 'clock'>): TaskDraft {
     const now = Date.now();
-    const clockStart = policy.clock === 'case' ? Date.parse(this.state.openedAt) : now;
+    const clockStart = policy.clock === 'case' ? Date.parse(this.state.facts?.notifiedAt ?? this.state.openedAt) : now;
     // A task that recurs (follow-up rounds, reopened support) gets a numbered id.
     const earlier = this.state.tasks.filter((t) => t.key === policy.key).length;
     return {
@@ -160,3 +164,11 @@ export class Journey {
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A task's condition on the case's facts (src/policy/schema.ts, TaskCondition). */
+export function holds(when: TaskCondition | undefined, facts: CaseFacts | undefined): boolean {
+  if (!when) return true;
+  if (when.notifiedBy && !(facts?.notifiedBy && when.notifiedBy.includes(facts.notifiedBy))) return false;
+  if (when.child !== undefined && (facts?.child ?? false) !== when.child) return false;
+  return true;
+}

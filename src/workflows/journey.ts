@@ -3,7 +3,7 @@
  * each stage opens its tasks, every task climbs its escalation ladder until it is done, and the
  * stage ends when all are. Deterministic and free of I/O: every effect goes through an activity.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
 import { JourneyPolicy, type StagePolicy } from '../policy/schema';
 import { firstTasksRecordedUpdate, journeyStateQuery, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
@@ -36,8 +36,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
 /** What a query sees in the moment before the policy's body is resolved: the case, no stage or task yet. */
 function openingState(input: JourneyInput, openedAt: string): JourneyState {
   const { id, version } = input.policyRef ?? input.policy;
-  const { caseCode, province, leadAgencyId } = input;
-  return { caseCode, province, leadAgencyId, policy: { id, version }, stage: '', round: 0, status: 'active', openedAt, consent: { given: false }, plan: [], tasks: [], history: [] };
+  const { caseCode, province, leadAgencyId, facts } = input;
+  return { caseCode, province, leadAgencyId, policy: { id, version }, stage: '', round: 0, status: 'active', openedAt, ...(facts ? { facts } : {}), consent: { given: false }, plan: [], tasks: [], history: [] };
 }
 
 function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
@@ -61,20 +61,21 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
     const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
     if (wait > 0 && (await condition(() => !j.active, wait))) break;
     const roundStartedAt = Date.now();
-    await runStage(j, stage, position.round, sync, watch, recorded);
-    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded);
+    const together = [stage, ...overlapping(j, stage.key)];
+    await runStages(j, together, position.round, sync, watch, recorded);
+    for (const key of j.takeReopenRequest()) if (j.active) await runStages(j, [stageOf(j, key)], 0, sync, watch, recorded);
     if (!j.active) break;
 
     if (stage.repeat && position.round + 1 < stage.repeat.times) {
       const next = { stage: stage.key, round: position.round + 1, notBefore: new Date(roundStartedAt + durationMs(stage.repeat.every)).toISOString() };
       // Each round in a run of its own: a year of check-ins never grows one history past its limits.
       await condition(allHandlersFinished);
-      const { caseCode, province, leadAgencyId } = input;
+      const { caseCode, province, leadAgencyId, facts } = input;
       // A stored policy travels as its reference; a body that came inline (older journeys) stays inline.
       const policy = j.policyRef ? { policyRef: j.policyRef } : { policy: j.policy };
-      return continueAsNew<typeof journey>({ caseCode, province, leadAgencyId, ...policy, resume: { state: j.state, position: next } });
+      return continueAsNew<typeof journey>({ caseCode, province, leadAgencyId, ...(facts ? { facts } : {}), ...policy, resume: { state: j.state, position: next } });
     }
-    position = nextStage(j, stage.key);
+    position = nextStage(j, together.at(-1)!.key);
   }
 
   if (j.active) j.close('reintegrated');
@@ -85,15 +86,22 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   return j.state;
 }
 
-async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
-  j.startStage(stage, round);
+/**
+ * Stages that run together (one, or one and those that start with it): each starts and opens its
+ * tasks in policy order, and they end when all their tasks are done. One stage issues the very
+ * commands it always did, so recorded histories replay.
+ */
+async function runStages(j: Journey, stages: StagePolicy[], round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
   const tasks: TaskState[] = [];
-  for (const policy of j.tasksToOpen(stage)) {
-    const draft = j.draftTask(stage.key, policy);
-    const summary = fill('openTask', { task: draft.key, agency: words(policy.agency) });
-    const opening = { ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policy.agency, leadAgencyId: j.state.leadAgencyId };
-    const placement = await activities.openTask.executeWithOptions({ summary }, [opening]);
-    tasks.push(j.addTask(draft, placement));
+  for (const stage of stages) {
+    j.startStage(stage, round);
+    for (const policy of j.tasksToOpen(stage)) {
+      const draft = j.draftTask(stage.key, policy);
+      const summary = fill('openTask', { task: draft.key, agency: words(policy.agency) });
+      const opening = { ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policy.agency, leadAgencyId: j.state.leadAgencyId };
+      const placement = await activities.openTask.executeWithOptions({ summary }, [opening]);
+      tasks.push(j.addTask(draft, placement));
+    }
   }
   publish(j);
   await sync();
@@ -124,6 +132,19 @@ function serialSync(j: Journey) {
 
 function stageOf(j: Journey, key: string): StagePolicy {
   return j.policy.stages.find((s) => s.key === key)!;
+}
+
+/** Journeys started before stages could overlap ran each after the one before it. */
+export const OVERLAPPING_STAGES_PATCH = 'overlapping-stages';
+
+/**
+ * The stages after `key` that start with it (`startsWithPrevious`, a chain of them). Asked of
+ * patched() only when there are some: histories of policies without them replay unchanged.
+ */
+function overlapping(j: Journey, key: string): StagePolicy[] {
+  const following: StagePolicy[] = [];
+  for (let i = j.policy.stages.findIndex((s) => s.key === key) + 1; j.policy.stages[i]?.startsWithPrevious; i++) following.push(j.policy.stages[i]!);
+  return following.length && patched(OVERLAPPING_STAGES_PATCH) ? following : [];
 }
 
 /** A recurring stage's first round comes one interval after the stage before it ends. */
