@@ -9,6 +9,11 @@
  * top-step-repeats.json is not recorded here: it is a reception task left three days on the
  * urgent ladder, recorded before ladders had `maxRepeats` (the top step repeating past it), and
  * keeps the `patched()` guard of the cap in src/workflows/task-watch.ts honest. Keep it as it is.
+ *
+ * overlapping-intake-child.json is a child handed over by the border guard, recorded once stages
+ * could overlap (verification with reception, the `overlapping-stages` patch) and tasks open on
+ * case facts. The three journeys above were recorded before that, on the policy they carry:
+ * `npm run histories:record -- -t overlapping` records this one alone and leaves them as they are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,5 +66,18 @@ test('record representative journeys', async () => {
     await h.env.sleep(30 * DAY);
     await complete(year, 'follow-up-check-in', { outcome: 'safe' });
     await save('follow-up-continued-as-new', year, year.firstExecutionRunId);
+  });
+}, 120_000);
+
+test('record the overlapping intake of a child handed over by the border guard', async () => {
+  await h.run(async () => {
+    const notifiedAt = new Date((await h.env.currentTimeMs()) - 2 * DAY).toISOString();
+    const child = await h.start('REPLAY-OVERLAP-CHILD', { facts: { notifiedAt, notifiedBy: 'border_guard', child: true } });
+    await openTask(child, 'child-protection-assessment');
+    await h.env.sleep(2 * HOUR); // the guardian contact and the hand-over escalate
+    for (const key of ['verify-initial-information', 'police-verification', 'child-protection-assessment', 'guardian-contact', 'border-guard-handover', 'reception']) await complete(child, key);
+    await complete(child, 'identification-decision', { outcome: 'not_victim' });
+    await child.result();
+    await save('overlapping-intake-child', child);
   });
 }, 120_000);
