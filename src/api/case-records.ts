@@ -4,7 +4,7 @@
  * the journey's sync activity wrote; task titles come from the policy in force.
  */
 import type { Database } from '../db/client';
-import type { ClosureReason } from '../domain/case';
+import type { CaseFacts, ClosureReason, IntakeSource } from '../domain/case';
 import type { JourneyPolicy } from '../policy/schema';
 import { taskPolicyOf } from '../policy/tasks';
 import { recordedTaskOf } from '../db/task-rows';
@@ -41,8 +41,27 @@ export async function caseFromRecords({ prisma }: Database, policy: JourneyPolic
     openedAt: row.openedAt.toISOString(),
     ...(row.closedAt ? { closedAt: row.closedAt.toISOString() } : {}),
     ...(row.closureReason ? { closureReason: row.closureReason as ClosureReason } : {}),
+    ...factsOfRow(row),
     tasks: tasks.map((t) => recordedTaskOf(t, taskPolicyOf(policy, t.key)?.title ?? { vi: t.key, en: t.key })),
     history,
     source: 'records',
   };
+}
+
+/** The intake facts the sync wrote on the case's row; none for cases opened before they were recorded. */
+function factsOfRow(row: { notifiedAt: Date | null; notifiedBy: string | null; isChild: boolean | null; familyId: string | null }): { facts?: CaseFacts } {
+  const facts: CaseFacts = {
+    ...(row.notifiedAt ? { notifiedAt: row.notifiedAt.toISOString() } : {}),
+    ...(row.notifiedBy ? { notifiedBy: row.notifiedBy as IntakeSource } : {}),
+    ...(row.isChild !== null ? { child: row.isChild } : {}),
+    ...(row.familyId ? { familyId: row.familyId } : {}),
+  };
+  return Object.keys(facts).length ? { facts } : {};
+}
+
+/** The other cases of a family, by their rows (each journey's sync wrote its family id). */
+export async function familyCasesOf({ prisma }: Database, caseCode: string, familyId: string | undefined): Promise<string[]> {
+  if (!familyId) return [];
+  const rows = await prisma.case.findMany({ where: { familyId, code: { not: caseCode } }, select: { code: true }, orderBy: [{ openedAt: 'asc' }, { code: 'asc' }] });
+  return rows.map((r) => r.code);
 }

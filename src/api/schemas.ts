@@ -5,7 +5,7 @@
  * fields must be there.
  */
 import { z } from 'zod';
-import { CaseCode, ClosureReason } from '../domain/case';
+import { CaseCode, ClosureReason, IntakeSource } from '../domain/case';
 import { RecordedTask } from '../journey/task';
 
 export const CaseParams = z.strictObject({ code: CaseCode });
@@ -42,8 +42,18 @@ export const CaseView = z.looseObject({
   openedAt: Iso,
   closedAt: Iso.optional(),
   closureReason: ClosureReason.optional(),
+  facts: z
+    .looseObject({
+      notifiedAt: Iso.optional().describe("When the health department was notified: Art. 27's 3 days count from here"),
+      notifiedBy: IntakeSource.optional(),
+      child: z.boolean().optional(),
+      familyId: z.string().optional().describe('Shared by the cases of one family opened together'),
+    })
+    .optional()
+    .describe('Pseudonymous intake facts; absent for cases opened before they were recorded'),
   tasks: z.array(TaskView),
   history: z.array(HistoryView),
+  familyCases: z.array(z.string()).describe('Codes of the other cases of the same family (opened together), oldest first'),
   hasPersonalData: z.boolean().describe('Whether personal data is on file (read it at /cases/{code}/personal-data)'),
 });
 

@@ -1,5 +1,6 @@
 /**
- * Cases: open one (its journey starts idempotently, see case-start.ts), list them, read one.
+ * Cases: open one (its journey starts idempotently, see case-start.ts) or a family's together
+ * (family-start.ts), list them, read one.
  * Personal data given at the start goes only to the database, encrypted; the journey is started
  * with the pseudonymous case facts alone.
  */
@@ -12,8 +13,9 @@ import type { Principal } from '../../auth/principal';
 import { CaseCode } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
 import { firstTasksRecorded, queryJourney } from '../../client/journeys';
-import { caseFromRecords } from '../case-records';
-import { CaseCodeTaken, caseCodeUnavailable, startIdempotently, StartCase } from '../case-start';
+import { caseFromRecords, familyCasesOf } from '../case-records';
+import { CaseCodeTaken, caseCodeUnavailable, startIdempotently, StartCase, type StartMember } from '../case-start';
+import { FamilyStarted, membersOf, StartFamily, startFamilyIdempotently } from '../family-start';
 import { audit, auditAfter, authorizeCase, resolveCase, withJourney, type ApiContext } from '../context';
 import { Problem } from '../problems';
 import { q } from '../routing';
@@ -40,6 +42,7 @@ type CaseFilter = NonNullable<NonNullable<Parameters<Prisma['case']['findMany']>
 
 export function caseRoutes(ctx: ApiContext) {
   startCase(ctx);
+  startFamily(ctx);
   listCases(ctx);
   getCase(ctx);
 }
@@ -55,7 +58,9 @@ function startCase(ctx: ApiContext) {
       description:
         'Idempotent: a repeated request with the same `Idempotency-Key`, or the same case code and body, returns the ' +
         'original result (with `Idempotent-Replayed: true`); the same key or case code with a different body is a 409. ' +
-        'Personal data, when given, is stored encrypted and never reaches the workflow engine. The answer comes once the ' +
+        'Personal data, when given, is stored encrypted and never reaches the workflow engine. `notifiedAt` (at most 30 days ' +
+        "ago, never in the future) starts Art. 27's 3 days of verification; `notifiedBy` and `child` open the policy's tasks " +
+        "for a border-guard hand-over, a return from abroad or a child. The answer comes once the " +
         "journey's first tasks (reception) exist, so they can be acknowledged right away (after at most 10 s it comes anyway).",
       access: 'case.start',
       body: StartCase,
@@ -75,6 +80,44 @@ function startCase(ctx: ApiContext) {
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       request.log.info({ caseCode: body.caseCode, replayed: result.replayed }, 'journey started');
       return reply.code(201).header('location', `/cases/${body.caseCode}`).send(result.body);
+    },
+  );
+}
+
+function startFamily(ctx: ApiContext) {
+  ctx.routes.add(
+    {
+      method: 'POST',
+      url: '/families',
+      operationId: 'startFamily',
+      tag: 'Cases',
+      summary: 'Open the linked cases of one family together (accompanying children, relatives)',
+      description:
+        'Each member is a case of its own, with its code, personal data and facts (`child`; `notifiedAt` and `notifiedBy` ' +
+        "default to the family's), and all share a generated `familyId`; `GET /cases/{code}` lists a member's linked cases. " +
+        'All or nothing: a member with bad input (400) or a code in use (409) opens no case. Idempotent as `POST /cases`: ' +
+        'the same `Idempotency-Key` or the same body returns the first result, and a retry after a failure part-way ' +
+        "(503) opens the members that were not opened yet. The answer comes once every member's first tasks exist.",
+      access: 'case.start',
+      body: StartFamily,
+      headers: [{ name: 'Idempotency-Key', description: 'Makes retries safe: the same key returns the first result', schema: IdempotencyKey }],
+      responses: {
+        201: { description: "The family's journeys started", schema: FamilyStarted },
+        409: { description: 'A member\'s case code or the Idempotency-Key was used for a different request; a code in use by a case outside your scope is just "not available"' },
+      },
+    },
+    async ({ request, reply, body, principal }) => {
+      const idempotencyKey = idempotencyKeyOf(request);
+      await authorizeStart(ctx, request, principal, body.province);
+      await assertLeadAgency(ctx, body);
+      const result = await startFamilyIdempotently(ctx, request, body, idempotencyKey, principal.id).catch((e: unknown) => hideForeignCase(ctx, principal, e));
+      for (const member of membersOf(body, result.body.familyId)) await auditStart(ctx, request, member, result.replayed);
+      const codes = body.members.map((m) => m.caseCode);
+      const recorded = await Promise.all(codes.map((code) => firstTasksRecorded(ctx.temporal, code, FIRST_TASKS_WAIT_MS)));
+      if (!recorded.every(Boolean)) request.log.warn({ familyId: result.body.familyId }, 'family started, but not every first task is recorded yet');
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      request.log.info({ familyId: result.body.familyId, members: codes.length, replayed: result.replayed }, 'family started');
+      return reply.code(201).send(result.body);
     },
   );
 }
@@ -106,7 +149,7 @@ async function hideForeignCase(ctx: ApiContext, principal: Principal, error: unk
   throw caseCodeUnavailable(error.caseCode);
 }
 
-async function assertLeadAgency(ctx: ApiContext, body: StartCase) {
+async function assertLeadAgency(ctx: ApiContext, body: Pick<StartCase, 'province' | 'leadAgencyId'>) {
   const lead = await ctx.db.prisma.agency.findUnique({ where: { id: body.leadAgencyId } });
   if (!lead || lead.province !== body.province || lead.kind !== 'health_dept') {
     throw new Problem(400, 'invalid-request', `leadAgencyId: "${body.leadAgencyId}" is not the health department of ${body.province}`, [
@@ -115,12 +158,12 @@ async function assertLeadAgency(ctx: ApiContext, body: StartCase) {
   }
 }
 
-async function auditStart(ctx: ApiContext, request: FastifyRequest, body: StartCase, replayed: boolean) {
+async function auditStart(ctx: ApiContext, request: FastifyRequest, body: StartMember, replayed: boolean) {
   await auditAfter(ctx, request, {
     action: 'case.start',
     outcome: 'ok',
     caseCode: body.caseCode,
-    detail: { province: body.province, leadAgencyId: body.leadAgencyId, personalData: body.personalData !== undefined, replayed },
+    detail: { province: body.province, leadAgencyId: body.leadAgencyId, personalData: body.personalData !== undefined, replayed, ...(body.familyId ? { familyId: body.familyId } : {}) },
   });
 }
 
@@ -210,7 +253,8 @@ function getCase(ctx: ApiContext) {
     async ({ request, params }) => {
       await authorizeCase(ctx, request, 'case.read', params.code);
       const state = await withJourney(params.code, () => journeyOrRecords(ctx, params.code));
-      return { ...state, hasPersonalData: await ctx.personalData.exists(params.code) };
+      const familyCases = await familyCasesOf(ctx.db, params.code, state.facts?.familyId);
+      return { ...state, familyCases, hasPersonalData: await ctx.personalData.exists(params.code) };
     },
   );
 }

@@ -119,6 +119,10 @@ function operations(h: ApiHarness): Operations {
     metrics: { req: async () => ({ method: 'GET', url: '/metrics' }), expect: everyone(200) },
 
     startCase: { req: async () => ({ method: 'POST', url: '/cases', body: { caseCode: uniqueCode('DN'), province: 'VN-DN', leadAgencyId: 'dn-health' } }), expect: secured({ coordinator: 201, coordinatorHN: 403 }) },
+    startFamily: {
+      req: async () => ({ method: 'POST', url: '/families', body: { province: 'VN-DN', leadAgencyId: 'dn-health', notifiedBy: 'police', members: [{ caseCode: uniqueCode('DN') }, { caseCode: uniqueCode('DN'), child: true }] } }),
+      expect: secured({ coordinator: 201, coordinatorHN: 403 }),
+    },
     listCases: {
       req: async () => ({ method: 'GET', url: '/cases' }),
       expect: secured({ coordinator: 200, staff: 200, staffPolice: 200, staffShelter: 200, manager: 200, managerNational: 200, coordinatorHN: 200, staffHN: 200 }),
