@@ -46,9 +46,9 @@ test('the shipped example is the built-in default and validates', () => {
 test('a YAML policy with several mistakes gives every one, each with its line and column', () => {
   let text = exampleText;
   text = replaceNth(text, 'agency: police', 'agency: polce'); // the police verification
-  text = replaceNth(text, 'ladder: urgent', 'ladder: urgnt', 1);
+  text = replaceNth(text, 'ladder: urgent', 'ladder: urgnt', 4); // the health department's verification
   text = replaceNth(text, 'completeWithin: 7d', 'completeWithin: 7 days');
-  text = replaceNth(text, 'maxExtension: 0s', 'maxExtention: 2d', 3);
+  text = replaceNth(text, 'maxExtension: 0s', 'maxExtention: 2d', 7); // the case closure
   text = replaceNth(text, '        acknowledgeWithin: 1d\n', '', 2);
   text = replaceNth(text, '- key: closure', '- key: reception');
   text = replaceNth(text, '- support-plan', '- support-plann');
@@ -107,14 +107,14 @@ test('policy:check exits 0 with a summary, 1 with every problem, 2 when used wro
   };
   const ok = run([EXAMPLE]);
   expect(ok.code).toBe(0);
-  expect(ok.out[0]).toBe('policy "vn-default" version 1: 8 stages, 17 tasks, 2 escalation ladders');
+  expect(ok.out[0]).toBe('policy "vn-default" version 1: 8 stages, 21 tasks, 2 escalation ladders');
   expect(ok.out.join('\n')).toContain('verify-initial-information [health_dept] ack 4h / done 3d from the case');
 
   const bad = path.join(dir, 'two-mistakes.yaml');
   fs.writeFileSync(bad, replaceNth(replaceNth(exampleText, 'agency: police', 'agency: polce'), 'ladder: urgent', 'ladder: urgnt'));
   const failed = run([bad]);
   expect(failed.code).toBe(1);
-  expect(failed.err.join('\n')).toMatch(/2 problems[^]*:20:17 stages\[0\]\.tasks\[0\]\.ladder: unknown ladder "urgnt"\n.*:49:17 stages\[1\]\.tasks\[1\]\.agency: unknown agency kind "polce"/);
+  expect(failed.err.join('\n')).toMatch(/2 problems[^]*:20:17 stages\[0\]\.tasks\[0\]\.ladder: unknown ladder "urgnt"\n.*:101:17 stages\[1\]\.tasks\[1\]\.agency: unknown agency kind "polce"/);
   expect(run([]).code).toBe(2);
   expect(run([path.join(dir, 'policy.txt')])).toMatchObject({ code: 1, err: [expect.stringContaining('.yaml, .yml or .json')] });
 });

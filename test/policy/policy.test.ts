@@ -24,10 +24,32 @@ describe('journey policy', () => {
       'closure',
     ]);
     const verification = policy.stages[1]!.tasks;
-    expect(verification.map((t) => [t.agency, t.completeWithin, t.clock])).toEqual([
+    expect(verification.filter((t) => !t.when).map((t) => [t.agency, t.completeWithin, t.clock])).toEqual([
       ['health_dept', '3d', 'case'],
       ['police', '3d', 'case'],
     ]);
+    // Verification opens at the notification, alongside reception; nothing else overlaps.
+    expect(policy.stages.filter((s) => s.startsWithPrevious).map((s) => s.key)).toEqual(['initial-verification']);
+  });
+
+  test('first tasks by source and for children are conditions on case facts, children with shorter deadlines', () => {
+    const conditional = policy.stages.flatMap((s) => s.tasks.filter((t) => t.when).map((t) => [s.key, t.key, t.agency, t.when, t.completeWithin]));
+    expect(conditional).toEqual([
+      ['reception', 'border-guard-handover', 'border_guard', { notifiedBy: ['border_guard'] }, '12h'],
+      ['reception', 'returnee-reception', 'health_dept', { notifiedBy: ['returned_from_abroad'] }, '1d'],
+      ['reception', 'guardian-contact', 'health_dept', { child: true }, '12h'],
+      ['initial-verification', 'child-protection-assessment', 'health_dept', { child: true }, '2d'],
+    ]);
+  });
+
+  test('a policy written before conditions and overlapping stages parses as it ran: no condition, one stage after another', () => {
+    const old = structuredClone(policy) as unknown as { stages: { startsWithPrevious?: boolean; tasks: { when?: unknown }[] }[] };
+    for (const stage of old.stages) {
+      delete stage.startsWithPrevious;
+      stage.tasks = stage.tasks.filter((t) => !t.when);
+    }
+    const parsed = JourneyPolicy.parse(old);
+    expect(parsed.stages.every((s) => !s.startsWithPrevious && s.tasks.every((t) => t.when === undefined))).toBe(true);
   });
 
   test('the demo has the same shape, one day lasting one minute', () => {
@@ -45,6 +67,10 @@ describe('journey policy', () => {
     ['a zero SLA', (p: JourneyPolicy) => (p.stages[0]!.tasks[0]!.acknowledgeWithin = '0h'), 'longer than zero'],
     ['a ladder out of order', (p: JourneyPolicy) => (p.ladders.standard!.steps[1]!.after = '5d'), 'increasing order'],
     ['an unknown agency kind', (p: JourneyPolicy) => ((p.stages[0]!.tasks[0] as { agency: string }).agency = 'army'), 'agency'],
+    ['a first stage that starts with the previous one', (p: JourneyPolicy) => (p.stages[0]!.startsWithPrevious = true), 'stages.0.startsWithPrevious: the first stage has no stage before it'],
+    ['a recurring stage that overlaps', (p: JourneyPolicy) => (p.stages.find((s) => s.repeat)!.startsWithPrevious = true), 'a recurring stage cannot overlap another'],
+    ['a condition on an unknown source', (p: JourneyPolicy) => ((p.stages[0]!.tasks[0] as { when?: unknown }).when = { notifiedBy: ['neighbour'] }), 'stages.0.tasks.0.when.notifiedBy.0'],
+    ['a condition on an unknown fact', (p: JourneyPolicy) => ((p.stages[0]!.tasks[0] as { when?: unknown }).when = { adult: true }), 'stages.0.tasks.0.when'],
   ])('rejects %s, naming where', (_what, breakIt, message) => {
     const broken = structuredClone(policy);
     breakIt(broken);
