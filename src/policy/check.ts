@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { loadPolicy } from '.';
 import { policyToYaml } from './file';
-import type { JourneyPolicy } from './schema';
+import type { JourneyPolicy, TaskPolicy } from './schema';
 
 export const EXAMPLE_HEADER = [
   ' The built-in default journey policy (Law 53/2024), as a starting point for your own.',
@@ -26,11 +26,17 @@ export function policySummary(policy: JourneyPolicy): string[] {
     `policy "${policy.id}" version ${policy.version}: ${policy.stages.length} stages, ${tasks.length} tasks, ${Object.keys(policy.ladders).length} escalation ladders`,
     ...policy.stages.map(
       (s) =>
-        `  ${s.key}${s.repeat ? ` (every ${s.repeat.every}, ${s.repeat.times} times)` : ''}: ` +
-        s.tasks.map((t) => `${t.key} [${t.agency}] ack ${t.acknowledgeWithin} / done ${t.completeWithin}${t.clock === 'case' ? ' from the case' : ''}`).join('; '),
+        `  ${s.key}${s.repeat ? ` (every ${s.repeat.every}, ${s.repeat.times} times)` : ''}${s.startsWithPrevious ? ' (starts with the previous stage)' : ''}: ` +
+        s.tasks.map((t) => `${t.key} [${t.agency}] ack ${t.acknowledgeWithin} / done ${t.completeWithin}${t.clock === 'case' ? ' from the case' : ''}${conditionWords(t.when)}`).join('; '),
     ),
     `  transfer acceptance: ${policy.transferAcceptance.key} ack ${policy.transferAcceptance.acknowledgeWithin} / done ${policy.transferAcceptance.completeWithin}`,
   ];
+}
+
+function conditionWords(when: TaskPolicy['when']): string {
+  if (!when) return '';
+  const parts = [...(when.notifiedBy ? [`notified by ${when.notifiedBy.join(' or ')}`] : []), ...(when.child === undefined ? [] : [when.child ? 'a child' : 'an adult'])];
+  return ` (only for ${parts.join(', ')})`;
 }
 
 /** The command's work, with its exit code: 0 valid (or written), 1 problems, 2 wrong use. */

@@ -109,6 +109,9 @@ test('policy:check exits 0 with a summary, 1 with every problem, 2 when used wro
   expect(ok.code).toBe(0);
   expect(ok.out[0]).toBe('policy "vn-default" version 1: 8 stages, 21 tasks, 2 escalation ladders');
   expect(ok.out.join('\n')).toContain('verify-initial-information [health_dept] ack 4h / done 3d from the case');
+  expect(ok.out.join('\n')).toContain('initial-verification (starts with the previous stage): ');
+  expect(ok.out.join('\n')).toContain('guardian-contact [health_dept] ack 2h / done 12h from the case (only for a child)');
+  expect(ok.out.join('\n')).toContain('border-guard-handover [border_guard] ack 2h / done 12h (only for notified by border_guard)');
 
   const bad = path.join(dir, 'two-mistakes.yaml');
   fs.writeFileSync(bad, replaceNth(replaceNth(exampleText, 'agency: police', 'agency: polce'), 'ladder: urgent', 'ladder: urgnt'));
