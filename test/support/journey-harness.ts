@@ -87,6 +87,15 @@ export async function createJourneyHarness(
   };
 }
 
+/**
+ * The policy with every stage after the one before it, as journeys ran before stages could
+ * overlap: for tests of one task's ladder, which verification opening alongside reception would
+ * crowd with its own reminders.
+ */
+export function oneStageAtATime(policy: JourneyPolicy): JourneyPolicy {
+  return { ...policy, stages: policy.stages.map((s) => ({ ...s, startsWithPrevious: false })) };
+}
+
 /** Polls the journey's query until `ready` holds: activities run in real time even when timers skip. */
 export async function waitForState(
   handle: { query: (q: typeof journeyStateQuery) => Promise<JourneyState> },

@@ -4,12 +4,14 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { acknowledgeTaskUpdate, completeTaskUpdate, journeyStateQuery, type JourneyState } from '../../src/journey/definitions';
-import { createJourneyHarness, DAY, HOUR, MINUTE, waitForState, type JourneyHarness } from '../support/journey-harness';
+import { loadPolicy } from '../../src/policy';
+import { createJourneyHarness, DAY, HOUR, MINUTE, oneStageAtATime, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
 
 let h: JourneyHarness;
 beforeAll(async () => {
-  h = await createJourneyHarness();
+  // Reception's ladder alone: verification opens after it here (journey-intake.test.ts has them together).
+  h = await createJourneyHarness(oneStageAtATime(loadPolicy('default')));
 });
 afterAll(() => h?.teardown());
 beforeEach(() => {
