@@ -164,7 +164,12 @@ test('withdrawn consent closes the case and cancels its open tasks', async () =>
     await handle.executeUpdate(d.withdrawConsentUpdate, { args: [lead] });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'closed', closureReason: 'consent_withdrawn' });
-    expect(result.tasks.map((t: d.TaskState) => t.status)).toEqual(['cancelled']);
+    // Verification opened with reception: every open task is cancelled.
+    expect(result.tasks.map((t: d.TaskState) => [t.key, t.status])).toEqual([
+      ['reception', 'cancelled'],
+      ['verify-initial-information', 'cancelled'],
+      ['police-verification', 'cancelled'],
+    ]);
     const task = await h.db.prisma.task.findFirstOrThrow({ where: { caseCode: 'DN-ACT-WITHDRAW' } });
     expect(task.status).toBe('cancelled');
   });

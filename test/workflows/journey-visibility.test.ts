@@ -6,12 +6,14 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { IdentifiedAsVictim, NextDeadline, Overdue, Stage } from '../../src/temporal/search-attributes';
-import { createJourneyHarness, HOUR, MINUTE, waitForState, waitUntilIdle, type JourneyHarness } from '../support/journey-harness';
+import { loadPolicy } from '../../src/policy';
+import { createJourneyHarness, HOUR, MINUTE, oneStageAtATime, waitForState, waitUntilIdle, type JourneyHarness } from '../support/journey-harness';
 import { acknowledge, advanceTo, complete } from '../support/journey-steps';
 
 let h: JourneyHarness;
 beforeAll(async () => {
-  h = await createJourneyHarness();
+  // One late task at a time: verification opens after reception here, not with it.
+  h = await createJourneyHarness(oneStageAtATime(loadPolicy('default')));
 });
 afterAll(() => h?.teardown());
 
