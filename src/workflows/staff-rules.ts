@@ -18,7 +18,7 @@ import {
   type TaskState,
 } from '../journey/definitions';
 import { actionableTask, assertLeadAgency, reject, type Actor } from './guards';
-import { iso, type Journey } from './journey-state';
+import { holds, iso, type Journey } from './journey-state';
 import { assertAcceptanceStays, assertCanSettle } from './transfer';
 
 export function assertCanAcknowledge(j: Journey, u: AcknowledgeTask) {
@@ -70,7 +70,8 @@ export function complete(j: Journey, u: CompleteTask): TaskState {
 function assertValidPlan(j: Journey, stageKey: string, u: CompleteTask) {
   const plan = u.plan ?? [];
   const stage = j.policy.stages.find((s) => s.key === stageKey)!;
-  const offered = stage.tasks.filter((t) => t.onlyIfPlanned);
+  // A service whose condition the case does not meet (a child's service for an adult) is not on offer.
+  const offered = stage.tasks.filter((t) => t.onlyIfPlanned && holds(t.when, j.state.facts));
   if (plan.length === 0 && !u.noServicesReason) {
     reject(TaskRejection.invalidPlan, `choose at least one service (${offered.map((t) => t.key).join(', ')}), or give noServicesReason`);
   }

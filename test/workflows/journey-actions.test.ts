@@ -194,6 +194,7 @@ test('invalid staff actions are refused with a clear reason and change nothing',
   await h.run(async () => {
     const handle = await h.start('DN-ACT-INVALID');
     const task = await openTask(handle, 'reception');
+    await openTask(handle, 'police-verification'); // the last of the first tasks, opened with reception
     const before = await handle.query(d.journeyStateQuery);
     const attempts = [
       handle.executeUpdate(d.extendDeadlineUpdate, { args: [{ ...actor(task), extendBy: 'soon', reason: 'other' } as never] }),

@@ -9,7 +9,7 @@ import type { JourneyState, Placement, TaskState } from '../../src/journey/defin
 import { loadPolicy, type JourneyPolicy } from '../../src/policy';
 import { taskPolicyOf } from '../../src/policy/tasks';
 import { ChangeTracker } from '../../src/workflows/change-tracker';
-import { Journey } from '../../src/workflows/journey-state';
+import { holds, Journey } from '../../src/workflows/journey-state';
 import { assertCanChangePolicy, changePolicy } from '../../src/workflows/policy-change';
 import * as rules from '../../src/workflows/staff-rules';
 import { assertCanTransfer, requestTransfer, settleTransfer, TRANSFER_STAGE, type TransferDirectory } from '../../src/workflows/transfer';
@@ -447,5 +447,33 @@ describe('change tracker', () => {
     expect(resumed.changes.take()).toMatchObject({ tasks: [], history: [] });
     const fresh = new ChangeTracker(carried);
     expect(fresh.take().history).toHaveLength(carried.history.length);
+  });
+});
+
+describe('conditions on case facts', () => {
+  test('a condition holds when every fact it names holds; a case not known to be a child’s is an adult’s', () => {
+    expect(holds(undefined, undefined)).toBe(true);
+    expect(holds({ notifiedBy: ['border_guard', 'coast_guard'] }, { notifiedBy: 'coast_guard' })).toBe(true);
+    expect(holds({ notifiedBy: ['border_guard'] }, { notifiedBy: 'police' })).toBe(false);
+    expect(holds({ notifiedBy: ['border_guard'] }, undefined)).toBe(false);
+    expect(holds({ child: true }, { child: true })).toBe(true);
+    expect(holds({ child: true }, {})).toBe(false);
+    expect(holds({ child: false }, {})).toBe(true);
+    expect(holds({ child: true, notifiedBy: ['border_guard'] }, { child: true, notifiedBy: 'hotline' })).toBe(false);
+  });
+
+  test('a plan may choose only services whose condition the case meets', () => {
+    const p = structuredClone(policy);
+    const interpreter = p.stages.find((s) => s.key === 'support-services')!.tasks.find((t) => t.key === 'interpreter')!;
+    interpreter.when = { child: true };
+    const planFor = (child: boolean) => {
+      const j = new Journey({ caseCode: 'DN-RULES', province: 'VN-DN', leadAgencyId: 'dn-health', policy: p, facts: { child } }, new Date(now).toISOString());
+      const stage = p.stages.find((s) => s.key === 'support-plan')!;
+      j.startStage(stage, 0);
+      const [task] = j.tasksToOpen(stage).map((t) => j.addTask(j.draftTask(stage.key, t), { agencyId: 'dn-health', assigneeId: 'dn-health-cw' }));
+      return () => rules.assertCanComplete(j, { ...actor(task!), plan: ['interpreter'] });
+    };
+    expect(refusal(planFor(false))).toMatch(/^InvalidPlan: "interpreter" is not a service of the plan/);
+    expect(planFor(true)()).toBeUndefined();
   });
 });

@@ -31,7 +31,7 @@ import type { JourneyPolicy } from '../../../src/policy/schema';
 import { findFreePort } from '../../../src/local/ports';
 import { journeyStateQuery, type JourneyState } from '../../../src/journey/definitions';
 import { testDataConverter } from '../../support/codec';
-import { advanceTo } from '../../support/journey-steps';
+import { advanceTo, atStage } from '../../support/journey-steps';
 import { mailerFor, startInbox, type Inbox } from '../../support/smtp';
 import { addHanoiHealthDepartment, createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { connectToSuiteServer, journeyWorkflowBundle, uniqueTaskQueue } from '../../support/temporal';
@@ -275,7 +275,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
       await firstTasksRecorded(env.client, code, 10_000);
       const stage = o.stage ?? 'reception';
       if (stage !== 'reception') await advanceTo(handle, stage, o.plan);
-      await settled(code, (s) => s.stage === stage && hasOpenTasks(s));
+      await settled(code, (s) => atStage(s, stage) && hasOpenTasks(s));
       return code;
     },
     async withTemporal(temporal) {
