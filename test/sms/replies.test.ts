@@ -17,6 +17,7 @@ import type { EscalationNotice } from '../../src/journey/notices';
 import { createApiHarness, PUBLIC_BASE_URL, type ApiHarness } from '../api/support/harness';
 import { mailerFor } from '../support/smtp';
 import { startTestGateway } from './helpers';
+import { atStage } from '../support/journey-steps';
 
 const policy = loadPolicy('default');
 let h: ApiHarness;
@@ -91,7 +92,8 @@ test('the task SMS says what to reply; the reply simulated by the gateway acknow
 
   const state = await until(async () => {
     const s = await h.state(code);
-    return s.stage === 'initial-verification' && s;
+    // Verification opened with reception: the journey is there once reception is done.
+    return atStage(s, 'initial-verification') && s;
   }, 'the next stage');
   expect(state.tasks.find((t) => t.key === 'reception')).toMatchObject({ status: 'done' });
   const [latest] = env.gateway.inbound();
