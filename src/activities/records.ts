@@ -74,21 +74,43 @@ async function syncJourney(prisma: Prisma, { summary: c, tasks, history }: Journ
   ]);
 }
 
+/** A stage's opening: what changed in the journey so far, and the tasks the stage opens. */
+export interface StageOpening {
+  changes: JourneyChanges;
+  tasks: TaskOpening[];
+}
+
+/** Places a task and writes its row, once: a retry finds the row and returns its placement. */
+async function openTask(prisma: Prisma, t: TaskOpening): Promise<Placement> {
+  const existing = await prisma.task.findUnique({ where: { id: t.id } });
+  if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
+  const placement = await place(prisma, t);
+  // The reply code staff type in an SMS answer; another task opened at the same instant may win a code.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prisma.task.create({ data: { ...newTaskRow({ ...t, ...placement }), replyCode: await freeReplyCode(prisma) } });
+      return placement;
+    } catch (error) {
+      if (!isReplyCodeClash(error) || attempt >= 5) throw error;
+    }
+  }
+}
+
 export function recordActivities({ prisma }: Database) {
   return {
     async openTask(t: TaskOpening): Promise<Placement> {
-      const existing = await prisma.task.findUnique({ where: { id: t.id } });
-      if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
-      const placement = await place(prisma, t);
-      // The reply code staff type in an SMS answer; another task opened at the same instant may win a code.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await prisma.task.create({ data: { ...newTaskRow({ ...t, ...placement }), replyCode: await freeReplyCode(prisma) } });
-          return placement;
-        } catch (error) {
-          if (!isReplyCodeClash(error) || attempt >= 5) throw error;
-        }
-      }
+      return openTask(prisma, t);
+    },
+
+    /**
+     * Everything a stage's opening writes, in one activity instead of a sync and one activity per
+     * task: the case row first (its tasks reference it), then each task, placed.
+     */
+    async openStage({ changes, tasks }: StageOpening): Promise<Placement[]> {
+      await syncJourney(prisma, changes);
+      const placements: Placement[] = [];
+      for (const t of tasks) placements.push(await openTask(prisma, t));
+      return placements;
     },
 
     /** A new home for an existing task (declined referral, accepted transfer); the sync records it. */
