@@ -10,7 +10,8 @@ import { freeReplyCode, isReplyCodeClash } from '../db/reply-codes';
 import { newTaskRow, taskRowChanges } from '../db/task-rows';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
 import { readPolicy } from '../db/policy-bodies';
-import type { JourneyPolicy } from '../policy/schema';
+import { POLICY_SCHEMA_REVISION, type ResolvedPolicy } from '../policy/schema-revision';
+import { JourneyPolicy } from '../policy/schema';
 import { journeyWorkflowId, type JourneyChanges, type Placement, type PolicyRef, type TaskDraft } from '../journey/definitions';
 
 type Prisma = Database['prisma'];
@@ -122,9 +123,12 @@ export function recordActivities({ prisma }: Database) {
       return syncJourney(prisma, changes);
     },
 
-    /** The body of the policy a journey started with (a local activity: its result is recorded once per run). */
-    async resolvePolicy(ref: PolicyRef): Promise<JourneyPolicy> {
-      return readPolicy(prisma, ref);
+    /**
+     * The body of the policy a journey started with, parsed here so the workflow need not build the
+     * schema (a local activity: its result is recorded once per run).
+     */
+    async resolvePolicy(ref: PolicyRef): Promise<ResolvedPolicy> {
+      return { schemaRevision: POLICY_SCHEMA_REVISION, policy: JourneyPolicy.parse(await readPolicy(prisma, ref)) };
     },
   };
 }

@@ -5,8 +5,10 @@
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
-import { JourneyPolicy, type StagePolicy } from '../policy/schema';
-import { firstTasksRecordedUpdate, journeyStateQuery, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
+import { POLICY_SCHEMA_REVISION, type ResolvedPolicy } from '../policy/schema-revision';
+import type { JourneyPolicy, StagePolicy } from '../policy/schema';
+import { firstTasksRecordedUpdate, journeyStateQuery } from '../journey/messages';
+import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
 import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
@@ -34,8 +36,7 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   const opening = input.resume?.state ?? openingState(input, openedAt);
   setHandler(journeyStateQuery, () => j?.state ?? opening);
 
-  // Parsing fills in policy fields added since the journey started (it carries its own copy); pure and deterministic.
-  const policy = JourneyPolicy.parse(input.policyRef ? await resolveBody(input.policyRef) : input.policy);
+  const policy = currentPolicy(input.policyRef ? await resolveBody(input.policyRef) : input.policy);
   j = new Journey({ ...input, policy }, openedAt);
   return runJourney(j, input, recorded);
 }
@@ -45,6 +46,19 @@ function openingState(input: JourneyInput, openedAt: string): JourneyState {
   const { id, version } = input.policyRef ?? input.policy;
   const { caseCode, province, leadAgencyId } = input;
   return { caseCode, province, leadAgencyId, policy: { id, version }, stage: '', round: 0, status: 'active', openedAt, consent: { given: false }, plan: [], tasks: [], history: [] };
+}
+
+/**
+ * The policy as today's schema reads it. A body the worker parsed with this revision is used as
+ * it is; any other (an inline body of an older journey, a run recorded before a revision) is parsed
+ * here, which fills in fields added since (pure and deterministic). Only then does the workflow
+ * load the schema: zod schemas would cost every cached journey about 2 MiB.
+ */
+function currentPolicy(body: ResolvedPolicy | JourneyPolicy): JourneyPolicy {
+  if ('schemaRevision' in body && body.schemaRevision === POLICY_SCHEMA_REVISION) return body.policy;
+  const raw = 'schemaRevision' in body ? body.policy : body;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../policy/schema') as typeof import('../policy/schema')).JourneyPolicy.parse(raw);
 }
 
 function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
