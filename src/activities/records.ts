@@ -98,6 +98,8 @@ async function openTask(prisma: Prisma, t: TaskOpening): Promise<Placement> {
 }
 
 export function recordActivities({ prisma }: Database) {
+  /** Parsed bodies by digest: a digest names one body forever, so each is read and parsed once per worker. */
+  const parsed = new Map<string, ResolvedPolicy>();
   return {
     async openTask(t: TaskOpening): Promise<Placement> {
       return openTask(prisma, t);
@@ -128,7 +130,11 @@ export function recordActivities({ prisma }: Database) {
      * schema (a local activity: its result is recorded once per run).
      */
     async resolvePolicy(ref: PolicyRef): Promise<ResolvedPolicy> {
-      return { schemaRevision: POLICY_SCHEMA_REVISION, policy: JourneyPolicy.parse(await readPolicy(prisma, ref)) };
+      const known = parsed.get(ref.digest);
+      if (known && known.policy.id === ref.id && known.policy.version === ref.version) return known;
+      const resolved = { schemaRevision: POLICY_SCHEMA_REVISION, policy: JourneyPolicy.parse(await readPolicy(prisma, ref)) };
+      parsed.set(ref.digest, resolved);
+      return resolved;
     },
   };
 }
