@@ -10,7 +10,8 @@ import type { EscalationNotice, EscalationReport } from '../journey/notices';
 import { stepKeyPrefix } from '../journey/notices';
 import { escalationStep, isUrgentStep } from '../policy/ladder';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
-import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from '../journey/definitions';
+import { notificationFailedSignal } from '../journey/messages';
+import type { EscalationPhase, NotificationFailed, TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
 import { notifyEscalation } from './activities-proxy';
 

@@ -29,8 +29,8 @@ test('verification opens with reception, and its 3 days count from the notificat
     expect(state.history.map((e) => [e.action, e.detail ?? e.taskId])).toEqual([
       ['case-opened', expect.any(String)],
       ['stage-started', 'reception'],
-      ['task-opened', expect.any(String)],
       ['stage-started', 'initial-verification'],
+      ['task-opened', expect.any(String)],
       ['task-opened', expect.any(String)],
       ['task-opened', expect.any(String)],
     ]);
