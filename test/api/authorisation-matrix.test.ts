@@ -13,7 +13,7 @@ let h: ApiHarness;
 /** Operation ids, known before the harness exists (describe.each runs at collection time). */
 const OPERATIONS = [
   'health', 'readiness', 'openapi', 'metrics',
-  'startCase', 'listCases', 'getCase', 'getPersonalData', 'putPersonalData', 'listNotes',
+  'startCase', 'startFamily', 'listCases', 'getCase', 'getPersonalData', 'putPersonalData', 'listNotes',
   'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral',
   'closeCase', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators', 'programmeReport',
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',

@@ -85,8 +85,11 @@ function namedCaseCodes(body: unknown): string[] {
       return [];
     }
   }
-  const code = value && typeof value === 'object' ? (value as { caseCode?: unknown }).caseCode : undefined;
-  return typeof code === 'string' && code.length > 0 && code.length < 200 ? [code] : [];
+  if (!value || typeof value !== 'object') return [];
+  // A family names its members' codes.
+  const { caseCode, members } = value as { caseCode?: unknown; members?: unknown };
+  const codes = [caseCode, ...(Array.isArray(members) ? members.map((m) => (m && typeof m === 'object' ? (m as { caseCode?: unknown }).caseCode : undefined)) : [])];
+  return codes.filter((code): code is string => typeof code === 'string' && code.length > 0 && code.length < 200);
 }
 
 /** The journey of this file a URL addresses: a case path, or an action link's task. */
@@ -116,7 +119,7 @@ function nearValid(valid: Record<string, unknown>) {
   );
 }
 
-const OPERATIONS_WITH_BODY = ['startCase', 'putPersonalData', 'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral', 'closeCase', 'transferCase', 'createAgency', 'updateAgency', 'createStaff', 'updateStaff', 'createFacility', 'updateFacility', 'createApiKey', 'updateMyPreferences', 'setMyAbsence', 'updateStaffPreferences', 'setStaffAbsence', 'useActionLink'];
+const OPERATIONS_WITH_BODY = ['startCase', 'startFamily', 'putPersonalData', 'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral', 'closeCase', 'transferCase', 'createAgency', 'updateAgency', 'createStaff', 'updateStaff', 'createFacility', 'updateFacility', 'createApiKey', 'updateMyPreferences', 'setMyAbsence', 'updateStaffPreferences', 'setStaffAbsence', 'useActionLink'];
 
 describe.each(OPERATIONS_WITH_BODY)('%s body', (operationId) => {
   test('any JSON, or a valid body with one field broken: never 5xx; schema-invalid input starts nothing', async () => {
