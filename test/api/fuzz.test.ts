@@ -57,6 +57,7 @@ async function send(who: Who, method: string, url: string, body: unknown, header
   const before = watch ? await snapshot(watch) : undefined;
   const res = await h.call(who, method, url, body === undefined ? { headers } : { body, headers });
   if (method === 'POST' && url === '/cases' && res.status === 201) accepted.add((res.body as { caseCode: string }).caseCode);
+  if (method === 'POST' && url === '/families' && res.status === 201) for (const c of (res.body as { cases: { caseCode: string }[] }).cases) accepted.add(c.caseCode);
   const now = await Promise.all(ids.map(exists));
   const started = ids.filter((_, i) => !existed[i] && now[i]).length;
   const updated = watch && (await snapshot(watch)) !== before ? 1 : 0;
