@@ -30,6 +30,8 @@ const policy = loadPolicy('default');
 policy.ladders.late = { steps, repeatEvery: '1h', maxRepeats: 3 };
 // `capped`: the top step repeats every 3 s, twice, then the ladder falls silent.
 policy.ladders.capped = { steps, repeatEvery: `${REPEAT_MS / 1000}s`, maxRepeats: MAX_REPEATS };
+// Verification opens after reception here, so its tasks open late when reception is done (with it, they open at once).
+policy.stages.find((s) => s.key === 'initial-verification')!.startsWithPrevious = false;
 const taskOf = (key: string): TaskPolicy => policy.stages.flatMap((s) => s.tasks).find((t) => t.key === key)!;
 // Reception: deadlines an hour away, so it sends nothing while a test runs.
 Object.assign(taskOf('reception'), { acknowledgeWithin: '1h', completeWithin: '1h', ladder: 'late' });

@@ -56,7 +56,9 @@ test('an escalation to an unreachable caseworker moves the escalation, failure a
   const { uniqueCode } = await import('./support/harness');
   const { storePolicy } = await import('../../src/db/policy-bodies');
   const code = uniqueCode('DN');
-  await startJourney(h.client, h.taskQueue, await storePolicy(h.db.prisma, loadPolicy('demo')), { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' });
+  const { oneStageAtATime } = await import('../support/journey-harness');
+  // One stage at a time: reception's is the one escalation (verification would open with it and escalate too).
+  await startJourney(h.client, h.taskQueue, await storePolicy(h.db.prisma, oneStageAtATime(loadPolicy('demo'))), { caseCode: code, province: 'VN-DN', leadAgencyId: 'dn-health' });
   h.opened.push(code);
 
   // Demo policy: the reception must be acknowledged within 10 s; then its ladder's first step fires.

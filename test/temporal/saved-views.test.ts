@@ -156,7 +156,8 @@ test('each saved view returns exactly the journeys in its state, through the tem
     ['overdue-in-my-province (VN-DN)', viewQuery(view('overdue-in-my-province'), { policy, province: 'VN-DN' }), [code('A')]],
     ['overdue-in-my-province (VN-HN)', viewQuery(view('overdue-in-my-province'), { policy, province: 'VN-HN' }), [code('B')]],
     ['escalated-step-3', viewQuery(view('escalated-step-3'), { policy }), [code('A'), code('B')]],
-    ['verification-open-over-3-days', viewQuery(view('verification-open-over-3-days'), { policy, now: threeDaysLater }), [code('C')]],
+    // A and B too: their verification opened with reception, before the cutoff, and is still open.
+    ['verification-open-over-3-days', viewQuery(view('verification-open-over-3-days'), { policy, now: threeDaysLater }), [code('A'), code('B'), code('C')]],
     ['verification-open-over-3-days (now)', viewQuery(view('verification-open-over-3-days'), { policy, now: new Date() }), []],
     ['identified-victims-in-support', viewQuery(view('identified-victims-in-support'), { policy }), [code('D')]],
   ];
