@@ -1,0 +1,161 @@
+/**
+ * Figures disaggregated by sex, age group and child/adult (src/personal-data/demographics.ts):
+ * a cross-tabulation of the dimensions asked for, per province and in total, counts only.
+ *
+ * Small cells are suppressed, because a count of 1 or 2 women aged 12–15 in a province and a
+ * month can point at a person:
+ *
+ * 1. Primary: a cell with 1 to `minCellSize - 1` cases is shown as suppressed (null). Zero is shown.
+ * 2. Complementary: the figures come with totals that are published unsuppressed (each province's
+ *    undisaggregated count, and the total of all provinces), so a single suppressed cell in a sum
+ *    could be recomputed by subtraction. Every sum the table holds is checked: each province's
+ *    cells (summing to its published count), the total row's cells (summing to the published
+ *    total), and each cell across the provinces together with the total row's cell. Wherever
+ *    exactly one member of such a sum is suppressed, its smallest shown member (non-zero first) is
+ *    suppressed too; this repeats until no sum has exactly one suppressed member.
+ *
+ * Each measure (indicator) is a table of its own. Not covered (documented limits): relations
+ * between measures, the solving of several sums together, and differencing between separate
+ * requests (other dimensions or periods of the same cases).
+ */
+import { z } from 'zod';
+import { AgeGroup, caseDemographics, ChildOrAdult, Sex, type Demographics } from '../personal-data/demographics';
+import type { PersonalDataStore } from '../personal-data/store';
+
+export const Dimension = z.enum(['sex', 'ageGroup', 'childOrAdult']);
+export type Dimension = z.infer<typeof Dimension>;
+
+export const DIMENSION_VALUES: Record<Dimension, readonly string[]> = {
+  sex: Sex.options,
+  ageGroup: AgeGroup.options,
+  childOrAdult: ChildOrAdult.options,
+};
+
+/** Default smallest count shown; INDICATOR_MIN_CELL_SIZE changes it. */
+export const DEFAULT_MIN_CELL_SIZE = 5;
+
+/** One cell: the value of each dimension asked for, and each measure's count (null: suppressed). */
+export type Cell<M extends string> = Partial<Record<Dimension, string>> & Record<M, number | null>;
+
+export interface DisaggregatedTable<M extends string> {
+  by: Dimension[];
+  minCellSize: number;
+  rows: { province: string; cells: Cell<M>[] }[];
+  total: { cells: Cell<M>[] };
+}
+
+/** A case that counts toward some measures in the period, with its province and demographics. */
+export interface Hit<M extends string> {
+  province: string;
+  demographics: Demographics;
+  measures: readonly M[];
+}
+
+export interface DisaggregationInput<M extends string> {
+  by: readonly Dimension[];
+  measures: readonly M[];
+  minCellSize: number;
+  /** Rows to show, in order (each of the hits' provinces must be one of them). */
+  provinces: readonly string[];
+  hits: readonly Hit<M>[];
+}
+
+/**
+ * The hits with each case's demographics at `at`, decrypted in memory; the case codes are
+ * dropped, so what comes out can only be counted.
+ */
+export async function withDemographics<M extends string>(store: PersonalDataStore, cases: readonly { code: string; province: string; at: Date; measures: readonly M[] }[]): Promise<{ hits: Hit<M>[]; undecryptable: number }> {
+  const { demographics, undecryptable } = await caseDemographics(store, cases);
+  return { hits: cases.map((c) => ({ province: c.province, demographics: demographics.get(c.code)!, measures: c.measures })), undecryptable };
+}
+
+/** Every combination of the dimensions' values, in their order. */
+export function combinations(by: readonly Dimension[]): Partial<Record<Dimension, string>>[] {
+  return by.reduce<Partial<Record<Dimension, string>>[]>((acc, d) => acc.flatMap((c) => DIMENSION_VALUES[d].map((v) => ({ ...c, [d]: v }))), [{}]);
+}
+
+export function disaggregate<M extends string>(input: DisaggregationInput<M>): DisaggregatedTable<M> {
+  const combos = combinations(input.by);
+  const keyOf = (d: Demographics) => combos.findIndex((c) => input.by.every((dim) => c[dim] === d[dim]));
+  const rowOf = new Map(input.provinces.map((p, i) => [p, i]));
+  const shown = new Map<M, (number | null)[][]>();
+  for (const m of input.measures) {
+    // counts[i][k]: province i (the last row is the total), combination k.
+    const counts = Array.from({ length: input.provinces.length + 1 }, () => new Array<number>(combos.length).fill(0));
+    for (const hit of input.hits) {
+      if (!hit.measures.includes(m)) continue;
+      const i = rowOf.get(hit.province);
+      if (i === undefined) throw new Error(`province ${hit.province} is not a row of the table`);
+      const k = keyOf(hit.demographics);
+      counts[i]![k]!++;
+      counts[input.provinces.length]![k]!++;
+    }
+    shown.set(m, suppress(counts, input.minCellSize));
+  }
+  const cellsOf = (i: number) => combos.map((c, k) => ({ ...c, ...Object.fromEntries(input.measures.map((m) => [m, shown.get(m)![i]![k]])) }) as Cell<M>);
+  return {
+    by: [...input.by],
+    minCellSize: input.minCellSize,
+    rows: input.provinces.map((province, i) => ({ province, cells: cellsOf(i) })),
+    total: { cells: cellsOf(input.provinces.length) },
+  };
+}
+
+/**
+ * Primary and complementary suppression of one measure's table (the last row is the total of the
+ * others); returns the table with suppressed cells as null.
+ */
+export function suppress(counts: number[][], minCellSize: number): (number | null)[][] {
+  const hidden = counts.map((row) => row.map((n) => n > 0 && n < minCellSize));
+  const width = counts[0]?.length ?? 0;
+  // The sums a reader can check against published figures, as lists of [row, column].
+  const sums: [number, number][][] = [
+    ...counts.map((_, i) => Array.from({ length: width }, (_, k) => [i, k] as [number, number])),
+    ...Array.from({ length: width }, (_, k) => counts.map((_, i) => [i, k] as [number, number])),
+  ];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const sum of sums) {
+      if (sum.filter(([i, k]) => hidden[i]![k]).length !== 1) continue;
+      const candidates = sum.filter(([i, k]) => !hidden[i]![k]);
+      // A column of one province and the total: hiding the province's cell hides the total's.
+      const pick = smallest(candidates.filter(([i, k]) => counts[i]![k]! > 0), counts) ?? smallest(candidates, counts);
+      if (!pick) continue;
+      hidden[pick[0]]![pick[1]] = true;
+      changed = true;
+    }
+  }
+  return counts.map((row, i) => row.map((n, k) => (hidden[i]![k] ? null : n)));
+}
+
+function smallest(cells: [number, number][], counts: number[][]): [number, number] | undefined {
+  return cells.reduce<[number, number] | undefined>((best, c) => (!best || counts[c[0]]![c[1]]! < counts[best[0]]![best[1]]! ? c : best), undefined);
+}
+
+/** `by=sex,ageGroup`: the dimensions to cross-tabulate, each once. */
+export const ByQuery = z
+  .string()
+  .max(100)
+  .describe(`Disaggregate by these dimensions, comma-separated, crossed with each other: ${Dimension.options.join(', ')}. Counts only; small cells suppressed`)
+  .transform((text, c) => {
+    const parts = text.split(',').map((p) => p.trim());
+    for (const p of parts) {
+      if (!Dimension.safeParse(p).success) c.addIssue({ code: 'custom', message: `"${p.slice(0, 20)}" is not one of ${Dimension.options.join(', ')}` });
+    }
+    if (new Set(parts).size !== parts.length) c.addIssue({ code: 'custom', message: 'name each dimension once' });
+    return parts as Dimension[];
+  });
+
+/** The OpenAPI shape of a table whose measures are `measures`. */
+export function disaggregationSchema(measures: readonly string[]) {
+  const count = z.number().int().nullable().describe('null: suppressed (fewer than minCellSize cases, or hidden so that another suppressed cell cannot be recomputed)');
+  const Cell = z.object({ ...Object.fromEntries(Dimension.options.map((d) => [d, z.enum(DIMENSION_VALUES[d] as [string, ...string[]]).optional()])), ...Object.fromEntries(measures.map((m) => [m, count])) });
+  return z
+    .object({
+      by: z.array(Dimension),
+      minCellSize: z.number().int(),
+      rows: z.array(z.object({ province: z.string(), cells: z.array(Cell) })),
+      total: z.object({ cells: z.array(Cell) }),
+    })
+    .describe('With `by`: every combination of the dimensions, per province and in total. Sex and date of birth are read from the encrypted personal data in memory; only counts leave.');
+}
