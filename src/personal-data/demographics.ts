@@ -19,8 +19,7 @@ export const AgeGroup = z.enum(['0-11', '12-15', '16-17', '18-24', '25-39', '40-
 export type AgeGroup = z.infer<typeof AgeGroup>;
 export const ChildOrAdult = z.enum(['child', 'adult', 'unknown']);
 export type ChildOrAdult = z.infer<typeof ChildOrAdult>;
-export { Sex };
-export type Sex = z.infer<typeof Sex>;
+type Sex = z.infer<typeof Sex>;
 
 export interface Demographics {
   sex: Sex;

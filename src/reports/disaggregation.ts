@@ -19,8 +19,10 @@
  * requests (other dimensions or periods of the same cases).
  */
 import { z } from 'zod';
-import { AgeGroup, caseDemographics, ChildOrAdult, Sex, type Demographics } from '../personal-data/demographics';
+import { AgeGroup, caseDemographics, ChildOrAdult, type Demographics } from '../personal-data/demographics';
+import { Sex } from '../personal-data/schema';
 import type { PersonalDataStore } from '../personal-data/store';
+import { INDICATORS, type CaseHit, type Indicator } from './indicators';
 
 export const Dimension = z.enum(['sex', 'ageGroup', 'childOrAdult']);
 export type Dimension = z.infer<typeof Dimension>;
@@ -67,6 +69,12 @@ export interface DisaggregationInput<M extends string> {
 export async function withDemographics<M extends string>(store: PersonalDataStore, cases: readonly { code: string; province: string; at: Date; measures: readonly M[] }[]): Promise<{ hits: Hit<M>[]; undecryptable: number }> {
   const { demographics, undecryptable } = await caseDemographics(store, cases);
   return { hits: cases.map((c) => ({ province: c.province, demographics: demographics.get(c.code)!, measures: c.measures })), undecryptable };
+}
+
+/** The indicators of `cases` disaggregated, ages taken at each case's opening. */
+export async function disaggregatedIndicators(store: PersonalDataStore, cases: readonly CaseHit[], opts: { by: readonly Dimension[]; provinces: readonly string[]; minCellSize: number }): Promise<{ table: DisaggregatedTable<Indicator>; undecryptable: number }> {
+  const { hits, undecryptable } = await withDemographics(store, cases.map((c) => ({ code: c.code, province: c.province, at: c.openedAt, measures: c.indicators })));
+  return { table: disaggregate({ ...opts, measures: INDICATORS, hits }), undecryptable };
 }
 
 /** Every combination of the dimensions' values, in their order. */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { provincesOf } from '../../auth/matrix';
 import type { Principal } from '../../auth/principal';
 import { ProvinceCode } from '../../domain/provinces';
-import { ByQuery, DEFAULT_MIN_CELL_SIZE, disaggregate, disaggregationSchema, withDemographics, type Dimension } from '../../reports/disaggregation';
+import { ByQuery, DEFAULT_MIN_CELL_SIZE, disaggregatedIndicators, disaggregationSchema, type Dimension } from '../../reports/disaggregation';
 import { computeIndicators, countByProvince, indicatorDefinitions, indicatorHits, INDICATORS, periodBounds, vnMidnight, zeroCounts as zero, type CaseHit, type Indicator, type IndicatorCounts } from '../../reports/indicators';
 import { audit, type ApiContext } from '../context';
 import { Problem } from '../problems';
@@ -85,13 +85,10 @@ function programmeIndicators(ctx: ApiContext) {
 }
 
 async function disaggregated(ctx: ApiContext, cases: CaseHit[], by: Dimension[], provinces: string[]) {
-  const { hits, undecryptable } = await withDemographics(
-    ctx.personalData,
-    cases.map((c) => ({ code: c.code, province: c.province, at: c.openedAt, measures: c.indicators })),
-  );
+  const { table, undecryptable } = await disaggregatedIndicators(ctx.personalData, cases, { by, provinces, minCellSize: ctx.reporting?.minCellSize ?? DEFAULT_MIN_CELL_SIZE });
   // A count only: which cases, never.
   if (undecryptable) ctx.logger.warn({ undecryptable }, 'personal data records that do not decrypt were counted as unknown');
-  return disaggregate({ by, measures: INDICATORS, minCellSize: ctx.reporting?.minCellSize ?? DEFAULT_MIN_CELL_SIZE, provinces, hits });
+  return table;
 }
 
 /** The asked province, if in the caller's scope; else every province of the scope (null: all). */
