@@ -221,3 +221,46 @@ test('ages: whole years, a birthday on 29 February, a date of birth after the op
   expect(demographicsOf({ fullName: 'x', dateOfBirth: '2025-05-01', sex: 'other' }, at('2025-04-30T00:00:00Z'))).toEqual({ sex: 'other', ageGroup: 'unknown', childOrAdult: 'unknown' });
   expect(demographicsOf({ fullName: 'x', dateOfBirth: '1960-01-01' }, at('2025-01-01T00:00:00Z'))).toEqual({ sex: 'unknown', ageGroup: '60+', childOrAdult: 'adult' });
 });
+
+describe('the programme report (GET /reports/programme?by=…)', () => {
+  const QUERY = 'from=2025-04-01&to=2025-07-01';
+
+  test('carries the same disaggregated indicators, and the 3-day window per cell', async () => {
+    const indicators = body(await h.call('managerNational', 'GET', '/indicators?period=2025-Q2&by=sex')).disaggregation;
+    const res = await h.call('managerNational', 'GET', `/reports/programme?${QUERY}&by=sex`);
+    expect(res.status).toBe(200);
+    const d = res.body.disaggregation as typeof indicators;
+    expect(d.rows.map((r) => r.province)).toEqual(['VN-DN', 'VN-HN']);
+    for (const [i, row] of d.rows.entries()) {
+      for (const m of ['received', 'verified', 'identified', 'supported', 'reintegrated']) expect([m, measure(row.cells, m, ['sex'])]).toEqual([m, measure(indicators.rows[i]!.cells, m, ['sex'])]);
+    }
+    // Every verified case was verified within 3 days of its opening, and every received case is due.
+    expect(measure(d.rows[0]!.cells, 'verifiedWithin3Days', ['sex'])).toEqual(SEXES(8, 0, 0, 0));
+    expect(measure(d.rows[0]!.cells, 'verificationDue', ['sex'])).toEqual(SEXES(9, null, 0, null));
+    expect(measure(d.total.cells, 'verificationDue', ['sex'])).toEqual(SEXES(14, null, 0, null));
+    // Without by, none.
+    expect((await h.call('managerNational', 'GET', `/reports/programme?${QUERY}`)).body.disaggregation).toBeUndefined();
+  });
+
+  test('as CSV: a column per dimension, "suppressed" for a suppressed cell; audited as an aggregate read', async () => {
+    const started = new Date();
+    const res = await h.call('manager', 'GET', `/reports/programme?${QUERY}&by=sex&format=csv`);
+    expect(res.status).toBe(200);
+    const lines = res.text.split('\r\n');
+    expect(lines[0]).toBe('province,measure,agency,stage,step,sex,value');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'VN-DN,received,,,,,16',
+        'VN-DN,received,,,,female,9',
+        'VN-DN,received,,,,male,suppressed',
+        'VN-DN,received,,,,other,0',
+        'VN-DN,verified_within_3_days,,,,female,8',
+        'VN-DN,verification_due,,,,unknown,suppressed',
+        'VN-DN,reintegrated,,,,female,suppressed',
+      ]),
+    );
+    for (const secret of [...secrets, 'DIS-']) expect(res.text).not.toContain(secret);
+    const rows = await h.db.prisma.auditEvent.findMany({ where: { at: { gte: started }, action: 'personal-data.aggregate-read' } });
+    expect(rows.map((r) => [r.actorRole, r.target, JSON.parse(r.detail!)])).toEqual([['manager', 'programme-report', { report: 'programme', from: '2025-04-01', to: '2025-07-01', province: 'VN-DN', format: 'csv', by: ['sex'] }]]);
+  });
+});
