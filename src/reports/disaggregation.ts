@@ -6,17 +6,23 @@
  * month can point at a person:
  *
  * 1. Primary: a cell with 1 to `minCellSize - 1` cases is shown as suppressed (null). Zero is shown.
- * 2. Complementary: the figures come with totals that are published unsuppressed (each province's
- *    undisaggregated count, and the total of all provinces), so a single suppressed cell in a sum
- *    could be recomputed by subtraction. Every sum the table holds is checked: each province's
- *    cells (summing to its published count), the total row's cells (summing to the published
- *    total), and each cell across the provinces together with the total row's cell. Wherever
- *    exactly one member of such a sum is suppressed, its smallest shown member (non-zero first) is
- *    suppressed too; this repeats until no sum has exactly one suppressed member.
+ * 2. Complementary: the figures come with sums published elsewhere (each province's
+ *    undisaggregated count, the total of all provinces, and the tables of fewer dimensions: the
+ *    women of a province are the sum of the women of every age group), so a single suppressed
+ *    cell in such a sum could be recomputed by subtraction. Every such sum is checked, within each
+ *    province's row and the total row, and across the provinces with the total: wherever exactly
+ *    one member is suppressed, its smallest shown member (non-zero first) is suppressed too; this
+ *    repeats until no sum has exactly one suppressed member. Those sums are taken as published
+ *    even where they are suppressed themselves (the safe side).
+ * 3. The same pattern whatever the scope asked for: a national caller asking one province gets
+ *    that province's row of the national table (routes: `restrictTo`), so comparing the two
+ *    answers gives nothing away.
+ * 4. Only whole calendar months, quarters or years (the routes refuse other periods with `by`), so
+ *    two requests cannot differ by a day.
  *
  * Each measure (indicator) is a table of its own. Not covered (documented limits): relations
- * between measures, the solving of several sums together, and differencing between separate
- * requests (other dimensions or periods of the same cases).
+ * between measures, solving several sums together, and differencing between nested periods (a
+ * quarter minus two of its months).
  */
 import { z } from 'zod';
 import { AgeGroup, caseDemographics, ChildOrAdult, type Demographics } from '../personal-data/demographics';
@@ -77,14 +83,18 @@ export async function disaggregatedIndicators(store: PersonalDataStore, cases: r
   return { table: disaggregate({ ...opts, measures: INDICATORS, hits }), undecryptable };
 }
 
+export const canonical = (by: readonly Dimension[]) => Dimension.options.filter((d) => by.includes(d));
+
 /** Every combination of the dimensions' values, in their order. */
 export function combinations(by: readonly Dimension[]): Partial<Record<Dimension, string>>[] {
   return by.reduce<Partial<Record<Dimension, string>>[]>((acc, d) => acc.flatMap((c) => DIMENSION_VALUES[d].map((v) => ({ ...c, [d]: v }))), [{}]);
 }
 
 export function disaggregate<M extends string>(input: DisaggregationInput<M>): DisaggregatedTable<M> {
-  const combos = combinations(input.by);
-  const keyOf = (d: Demographics) => combos.findIndex((c) => input.by.every((dim) => c[dim] === d[dim]));
+  // One order whatever the request's: the same table is always suppressed alike.
+  const by = canonical(input.by);
+  const combos = combinations(by);
+  const keyOf = (d: Demographics) => combos.findIndex((c) => by.every((dim) => c[dim] === d[dim]));
   const rowOf = new Map(input.provinces.map((p, i) => [p, i]));
   const shown = new Map<M, (number | null)[][]>();
   for (const m of input.measures) {
@@ -98,36 +108,63 @@ export function disaggregate<M extends string>(input: DisaggregationInput<M>): D
       counts[i]![k]!++;
       counts[input.provinces.length]![k]!++;
     }
-    shown.set(m, suppress(counts, input.minCellSize));
+    shown.set(m, suppress(by, counts, input.minCellSize));
   }
   const cellsOf = (i: number) => combos.map((c, k) => ({ ...c, ...Object.fromEntries(input.measures.map((m) => [m, shown.get(m)![i]![k]])) }) as Cell<M>);
   return {
-    by: [...input.by],
+    by,
     minCellSize: input.minCellSize,
     rows: input.provinces.map((province, i) => ({ province, cells: cellsOf(i) })),
     total: { cells: cellsOf(input.provinces.length) },
   };
 }
 
+/** For each combination of `dims` (a subset of `by`, in order), the columns of `by`'s table it sums. */
+function groupsFor(by: readonly Dimension[], dims: readonly Dimension[]): number[][] {
+  const combos = combinations(by);
+  return combinations(dims).map((g) => combos.flatMap((c, k) => (dims.every((d) => c[d] === g[d]) ? [k] : [])));
+}
+
+/** Every subset of `by`, in `by`'s order, the empty one first. */
+function subsets(by: readonly Dimension[]): Dimension[][] {
+  return Array.from({ length: 1 << by.length }, (_, mask) => by.filter((_, i) => mask & (1 << i)));
+}
+
+interface Sum {
+  members: [number, number][];
+  /** Its total is shown somewhere (exactly one hidden member would give it away), or hidden (all members shown would). */
+  total: 'shown' | 'hidden';
+}
+
 /**
- * Primary and complementary suppression of one measure's table (the last row is the total of the
- * others); returns the table with suppressed cells as null.
+ * Primary and complementary suppression of one measure's table: `counts[i][k]` for row i (the
+ * provinces, the last row their total) and combination k of `by` (canonical order). The tables
+ * of fewer dimensions are suppressed first, the same way: a sum they show may not have exactly
+ * one hidden member here, a sum they hide not all its members shown. Returns null for hidden.
  */
-export function suppress(counts: number[][], minCellSize: number): (number | null)[][] {
+export function suppress(by: readonly Dimension[], counts: number[][], minCellSize: number): (number | null)[][] {
   const hidden = counts.map((row) => row.map((n) => n > 0 && n < minCellSize));
-  const width = counts[0]?.length ?? 0;
-  // The sums a reader can check against published figures, as lists of [row, column].
-  const sums: [number, number][][] = [
-    ...counts.map((_, i) => Array.from({ length: width }, (_, k) => [i, k] as [number, number])),
-    ...Array.from({ length: width }, (_, k) => counts.map((_, i) => [i, k] as [number, number])),
-  ];
+  const rows = counts.map((_, i) => i);
+  const sums: Sum[] = [];
+  for (const dims of subsets(by)) {
+    const groups = groupsFor(by, dims);
+    if (dims.length < by.length) {
+      // Within each row: the undisaggregated count is always shown; a lower table shows or hides its own.
+      const lower = dims.length === 0 ? null : suppress(dims, counts.map((row) => groups.map((g) => g.reduce((n, k) => n + row[k]!, 0))), minCellSize);
+      for (const i of rows) groups.forEach((g, j) => sums.push({ members: g.map((k) => [i, k]), total: !lower || lower[i]![j] !== null ? 'shown' : 'hidden' }));
+    }
+    // Across the rows: the provinces add up to the total.
+    for (const g of groups) sums.push({ members: rows.flatMap((i) => g.map((k) => [i, k] as [number, number])), total: 'shown' });
+  }
+  const value = ([i, k]: [number, number]) => counts[i]![k]!;
   for (let changed = true; changed; ) {
     changed = false;
     for (const sum of sums) {
-      if (sum.filter(([i, k]) => hidden[i]![k]).length !== 1) continue;
-      const candidates = sum.filter(([i, k]) => !hidden[i]![k]);
-      // A column of one province and the total: hiding the province's cell hides the total's.
-      const pick = smallest(candidates.filter(([i, k]) => counts[i]![k]! > 0), counts) ?? smallest(candidates, counts);
+      const nHidden = sum.members.filter(([i, k]) => hidden[i]![k]).length;
+      if (sum.total === 'shown' ? nHidden !== 1 : nHidden !== 0) continue;
+      const candidates = sum.members.filter(([i, k]) => !hidden[i]![k]);
+      // The smallest shown member, non-zero first (a zero beside a zero total protects nothing).
+      const pick = smallest(candidates.filter((c) => value(c) > 0), counts) ?? smallest(candidates, counts);
       if (!pick) continue;
       hidden[pick[0]]![pick[1]] = true;
       changed = true;
@@ -140,6 +177,18 @@ function smallest(cells: [number, number][], counts: number[][]): [number, numbe
   return cells.reduce<[number, number] | undefined>((best, c) => (!best || counts[c[0]]![c[1]]! < counts[best[0]]![best[1]]! ? c : best), undefined);
 }
 
+/**
+ * One province of a table (the total is then that province's row): how a national caller's
+ * answer for one province keeps the suppression of the national table.
+ */
+export function restrictTo<M extends string>(table: DisaggregatedTable<M>, province: string, measures: readonly M[]): DisaggregatedTable<M> {
+  const row = table.rows.find((r) => r.province === province) ?? { province, cells: combinations(table.by).map((c) => ({ ...c, ...Object.fromEntries(measures.map((m) => [m, 0])) }) as Cell<M>) };
+  return { ...table, rows: [row], total: { cells: row.cells } };
+}
+
+/** Whole calendar months in Vietnam time: `from` and `to` ("YYYY-MM-DD") both on the 1st. */
+export const wholeMonths = (from: string, to: string) => from.endsWith('-01') && to.endsWith('-01');
+
 /** `by=sex,ageGroup`: the dimensions to cross-tabulate, each once. */
 export const ByQuery = z
   .string()
@@ -151,7 +200,7 @@ export const ByQuery = z
       if (!Dimension.safeParse(p).success) c.addIssue({ code: 'custom', message: `"${p.slice(0, 20)}" is not one of ${Dimension.options.join(', ')}` });
     }
     if (new Set(parts).size !== parts.length) c.addIssue({ code: 'custom', message: 'name each dimension once' });
-    return parts as Dimension[];
+    return canonical(parts as Dimension[]);
   });
 
 /** The OpenAPI shape of a table whose measures are `measures`. */

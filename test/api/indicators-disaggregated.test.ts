@@ -121,13 +121,59 @@ test('by sex and age group for a coordinator: their province only, crossed, with
   const cells = d.rows[0]!.cells;
   expect(cells).toHaveLength(4 * 8);
   const zerosBut = (nonZero: Record<string, number | null>) => Object.fromEntries(cells.map((c) => [`${c.sex}/${c.ageGroup}`, `${c.sex}/${c.ageGroup}` in nonZero ? nonZero[`${c.sex}/${c.ageGroup}`] : 0]));
-  // 6 women 18–24 and 5 men 25–39 shown; 2 girls 12–15, 1 girl 16–17 and 2 unknown suppressed.
-  expect(measure(cells, 'received', ['sex', 'ageGroup'])).toEqual(zerosBut({ 'female/18-24': 6, 'male/25-39': 5, 'female/12-15': null, 'female/16-17': null, 'unknown/unknown': null }));
+  // 6 women 18–24 shown; 2 girls 12–15, 1 girl 16–17 and 2 unknown suppressed; and the 5 men of
+  // 25–39, since `by=sex` hides the men (else 16 − 9 − 5 would give the 2 unknown), with a cell beside them
+  // (else the 5 of 25–39 that `by=ageGroup` shows would give them back).
+  expect(measure(cells, 'received', ['sex', 'ageGroup'])).toEqual(
+    zerosBut({ 'female/18-24': 6, 'male/25-39': null, 'female/25-39': null, 'female/12-15': null, 'female/16-17': null, 'unknown/unknown': null }),
+  );
   // 6 + 2 verified: the 2 are suppressed, and so the 6 beside them (8 verified is published).
   expect(measure(cells, 'verified', ['sex', 'ageGroup'])).toEqual(zerosBut({ 'female/18-24': null, 'female/12-15': null }));
   expect(measure(cells, 'identified', ['sex', 'ageGroup'])).toEqual(zerosBut({ 'male/25-39': 5 }));
   // One province: the total is that province's.
   expect(d.total.cells).toEqual(cells);
+});
+
+test('a table of more dimensions gives back no cell that one of fewer dimensions hides', async () => {
+  const one = body(await h.call('managerNational', 'GET', '/indicators?period=2025-Q2&by=sex')).disaggregation;
+  const two = body(await h.call('managerNational', 'GET', '/indicators?period=2025-Q2&by=ageGroup,sex')).disaggregation;
+  // The order asked for does not matter: one table, one suppression.
+  expect(two.by).toEqual(['sex', 'ageGroup']);
+  for (const m of ['received', 'verified', 'identified', 'reintegrated']) {
+    for (const [i, row] of [...one.rows, one.total].entries()) {
+      const crossed = [...two.rows, two.total][i]!.cells;
+      for (const c of row.cells) {
+        const members = crossed.filter((x) => x.sex === c.sex).map((x) => x[m]);
+        const hiddenMembers = members.filter((n) => n === null).length;
+        // A hidden total keeps a hidden member; a shown one never has exactly one.
+        if (c[m] === null) expect([m, c.sex, hiddenMembers]).not.toEqual([m, c.sex, 0]);
+        else expect([m, c.sex, hiddenMembers]).not.toEqual([m, c.sex, 1]);
+      }
+    }
+  }
+});
+
+test('a national manager asking one province gets its part of the national table', async () => {
+  // January 2024: Đà Nẵng 10 women and 6 men, Hà Nội 3 women and 6 men.
+  const seed = async (prefix: string, province: string, sex: 'female' | 'male', n: number) => {
+    for (let i = 0; i < n; i++) await seedCase(`DIS-Y${prefix}${i}`, province, '2024-01-10T03:00:00Z', { sex, dateOfBirth: '1990-01-01' });
+  };
+  await seed('DF', 'VN-DN', 'female', 10);
+  await seed('DM', 'VN-DN', 'male', 6);
+  await seed('HF', 'VN-HN', 'female', 3);
+  await seed('HM', 'VN-HN', 'male', 6);
+  const national = body(await h.call('managerNational', 'GET', '/indicators?period=2024-01&by=sex')).disaggregation;
+  // Hà Nội's 3 women are hidden, so nationally Đà Nẵng's 10 are too (13 − 10 would give them), and its 6 men with them.
+  expect(measure(national.rows[0]!.cells, 'received', ['sex'])).toEqual(SEXES(null, null, 0, 0));
+  expect(measure(national.rows[1]!.cells, 'received', ['sex'])).toEqual(SEXES(null, null, 0, 0));
+  expect(measure(national.total.cells, 'received', ['sex'])).toEqual(SEXES(13, 12, 0, 0));
+  // Asked alone, Đà Nẵng keeps that pattern: its 10 women shown would give Hà Nội's 3 away.
+  const one = body(await h.call('managerNational', 'GET', '/indicators?period=2024-01&by=sex&province=VN-DN')).disaggregation;
+  expect(one.rows).toEqual([national.rows[0]]);
+  expect(one.total.cells).toEqual(national.rows[0]!.cells);
+  // Đà Nẵng's coordinator, who sees no other province, gets Đà Nẵng's own table.
+  const own = body(await h.call('coordinator', 'GET', '/indicators?period=2024-01&by=sex')).disaggregation;
+  expect(measure(own.rows[0]!.cells, 'received', ['sex'])).toEqual(SEXES(10, 6, 0, 0));
 });
 
 test('by child or adult: a child is under 18 at the opening; a minor without a date of birth is a child', async () => {
@@ -185,8 +231,8 @@ test('another province is a 403, audited as denied', async () => {
   expect([last?.action, last?.outcome, JSON.parse(last!.detail!)]).toEqual(['access.denied', 'denied', { permission: 'indicators.read', province: 'VN-HN' }]);
 });
 
-test.each([['by=age'], ['by=sex,sex'], ['by='], ['by=sex;ageGroup']])('%s is a 400 naming by', async (query) => {
-  const res = await h.call('coordinator', 'GET', `/indicators?period=2025&${query}`);
+test.each([['period=2025&by=age'], ['period=2025&by=sex,sex'], ['period=2025&by='], ['period=2025&by=sex;ageGroup'], ['from=2025-04-01&to=2025-04-15&by=sex']])('%s is a 400 naming by', async (query) => {
+  const res = await h.call('coordinator', 'GET', `/indicators?${query}`);
   expect(res.status).toBe(400);
   expect((res.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain('by');
 });
@@ -206,7 +252,7 @@ describe('suppression', () => {
       [20, 8, 5, 0],
     ];
     counts.push(counts[0]!.map((_, k) => counts.reduce((s, row) => s + row[k]!, 0)));
-    const shown = suppress(counts, 5);
+    const shown = suppress(['sex'], counts, 5);
     expect(shown[0]![1]).toBeNull();
     expect(shown[1]![3]).toBeNull();
     noLoneSuppressed(shown);

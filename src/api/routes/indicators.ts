@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { provincesOf } from '../../auth/matrix';
 import type { Principal } from '../../auth/principal';
 import { ProvinceCode } from '../../domain/provinces';
-import { ByQuery, DEFAULT_MIN_CELL_SIZE, disaggregatedIndicators, disaggregationSchema, type Dimension } from '../../reports/disaggregation';
+import { ByQuery, DEFAULT_MIN_CELL_SIZE, disaggregatedIndicators, disaggregationSchema, restrictTo, wholeMonths, type Dimension } from '../../reports/disaggregation';
 import { computeIndicators, countByProvince, indicatorDefinitions, indicatorHits, INDICATORS, periodBounds, vnMidnight, zeroCounts as zero, type CaseHit, type Indicator, type IndicatorCounts } from '../../reports/indicators';
 import { audit, type ApiContext } from '../context';
 import { Problem } from '../problems';
@@ -27,6 +27,7 @@ const IndicatorQuery = z
     if (v.period && (v.from || v.to)) c.addIssue({ code: 'custom', path: ['period'], message: 'give either period, or from and to' });
     if (!v.period && !(v.from && v.to)) c.addIssue({ code: 'custom', path: [v.from ? 'to' : 'from'], message: 'give a period, or both from and to' });
     if (v.from && v.to && v.from >= v.to) c.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    if (v.by && v.from && v.to && !wholeMonths(v.from, v.to)) c.addIssue({ code: 'custom', path: ['by'], message: 'with by, the period is whole calendar months: from and to on the 1st of a month, or a period' });
   });
 
 const Counts = z.object({ received: z.number().int(), verified: z.number().int(), identified: z.number().int(), supported: z.number().int(), reintegrated: z.number().int() });
@@ -43,7 +44,8 @@ const DISAGGREGATION = [
   '**Disaggregation** (`by=sex,ageGroup,childOrAdult`, any of them): the counts of each indicator per combination of the dimensions, per province and in total.',
   '- **sex**: female, male, other, unknown; **ageGroup**: 0-11, 12-15, 16-17, 18-24, 25-39, 40-59, 60+, unknown; **childOrAdult**: child (under 18), adult, unknown.',
   '- Age at the opening of the case (when the health department was notified), not today. No personal data on file, or no date of birth: unknown (a person recorded with the vulnerability "child" is a child of unknown age group).',
-  '- A cell of fewer than `minCellSize` cases (but not 0) is `null` (suppressed); so is, wherever one suppressed cell could be recomputed from a published total, the smallest other cell of that sum.',
+  '- A cell of fewer than `minCellSize` cases (but not 0) is `null` (suppressed); so is, wherever one suppressed cell could be recomputed from a published sum (a province\'s count, the total, a table of fewer dimensions), the smallest other cell of that sum. A national caller asking one province gets its part of the national table.',
+  '- With `by`, the period is whole calendar months (a `period`, or `from` and `to` on the 1st of a month).',
   '- The personal data is decrypted in memory; only counts leave. Each read is audited as `personal-data.aggregate-read` (who, provinces, period, dimensions).',
 ].join('\n');
 
@@ -79,7 +81,11 @@ function programmeIndicators(ctx: ApiContext) {
       for (const r of rows) for (const k of INDICATORS) total[k] += r[k];
       const report = { period: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' as const }, rows, total, definitions };
       if (!query.by) return report;
-      return { ...report, disaggregation: await disaggregated(ctx, hits, query.by, rows.map((r) => r.province)) };
+      if (!(query.province && provincesOf(principal, 'indicators.read') === null)) return { ...report, disaggregation: await disaggregated(ctx, hits, query.by, rows.map((r) => r.province)) };
+      // A national caller asking one province: that province's part of the national table, suppressed alike.
+      const national = await indicatorHits(ctx, null, from, to);
+      const table = await disaggregated(ctx, national, query.by, [...new Set(national.map((h) => h.province))].sort());
+      return { ...report, disaggregation: restrictTo(table, query.province, INDICATORS) };
     },
   );
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { provincesOf } from '../../auth/matrix';
 import { ProvinceCode } from '../../domain/provinces';
-import { ByQuery, disaggregationSchema } from '../../reports/disaggregation';
+import { ByQuery, disaggregationSchema, restrictTo, wholeMonths } from '../../reports/disaggregation';
 import { vnMidnight } from '../../reports/indicators';
 import { programmeReport, PROGRAMME_MEASURES } from '../../reports/programme';
 import { reportCsv } from '../../reports/render';
@@ -28,6 +28,7 @@ const ReportQuery = z
   .superRefine((v, c) => {
     if (v.from >= v.to) c.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
     else if (vnMidnight(v.to).getTime() - vnMidnight(v.from).getTime() > MAX_DAYS * 86_400_000) c.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_DAYS} days after from` });
+    if (v.by && !wholeMonths(v.from, v.to)) c.addIssue({ code: 'custom', path: ['by'], message: 'with by, the period is whole calendar months: from and to on the 1st of a month' });
   });
 
 const Counts = z.object({ received: z.number().int(), verified: z.number().int(), identified: z.number().int(), supported: z.number().int(), reintegrated: z.number().int() });
@@ -52,7 +53,7 @@ const DESCRIPTION = [
   '- **verifiedWithin3Days**: of the cases received in the period, those verified within 3 days of the notification (Law 53/2024 Art. 27); `pending` are not verified and still within their 3 days, and are left out of `share` = within / due;',
   '- **agencies**: SLA breaches (a task deadline in the period that was not met, per task and deadline) and escalations per ladder step, under the agency holding the task;',
   '- **stages**: the median time in hours of the stages that ended in the period.',
-  '- **disaggregation** (with `by=sex,ageGroup,childOrAdult`, any of them): the indicators, `verifiedWithin3Days` and `verificationDue` per combination of the dimensions, counted and suppressed as in `GET /indicators` (null: suppressed); audited as `personal-data.aggregate-read`.',
+  '- **disaggregation** (with `by=sex,ageGroup,childOrAdult`, any of them): the indicators, `verifiedWithin3Days` and `verificationDue` per combination of the dimensions, counted and suppressed as in `GET /indicators` (null: suppressed; whole calendar months only); audited as `personal-data.aggregate-read`.',
   'CSV: one measure a row (`province,measure,agency,stage,step,value`); with `by`, a column per dimension before `value`, and `suppressed` for a suppressed cell.',
 ].join('\n');
 
@@ -81,7 +82,13 @@ export function reportRoutes(ctx: ApiContext) {
       // Recorded before the figures are read; with `by`, as an aggregate read of personal data.
       await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'programme-report', detail: { ...detail, by: query.by } } : { action: 'report.read', outcome: 'ok', detail });
       const source = { db: ctx.db, policy: ctx.policy, personalData: ctx.personalData, ...(ctx.reporting ? { minCellSize: ctx.reporting.minCellSize } : {}) };
-      const report = await programmeReport(source, { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [], ...(query.by ? { by: query.by } : {}) });
+      const scope = { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [] };
+      let report = await programmeReport(source, { ...scope, ...(query.by && !(query.province && allowed === null) ? { by: query.by } : {}) });
+      if (query.by && query.province && allowed === null) {
+        // A national manager asking one province: that province's part of the national table, suppressed alike.
+        const national = await programmeReport(source, { ...scope, provinces: null, always: [], by: query.by });
+        report = { ...report, disaggregation: restrictTo(national.disaggregation!, query.province, PROGRAMME_MEASURES) };
+      }
       if (!csv) return report;
       const name = `programme-report-${query.province ?? (provinces === null ? 'national' : provinces.join('-'))}-${query.from}_${query.to}.csv`;
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(reportCsv(report));
