@@ -6,17 +6,18 @@
  * month can point at a person:
  *
  * 1. Primary: a cell with 1 to `minCellSize - 1` cases is shown as suppressed (null). Zero is shown.
- * 2. Complementary: the figures come with sums published elsewhere (each province's
- *    undisaggregated count, the total of all provinces, and the tables of fewer dimensions: the
- *    women of a province are the sum of the women of every age group), so a single suppressed
- *    cell in such a sum could be recomputed by subtraction. Every such sum is checked, within each
- *    province's row and the total row, and across the provinces with the total: wherever exactly
- *    one member is suppressed, its smallest shown member (non-zero first) is suppressed too; this
- *    repeats until no sum has exactly one suppressed member. Those sums are taken as published
- *    even where they are suppressed themselves (the safe side).
- * 3. The same pattern whatever the scope asked for: a national caller asking one province gets
- *    that province's row of the national table (routes: `restrictTo`), so comparing the two
- *    answers gives nothing away.
+ * 2. Complementary: the figures come with sums published elsewhere: each province's
+ *    undisaggregated count, the total of all provinces, and the tables of fewer dimensions (the
+ *    women of a province are the sum of its women of every age group). The tables of fewer
+ *    dimensions are suppressed first, the same way. Then, in each province's row and the total
+ *    row, a sum shown elsewhere may not have exactly one suppressed member (subtraction would give
+ *    it), and a sum suppressed elsewhere may not have all its members shown (addition would give
+ *    it); across the provinces, each cell and sum with the total's is such a shown sum. Where a
+ *    sum breaks this, its smallest shown member (non-zero first) is suppressed too, until none does.
+ * 3. One pattern per table: the dimensions are put in one order (sex, ageGroup, childOrAdult)
+ *    whatever the request's, and whatever the scope asked for: a national caller asking one province gets
+ *    that province's row of the national table (`restrictTo`), so comparing the answers gives
+ *    nothing away. (A provincial caller, who sees no other province, gets their own table.)
  * 4. Only whole calendar months, quarters or years (the routes refuse other periods with `by`), so
  *    two requests cannot differ by a day.
  *
@@ -28,7 +29,7 @@ import { z } from 'zod';
 import { AgeGroup, caseDemographics, ChildOrAdult, type Demographics } from '../personal-data/demographics';
 import { Sex } from '../personal-data/schema';
 import type { PersonalDataStore } from '../personal-data/store';
-import { INDICATORS, type CaseHit, type Indicator } from './indicators';
+import { ageReference, INDICATORS, type CaseHit, type Indicator } from './indicators';
 
 export const Dimension = z.enum(['sex', 'ageGroup', 'childOrAdult']);
 export type Dimension = z.infer<typeof Dimension>;
@@ -79,7 +80,7 @@ export async function withDemographics<M extends string>(store: PersonalDataStor
 
 /** The indicators of `cases` disaggregated, ages taken at each case's opening. */
 export async function disaggregatedIndicators(store: PersonalDataStore, cases: readonly CaseHit[], opts: { by: readonly Dimension[]; provinces: readonly string[]; minCellSize: number }): Promise<{ table: DisaggregatedTable<Indicator>; undecryptable: number }> {
-  const { hits, undecryptable } = await withDemographics(store, cases.map((c) => ({ code: c.code, province: c.province, at: c.openedAt, measures: c.indicators })));
+  const { hits, undecryptable } = await withDemographics(store, cases.map((c) => ({ code: c.code, province: c.province, at: ageReference(c), measures: c.indicators })));
   return { table: disaggregate({ ...opts, measures: INDICATORS, hits }), undecryptable };
 }
 

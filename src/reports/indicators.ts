@@ -94,6 +94,12 @@ export async function indicatorMoments(src: ReportSource, provinces: string[] | 
   return { cases, moments };
 }
 
+/**
+ * The moment a person's age is taken at: the case's opening, when the health department was
+ * notified. (When cases record the notification time itself, it belongs here.)
+ */
+export const ageReference = (c: { openedAt: Date }): Date => c.openedAt;
+
 /** A case that counts toward some indicators in the period. */
 export interface CaseHit {
   code: string;

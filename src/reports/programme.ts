@@ -21,7 +21,7 @@
 import type { Database } from '../db/client';
 import type { PersonalDataStore } from '../personal-data/store';
 import { DEFAULT_MIN_CELL_SIZE, disaggregate, withDemographics, type DisaggregatedTable, type Dimension } from './disaggregation';
-import { indicatorMoments, INDICATORS, zeroCounts, type Indicator, type IndicatorCounts, type ReportSource } from './indicators';
+import { ageReference, indicatorMoments, INDICATORS, zeroCounts, type Indicator, type IndicatorCounts, type ReportSource } from './indicators';
 
 /** What the disaggregated table of the report counts: the indicators and the 3-day window. */
 export type ProgrammeMeasure = Indicator | 'verifiedWithin3Days' | 'verificationDue';
@@ -170,7 +170,7 @@ async function indicatorFacts(src: ReportSource, scope: ReportScope, of: (p: str
         }
       }
     }
-    if (measures.length) perCase.push({ code: c.code, province: c.province, at: c.openedAt, measures });
+    if (measures.length) perCase.push({ code: c.code, province: c.province, at: ageReference(c), measures });
   }
   return new Map(cases.map((c) => [c.code, c.province]));
 }

@@ -72,6 +72,14 @@ beforeAll(async () => {
   await seedTask('DIS-Q1', 'community-reintegration', 'dn-commune-hoa-vang', '2025-06-01T03:00:00Z');
   // Hà Nội: five women of 25–39 received in May.
   for (let i = 0; i < 5; i++) await seedCase(`DIS-H${i}`, 'VN-HN', '2025-05-05T03:00:00Z', { sex: 'female', dateOfBirth: '1995-06-01' });
+  // January 2024: Đà Nẵng 10 women and 6 men, Hà Nội 3 women and 6 men.
+  const seed = async (prefix: string, province: string, sex: 'female' | 'male', n: number) => {
+    for (let i = 0; i < n; i++) await seedCase(`DIS-Y${prefix}${i}`, province, '2024-01-10T03:00:00Z', { sex, dateOfBirth: '1990-01-01' });
+  };
+  await seed('DF', 'VN-DN', 'female', 10);
+  await seed('DM', 'VN-DN', 'male', 6);
+  await seed('HF', 'VN-HN', 'female', 3);
+  await seed('HM', 'VN-HN', 'male', 6);
 });
 afterAll(() => h?.close());
 
@@ -154,14 +162,6 @@ test('a table of more dimensions gives back no cell that one of fewer dimensions
 });
 
 test('a national manager asking one province gets its part of the national table', async () => {
-  // January 2024: Đà Nẵng 10 women and 6 men, Hà Nội 3 women and 6 men.
-  const seed = async (prefix: string, province: string, sex: 'female' | 'male', n: number) => {
-    for (let i = 0; i < n; i++) await seedCase(`DIS-Y${prefix}${i}`, province, '2024-01-10T03:00:00Z', { sex, dateOfBirth: '1990-01-01' });
-  };
-  await seed('DF', 'VN-DN', 'female', 10);
-  await seed('DM', 'VN-DN', 'male', 6);
-  await seed('HF', 'VN-HN', 'female', 3);
-  await seed('HM', 'VN-HN', 'male', 6);
   const national = body(await h.call('managerNational', 'GET', '/indicators?period=2024-01&by=sex')).disaggregation;
   // Hà Nội's 3 women are hidden, so nationally Đà Nẵng's 10 are too (13 − 10 would give them), and its 6 men with them.
   expect(measure(national.rows[0]!.cells, 'received', ['sex'])).toEqual(SEXES(null, null, 0, 0));
@@ -286,6 +286,21 @@ describe('the programme report (GET /reports/programme?by=…)', () => {
     expect(measure(d.total.cells, 'verificationDue', ['sex'])).toEqual(SEXES(14, null, 0, null));
     // Without by, none.
     expect((await h.call('managerNational', 'GET', `/reports/programme?${QUERY}`)).body.disaggregation).toBeUndefined();
+  });
+
+  test('a national manager asking one province gets its part of the national table', async () => {
+    const national = await h.call('managerNational', 'GET', '/reports/programme?from=2024-01-01&to=2024-02-01&by=sex');
+    const one = await h.call('managerNational', 'GET', '/reports/programme?from=2024-01-01&to=2024-02-01&by=sex&province=VN-DN');
+    expect(measure(one.body.disaggregation.rows[0].cells, 'received', ['sex'])).toEqual(SEXES(null, null, 0, 0));
+    expect(one.body.disaggregation.rows).toEqual([national.body.disaggregation.rows[0]]);
+    expect(one.body.provinces.map((p: { province: string }) => p.province)).toEqual(['VN-DN']);
+  });
+
+  test('with by, only whole calendar months', async () => {
+    const res = await h.call('manager', 'GET', '/reports/programme?from=2025-04-01&to=2025-04-08&by=sex');
+    expect(res.status).toBe(400);
+    expect((res.body.errors as { path: string }[]).map((e) => e.path)).toContain('by');
+    expect((await h.call('manager', 'GET', '/reports/programme?from=2025-04-01&to=2025-04-08')).status).toBe(200);
   });
 
   test('as CSV: a column per dimension, "suppressed" for a suppressed cell; audited as an aggregate read', async () => {
