@@ -15,9 +15,10 @@
  *    it); across the provinces, each cell and sum with the total's is such a shown sum. Where a
  *    sum breaks this, its smallest shown member (non-zero first) is suppressed too, until none does.
  * 3. One pattern per table: the dimensions are put in one order (sex, ageGroup, childOrAdult)
- *    whatever the request's, and whatever the scope asked for: a national caller asking one province gets
- *    that province's row of the national table (`restrictTo`), so comparing the answers gives
- *    nothing away. (A provincial caller, who sees no other province, gets their own table.)
+ *    whatever the request's; and a caller asking one province of a wider scope (a national
+ *    manager) gets that province's row of the scope's table (`restrictTo`), so comparing the
+ *    answers gives nothing away. (A provincial caller, who sees no other province, gets their
+ *    province's own table.)
  * 4. Only whole calendar months, quarters or years (the routes refuse other periods with `by`), so
  *    two requests cannot differ by a day.
  *

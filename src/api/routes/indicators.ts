@@ -81,10 +81,11 @@ function programmeIndicators(ctx: ApiContext) {
       for (const r of rows) for (const k of INDICATORS) total[k] += r[k];
       const report = { period: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' as const }, rows, total, definitions };
       if (!query.by) return report;
-      if (!(query.province && provincesOf(principal, 'indicators.read') === null)) return { ...report, disaggregation: await disaggregated(ctx, hits, query.by, rows.map((r) => r.province)) };
-      // A national caller asking one province: that province's part of the national table, suppressed alike.
-      const national = await indicatorHits(ctx, null, from, to);
-      const table = await disaggregated(ctx, national, query.by, [...new Set(national.map((h) => h.province))].sort());
+      const scopeProvinces = provincesOf(principal, 'indicators.read');
+      if (!query.province || (scopeProvinces !== null && scopeProvinces.length === 1)) return { ...report, disaggregation: await disaggregated(ctx, hits, query.by, rows.map((r) => r.province)) };
+      // One province of a wider scope: its part of the scope's table, suppressed alike (asking for it alone gives nothing more).
+      const wide = await indicatorHits(ctx, scopeProvinces, from, to);
+      const table = await disaggregated(ctx, wide, query.by, [...new Set([...wide.map((h) => h.province), query.province])].sort());
       return { ...report, disaggregation: restrictTo(table, query.province, INDICATORS) };
     },
   );

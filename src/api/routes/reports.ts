@@ -83,11 +83,12 @@ export function reportRoutes(ctx: ApiContext) {
       await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'programme-report', detail: { ...detail, by: query.by } } : { action: 'report.read', outcome: 'ok', detail });
       const source = { db: ctx.db, policy: ctx.policy, personalData: ctx.personalData, ...(ctx.reporting ? { minCellSize: ctx.reporting.minCellSize } : {}) };
       const scope = { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [] };
-      let report = await programmeReport(source, { ...scope, ...(query.by && !(query.province && allowed === null) ? { by: query.by } : {}) });
-      if (query.by && query.province && allowed === null) {
-        // A national manager asking one province: that province's part of the national table, suppressed alike.
-        const national = await programmeReport(source, { ...scope, provinces: null, always: [], by: query.by });
-        report = { ...report, disaggregation: restrictTo(national.disaggregation!, query.province, PROGRAMME_MEASURES) };
+      // One province of a wider scope: its part of the scope's table, suppressed alike (asking for it alone gives nothing more).
+      const narrowed = query.province !== undefined && !(allowed !== null && allowed.length === 1);
+      let report = await programmeReport(source, { ...scope, ...(query.by && !narrowed ? { by: query.by } : {}) });
+      if (query.by && narrowed) {
+        const wide = await programmeReport(source, { ...scope, provinces: allowed, always: allowed ?? [], by: query.by });
+        report = { ...report, disaggregation: restrictTo(wide.disaggregation!, query.province!, PROGRAMME_MEASURES) };
       }
       if (!csv) return report;
       const name = `programme-report-${query.province ?? (provinces === null ? 'national' : provinces.join('-'))}-${query.from}_${query.to}.csv`;
