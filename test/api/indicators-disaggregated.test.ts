@@ -8,6 +8,7 @@
 import { disaggregatedIndicators, suppress } from '../../src/reports/disaggregation';
 import { indicatorHits, periodBounds } from '../../src/reports/indicators';
 import { ageOn, demographicsOf } from '../../src/personal-data/demographics';
+import { generateKeySpec, parseKeyring } from '../../src/personal-data/crypto';
 import { PersonalDataStore } from '../../src/personal-data/store';
 import type { PersonalData } from '../../src/personal-data/schema';
 import { loadPolicy } from '../../src/policy';
@@ -174,6 +175,21 @@ test('a national manager asking one province gets its part of the national table
   // Đà Nẵng's coordinator, who sees no other province, gets Đà Nẵng's own table.
   const own = body(await h.call('coordinator', 'GET', '/indicators?period=2024-01&by=sex')).disaggregation;
   expect(measure(own.rows[0]!.cells, 'received', ['sex'])).toEqual(SEXES(10, 6, 0, 0));
+});
+
+test('a record that does not decrypt counts as unknown, and the log says how many, not which', async () => {
+  // March 2023: five cases whose details were sealed under a key the service no longer has.
+  const lost = new PersonalDataStore(h.db.prisma, parseKeyring(generateKeySpec('gone')));
+  for (let i = 0; i < 5; i++) {
+    await seedCase(`DIS-K${i}`, 'VN-DN', '2023-03-10T03:00:00Z', null);
+    await lost.save(`DIS-K${i}`, { fullName: `Bí Mật DIS-K${i}`, sex: 'male', dateOfBirth: '1990-01-01' }, 'test');
+  }
+  const before = h.logs.length;
+  const res = await h.call('coordinator', 'GET', '/indicators?period=2023-03&by=sex');
+  expect(measure(body(res).disaggregation.rows[0]!.cells, 'received', ['sex'])).toEqual(SEXES(0, 0, 0, 5));
+  const warning = h.logs.slice(before).find((l) => l.includes('do not decrypt'));
+  expect(JSON.parse(warning!)).toMatchObject({ undecryptable: 5 });
+  expect(warning).not.toContain('DIS-');
 });
 
 test('by child or adult: a child is under 18 at the opening; a minor without a date of birth is a child', async () => {
