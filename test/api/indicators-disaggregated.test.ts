@@ -172,6 +172,9 @@ test('a national manager asking one province gets its part of the national table
   const one = body(await h.call('managerNational', 'GET', '/indicators?period=2024-01&by=sex&province=VN-DN')).disaggregation;
   expect(one.rows).toEqual([national.rows[0]]);
   expect(one.total.cells).toEqual(national.rows[0]!.cells);
+  // The audit says whose personal data that answer read: every province's.
+  const audited = await h.db.prisma.auditEvent.findFirst({ where: { action: 'personal-data.aggregate-read', actorRole: 'manager' }, orderBy: { id: 'desc' } });
+  expect(JSON.parse(audited!.detail!)).toEqual({ period: '2024-01', province: 'VN-DN', by: ['sex'], personalDataOf: 'all' });
   // Đà Nẵng's coordinator, who sees no other province, gets Đà Nẵng's own table.
   const own = body(await h.call('coordinator', 'GET', '/indicators?period=2024-01&by=sex')).disaggregation;
   expect(measure(own.rows[0]!.cells, 'received', ['sex'])).toEqual(SEXES(10, 6, 0, 0));
@@ -235,7 +238,7 @@ test('the read is audited as an aggregate read of personal data: who, which prov
   await h.call('coordinator', 'GET', '/indicators?period=2025-Q2');
   const rows = await h.db.prisma.auditEvent.findMany({ where: { at: { gte: started }, action: { in: ['personal-data.aggregate-read', 'indicators.read'] } }, orderBy: { id: 'asc' } });
   expect(rows.map((r) => [r.action, r.actorRole, r.actorProvince, r.caseCode, r.outcome, JSON.parse(r.detail!)])).toEqual([
-    ['personal-data.aggregate-read', 'coordinator', 'VN-DN', null, 'ok', { period: '2025-04-01/2025-07-01', province: 'VN-DN', by: ['sex', 'childOrAdult'] }],
+    ['personal-data.aggregate-read', 'coordinator', 'VN-DN', null, 'ok', { period: '2025-04-01/2025-07-01', province: 'VN-DN', by: ['sex', 'childOrAdult'], personalDataOf: 'VN-DN' }],
     ['indicators.read', 'coordinator', 'VN-DN', null, 'ok', { period: '2025-Q2', province: 'VN-DN' }],
   ]);
 });
@@ -338,6 +341,6 @@ describe('the programme report (GET /reports/programme?by=…)', () => {
     );
     for (const secret of [...secrets, 'DIS-']) expect(res.text).not.toContain(secret);
     const rows = await h.db.prisma.auditEvent.findMany({ where: { at: { gte: started }, action: 'personal-data.aggregate-read' } });
-    expect(rows.map((r) => [r.actorRole, r.target, JSON.parse(r.detail!)])).toEqual([['manager', 'programme-report', { report: 'programme', from: '2025-04-01', to: '2025-07-01', province: 'VN-DN', format: 'csv', by: ['sex'] }]]);
+    expect(rows.map((r) => [r.actorRole, r.target, JSON.parse(r.detail!)])).toEqual([['manager', 'programme-report', { report: 'programme', from: '2025-04-01', to: '2025-07-01', province: 'VN-DN', format: 'csv', by: ['sex'], personalDataOf: 'VN-DN' }]]);
   });
 });

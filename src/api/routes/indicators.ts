@@ -46,7 +46,7 @@ const DISAGGREGATION = [
   '- Age at the opening of the case (when the health department was notified), not today. No personal data on file, or no date of birth: unknown (a person recorded with the vulnerability "child" is a child of unknown age group).',
   '- A cell of fewer than `minCellSize` cases (but not 0) is `null` (suppressed); so is, wherever one suppressed cell could be recomputed from a published sum (a province\'s count, the total, a table of fewer dimensions), the smallest other cell of that sum. A national caller asking one province gets its part of the national table.',
   '- With `by`, the period is whole calendar months (a `period`, or `from` and `to` on the 1st of a month).',
-  '- The personal data is decrypted in memory; only counts leave. Each read is audited as `personal-data.aggregate-read` (who, provinces, period, dimensions).',
+  '- The personal data is decrypted in memory; only counts leave. Each read is audited as `personal-data.aggregate-read` (who, provinces, period, dimensions, and `personalDataOf`: the provinces whose records were decrypted).',
 ].join('\n');
 
 export function indicatorRoutes(ctx: ApiContext) {
@@ -70,9 +70,13 @@ function programmeIndicators(ctx: ApiContext) {
     async ({ query, principal, request }) => {
       const provinces = await reportProvinces(ctx, request, principal, query.province);
       const [from, to] = query.period ? periodBounds(query.period) : [vnMidnight(query.from!), vnMidnight(query.to!)];
-      const scope = { period: query.period ?? `${query.from}/${query.to}`, province: query.province ?? (provinces === null ? 'all' : provinces.join(',')) };
-      // Who read which figures; with `by`, an aggregate read of personal data, recorded before it happens.
-      await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'indicators', detail: { ...scope, by: query.by } } : { action: 'indicators.read', outcome: 'ok', detail: scope });
+      const scopeProvinces = provincesOf(principal, 'indicators.read');
+      const listed = (p: string[] | null) => (p === null ? 'all' : p.join(','));
+      const scope = { period: query.period ?? `${query.from}/${query.to}`, province: query.province ?? listed(provinces) };
+      // One province of a wider scope is disaggregated as part of the scope's table (below): its personal data is read too.
+      const narrowed = query.province !== undefined && !(scopeProvinces !== null && scopeProvinces.length === 1);
+      // Who read which figures; with `by`, an aggregate read of personal data (of which provinces), recorded before it happens.
+      await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'indicators', detail: { ...scope, by: query.by, personalDataOf: narrowed ? listed(scopeProvinces) : scope.province } } : { action: 'indicators.read', outcome: 'ok', detail: scope });
       const hits = await indicatorHits(ctx, provinces, from, to);
       const counts = countByProvince(hits);
       const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, c]) => ({ province, ...c }));
@@ -81,8 +85,7 @@ function programmeIndicators(ctx: ApiContext) {
       for (const r of rows) for (const k of INDICATORS) total[k] += r[k];
       const report = { period: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' as const }, rows, total, definitions };
       if (!query.by) return report;
-      const scopeProvinces = provincesOf(principal, 'indicators.read');
-      if (!query.province || (scopeProvinces !== null && scopeProvinces.length === 1)) return { ...report, disaggregation: await disaggregated(ctx, hits, query.by, rows.map((r) => r.province)) };
+      if (!narrowed || !query.province) return { ...report, disaggregation: await disaggregated(ctx, hits, query.by, rows.map((r) => r.province)) };
       // One province of a wider scope: its part of the scope's table, suppressed alike (asking for it alone gives nothing more).
       const wide = await indicatorHits(ctx, scopeProvinces, from, to);
       const table = await disaggregated(ctx, wide, query.by, [...new Set([...wide.map((h) => h.province), query.province])].sort());

@@ -79,12 +79,13 @@ export function reportRoutes(ctx: ApiContext) {
       const provinces = query.province ? [query.province] : allowed;
       const csv = query.format === 'csv' || (query.format === undefined && prefersCsv(request.headers.accept));
       const detail = { report: 'programme', from: query.from, to: query.to, province: query.province ?? (provinces === null ? 'all' : provinces.join(',')), format: csv ? 'csv' : 'json' };
-      // Recorded before the figures are read; with `by`, as an aggregate read of personal data.
-      await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'programme-report', detail: { ...detail, by: query.by } } : { action: 'report.read', outcome: 'ok', detail });
-      const source = { db: ctx.db, policy: ctx.policy, personalData: ctx.personalData, ...(ctx.reporting ? { minCellSize: ctx.reporting.minCellSize } : {}) };
-      const scope = { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [] };
       // One province of a wider scope: its part of the scope's table, suppressed alike (asking for it alone gives nothing more).
       const narrowed = query.province !== undefined && !(allowed !== null && allowed.length === 1);
+      // Recorded before the figures are read; with `by`, as an aggregate read of personal data (of which provinces).
+      const personalDataOf = narrowed ? (allowed === null ? 'all' : allowed.join(',')) : detail.province;
+      await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'programme-report', detail: { ...detail, by: query.by, personalDataOf } } : { action: 'report.read', outcome: 'ok', detail });
+      const source = { db: ctx.db, policy: ctx.policy, personalData: ctx.personalData, ...(ctx.reporting ? { minCellSize: ctx.reporting.minCellSize } : {}) };
+      const scope = { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [] };
       let report = await programmeReport(source, { ...scope, ...(query.by && !narrowed ? { by: query.by } : {}) });
       if (query.by && narrowed) {
         const wide = await programmeReport(source, { ...scope, provinces: allowed, always: allowed ?? [], by: query.by });
