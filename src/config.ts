@@ -364,6 +364,8 @@ const EnvSchema = z.object({
   PROGRAMME_REPORT_DAYS: z.coerce.number().int().min(1).max(366).default(7),
   /** Staff ids (comma-separated) of the managers who get the national report instead of their province's. */
   PROGRAMME_REPORT_NATIONAL: z.string().optional(),
+  /** Disaggregated figures (by sex, age group, child/adult): smaller counts are shown as suppressed. */
+  INDICATOR_MIN_CELL_SIZE: z.coerce.number().int().min(2).max(100).default(5),
 
   // Metrics (issue 15): GET /metrics on the API and the worker.
   /** Bearer token for /metrics; without it /metrics answers only on a loopback API_HOST / WORKER_METRICS_HOST. */
@@ -477,6 +479,8 @@ function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
             days: e.PROGRAMME_REPORT_DAYS,
             nationalRecipients: (e.PROGRAMME_REPORT_NATIONAL ?? '').split(',').map((id) => id.trim()).filter(Boolean),
           },
+    /** Disaggregated figures: the smallest count shown (src/reports/disaggregation.ts). */
+    reporting: { minCellSize: e.INDICATOR_MIN_CELL_SIZE },
     metrics: {
       /** Null: /metrics answers only where the server listens on loopback. */
       token: e.METRICS_TOKEN ?? null,
