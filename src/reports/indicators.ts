@@ -72,10 +72,10 @@ interface IndicatorTask {
 export type CaseMoments = Record<TaskIndicator, Date | null>;
 
 /** Each case's indicator moments, for cases of `provinces` (null: all). */
-export async function indicatorMoments(src: ReportSource, provinces: string[] | null): Promise<{ cases: { code: string; province: string; openedAt: Date }[]; moments: Map<string, CaseMoments> }> {
+export async function indicatorMoments(src: ReportSource, provinces: string[] | null): Promise<{ cases: { code: string; province: string; openedAt: Date; notifiedAt: Date | null }[]; moments: Map<string, CaseMoments> }> {
   const { prisma } = src.db;
   const inProvince = provinces === null ? {} : { province: { in: provinces } };
-  const cases = await prisma.case.findMany({ where: inProvince, select: { code: true, province: true, openedAt: true } });
+  const cases = await prisma.case.findMany({ where: inProvince, select: { code: true, province: true, openedAt: true, notifiedAt: true } });
   const sources = indicatorSources(src.policy.stages);
   const keys = [...new Set(TaskIndicator.options.flatMap((i) => sources[i].map((x) => x.taskKey)))];
   const tasks = await prisma.task.findMany({

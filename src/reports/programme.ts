@@ -4,7 +4,8 @@
  *
  * - the five indicators (src/reports/indicators.ts);
  * - verification within 3 days of the notification (Law 53/2024 Art. 27): of the cases received
- *   in the period, how many were verified within 3 days of their opening; a case whose 3 days
+ *   in the period, how many were verified within 3 days of their notification (`notifiedAt`; of
+ *   their opening for cases that do not record it); a case whose 3 days
  *   have not yet ended and that is not verified is `pending`, left out of the share;
  * - SLA breaches per agency: a task deadline (acknowledge or complete) that fell in the period
  *   and was not met by then — one breach per task and deadline; cancelled tasks do not count;
@@ -154,7 +155,8 @@ async function indicatorFacts(src: ReportSource, scope: ReportScope, of: (p: str
       f.window.received++;
       measures.push('received');
       const verifiedAt = m?.verified ?? null;
-      const deadline = c.openedAt.getTime() + VERIFICATION_WINDOW_MS;
+      // Art. 27's 3 days run from the notification when the case records it (cases opened before count from their opening).
+      const deadline = (c.notifiedAt ?? c.openedAt).getTime() + VERIFICATION_WINDOW_MS;
       const pending = !verifiedAt && deadline > scope.now.getTime();
       if (verifiedAt && verifiedAt.getTime() <= deadline) {
         f.window.within++;

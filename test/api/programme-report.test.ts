@@ -206,6 +206,18 @@ test('a case whose 3 days are not over yet and that is not verified is pending, 
   expect(report.provinces[0]!.verifiedWithin3Days).toEqual({ due: 2, within: 1, pending: 1, share: 0.5 });
 });
 
+test('the 3 days count from the notification when the case records it, not from when it was typed in', async () => {
+  const done = (code: string, when: string) => seedTask(code, { key: 'verify-initial-information', agencyId: 'dn-health', ackDue: when, acked: when, completeDue: when, completed: when });
+  // Both opened on 3 June and verified two days later; one was notified two days before it was opened.
+  await seedCase('RPT-NOTIFIED-EARLY', 'VN-DN', 'dn-health', '2025-06-03T03:00:00Z');
+  await h.db.prisma.case.update({ where: { code: 'RPT-NOTIFIED-EARLY' }, data: { notifiedAt: at('2025-06-01T03:00:00Z'), notifiedBy: 'border_guard' } });
+  await done('RPT-NOTIFIED-EARLY', '2025-06-05T03:00:00Z');
+  await seedCase('RPT-NOTIFIED-OPEN', 'VN-DN', 'dn-health', '2025-06-03T03:00:00Z');
+  await done('RPT-NOTIFIED-OPEN', '2025-06-05T03:00:00Z');
+  const report = await programmeReport({ db: h.db, policy: loadPolicy('default') }, { provinces: ['VN-DN'], from: at('2025-06-01T17:00:00Z'), to: at('2025-06-08T17:00:00Z'), now: at('2025-06-10T00:00:00Z') });
+  expect(report.provinces[0]!.verifiedWithin3Days).toEqual({ due: 2, within: 1, pending: 0, share: 0.5 });
+});
+
 describe('the programme-report schedule', () => {
   let worker: Worker;
   let env: TestWorkflowEnvironment;
