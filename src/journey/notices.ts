@@ -19,6 +19,8 @@ export interface EscalationNotice {
   urgent?: boolean;
   /** The workflow's clock when it asked: quiet hours are judged at this instant. Default: now. */
   at?: string;
+  /** Not a ladder step: the coordinator is told at once that no facility has a free place (level 0). */
+  purpose?: 'no-free-place';
 }
 
 export interface EscalationReport {

@@ -12,6 +12,7 @@ import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
+import { releaseAtExit, releaseAtStage, reservePlaces, type TellCoordinator } from './placement';
 import { watchTask } from './task-watch';
 import { publish } from './visibility';
 import { timerSummary } from './ui-summaries';
@@ -49,6 +50,7 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   const sync = serialSync(j);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
+  const tell: TellCoordinator = (task, step) => notifier.escalate(task, 'acknowledge', 0, step, 'no-free-place');
   registerStaffActions(j, { sync, watch, publish: () => publish(j) });
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
@@ -61,8 +63,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
     const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
     if (wait > 0 && (await condition(() => !j.active, wait))) break;
     const roundStartedAt = Date.now();
-    await runStage(j, stage, position.round, sync, watch, recorded);
-    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded);
+    await runStage(j, stage, position.round, sync, watch, recorded, tell);
+    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded, tell);
     if (!j.active) break;
 
     if (stage.repeat && position.round + 1 < stage.repeat.times) {
@@ -82,11 +84,14 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   await sync();
   // An update that closed the case may still be writing: let it answer its caller.
   await condition(allHandlersFinished);
+  // Exit: facility places go back (after the updates, so a place chosen at the last moment goes too).
+  await releaseAtExit(j, sync);
   return j.state;
 }
 
-async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
+async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void, tell: TellCoordinator) {
   j.startStage(stage, round);
+  await releaseAtStage(j, stage.key, sync);
   const tasks: TaskState[] = [];
   for (const policy of j.tasksToOpen(stage)) {
     const draft = j.draftTask(stage.key, policy);
@@ -98,6 +103,7 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   publish(j);
   await sync();
   recorded();
+  await reservePlaces(j, tasks, sync, tell);
   await Promise.all(tasks.map(watch));
 }
 

@@ -32,8 +32,8 @@ export class Notifier {
   constructor(private readonly j: NotifierJourney) {}
 
   /** Sends ladder step `level` of `task` now; recipients in quiet hours get it when their quiet hours end. */
-  async escalate(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep): Promise<void> {
-    const notice = this.notice(task, phase, level, step);
+  async escalate(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep, purpose?: EscalationNotice['purpose']): Promise<void> {
+    const notice = { ...this.notice(task, phase, level, step), ...(purpose ? { purpose } : {}) };
     this.fired.set(stepKey(notice), step);
     const report = await this.send(notice);
     if (report?.deferUntil) void this.resendAt(notice, report.deferUntil);

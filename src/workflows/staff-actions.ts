@@ -8,7 +8,9 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import * as d from '../journey/definitions';
 import { activities } from './activities-proxy';
+import { assertCanDecide, decide, needsApproval, requestClosure } from './closure-approval';
 import type { Journey } from './journey-state';
+import { assertCanChoosePlacement, choosePlacement, occupyOnCompletion } from './placement';
 import { assertCanChangePolicy, changePolicy } from './policy-change';
 import * as rules from './staff-rules';
 import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } from './transfer';
@@ -41,8 +43,17 @@ export function registerStaffActions(j: Journey, deps: Deps) {
   action(d.acknowledgeTaskUpdate, d.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
 
   action(d.completeTaskUpdate, d.CompleteTask, rules.assertCanComplete, async (j, u) => {
+    const asked = j.task(u.taskId)!;
+    if (needsApproval(j, { task: asked, outcome: u.outcome })) {
+      // Done only once a manager approves: until then the task stays open (acknowledged).
+      j.markAcknowledged(asked);
+      const reason = j.policyOf(asked).outcomes![u.outcome!]!.closesCase!;
+      void deps.watch(await requestClosure(j, { reason, staffId: u.staffId, taskId: asked.id, outcome: u.outcome }));
+      return asked;
+    }
     const task = rules.complete(j, u);
     if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
+    await occupyOnCompletion(j, task);
     return task;
   });
 
@@ -69,7 +80,27 @@ export function registerStaffActions(j: Journey, deps: Deps) {
 
   action(d.recordConsentUpdate, d.RecordConsent, rules.assertCanRecordConsent, rules.recordConsent);
   action(d.withdrawConsentUpdate, d.WithdrawConsent, rules.assertCanRecordConsent, rules.withdrawConsent);
-  action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, rules.closeCase);
+  action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, async (j, u) => {
+    if (!needsApproval(j)) return rules.closeCase(j, u);
+    void deps.watch(await requestClosure(j, { reason: u.reason, staffId: u.staffId }));
+    return { status: j.state.status, closureReason: j.state.closureReason, closureRequested: true };
+  });
+
+  action(d.approveClosureUpdate, d.ApproveClosure, (j, u) => assertCanDecide(j, u, true), (j, u) => {
+    const request = decide(j, u, true);
+    const task = request.taskId ? j.task(request.taskId) : undefined;
+    // Completed as its requester asked; the case closes with the outcome's reason.
+    if (task && (task.status === 'open' || task.status === 'acknowledged')) rules.complete(j, { taskId: task.id, staffId: request.requestedBy, agencyId: task.agencyId, outcome: request.outcome });
+    j.close(request.reason, u.staffId);
+    return { status: j.state.status, closureReason: j.state.closureReason };
+  });
+
+  action(d.rejectClosureUpdate, d.RejectClosure, (j, u) => assertCanDecide(j, u, false), (j, u) => {
+    decide(j, u, false);
+    return { status: j.state.status, closureReason: j.state.closureReason };
+  });
+
+  action(d.choosePlacementUpdate, d.ChoosePlacement, assertCanChoosePlacement, choosePlacement);
   action(d.changePolicyUpdate, d.ChangePolicy, assertCanChangePolicy, changePolicy);
 }
 

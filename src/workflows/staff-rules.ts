@@ -17,6 +17,7 @@ import {
   type ReassignTask,
   type TaskState,
 } from '../journey/definitions';
+import { assertNoClosurePending, isApprovalTask } from './closure-approval';
 import { actionableTask, assertLeadAgency, reject, type Actor } from './guards';
 import { iso, type Journey } from './journey-state';
 import { assertAcceptanceStays, assertCanSettle } from './transfer';
@@ -41,6 +42,8 @@ export function assertCanComplete(j: Journey, u: CompleteTask) {
     reject(TaskRejection.invalidOutcome, `task ${task.id} needs an outcome, one of: ${Object.keys(outcomes).join(', ')}`);
   }
   if (!outcomes && u.outcome !== undefined) reject(TaskRejection.invalidOutcome, `task ${task.id} takes no outcome`);
+  if (isApprovalTask(task)) reject(TaskRejection.invalidInput, `task ${task.id} is settled by a manager's approval or rejection of the closure, not completed`);
+  if (u.outcome !== undefined && outcomes?.[u.outcome]?.closesCase) assertNoClosurePending(j);
   assertCanSettle(j, task, u.outcome);
   if (policy.plans) assertValidPlan(j, policy.plans, u);
   else if (u.plan !== undefined || u.noServicesReason !== undefined) reject(TaskRejection.invalidPlan, `task ${task.id} does not make a support plan`);
@@ -210,6 +213,7 @@ export function withdrawConsent(j: Journey, u: Actor) {
 
 export function assertCanClose(j: Journey, u: CloseCase) {
   assertLeadAgency(j, u);
+  assertNoClosurePending(j);
 }
 
 export function closeCase(j: Journey, u: CloseCase) {
