@@ -85,13 +85,15 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   // An update that closed the case may still be writing: let it answer its caller.
   await condition(allHandlersFinished);
   // Exit: facility places go back (after the updates, so a place chosen at the last moment goes too).
-  await releaseAtExit(j, sync);
+  const releasing = releaseAtExit(j, sync);
+  if (releasing) await releasing;
   return j.state;
 }
 
 async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void, tell: TellCoordinator) {
   j.startStage(stage, round);
-  await releaseAtStage(j, stage.key, sync);
+  const releasing = releaseAtStage(j, stage.key, sync);
+  if (releasing) await releasing;
   const tasks: TaskState[] = [];
   for (const policy of j.tasksToOpen(stage)) {
     const draft = j.draftTask(stage.key, policy);
@@ -103,7 +105,8 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   publish(j);
   await sync();
   recorded();
-  await reservePlaces(j, tasks, sync, tell);
+  const reserving = reservePlaces(j, tasks, sync, tell);
+  if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
 }
 

@@ -23,10 +23,21 @@ export type TellCoordinator = (task: TaskState, step: EscalationStep) => Promise
 
 const isPlacement = (j: Journey, task: Pick<TaskState, 'key'>) => j.policyOf(task).placement !== undefined;
 
+/*
+ * The functions the main loop calls return undefined, not a promise, when they have nothing to do:
+ * an extra await would reorder the commands of concurrent updates and watches, and histories
+ * recorded before placements existed must replay exactly (see task-watch.ts).
+ */
+
 /** Reserves a place for each placement task just opened; with none free, the coordinator hears of it at once. */
-export async function reservePlaces(j: Journey, opened: TaskState[], sync: () => Promise<void>, tell: TellCoordinator) {
-  for (const task of opened) {
-    if (!isPlacement(j, task) || task.status !== 'open' || !patched(PLACEMENT_PATCH)) continue;
+export function reservePlaces(j: Journey, opened: TaskState[], sync: () => Promise<void>, tell: TellCoordinator): Promise<void> | undefined {
+  const placements = opened.filter((t) => isPlacement(j, t) && t.status === 'open');
+  if (placements.length === 0 || !patched(PLACEMENT_PATCH)) return undefined;
+  return reserve(j, placements, sync, tell);
+}
+
+async function reserve(j: Journey, placements: TaskState[], sync: () => Promise<void>, tell: TellCoordinator) {
+  for (const task of placements) {
     const summary = fill('reservePlace', { task: task.key });
     const { status } = await activities.reservePlace.executeWithOptions({ summary }, [{ caseCode: j.state.caseCode, taskId: task.id, province: j.state.province }]);
     if (status === 'released') continue;
@@ -38,14 +49,14 @@ export async function reservePlaces(j: Journey, opened: TaskState[], sync: () =>
 }
 
 /** The case's places go back when the stage the policy names for it begins. */
-export async function releaseAtStage(j: Journey, stage: string, sync: () => Promise<void>) {
+export function releaseAtStage(j: Journey, stage: string, sync: () => Promise<void>): Promise<void> | undefined {
   const releases = j.state.tasks.some((t) => j.policyOf(t).placement?.releaseAtStage === stage);
-  if (releases && patched(PLACEMENT_PATCH)) await release(j, sync);
+  return releases && patched(PLACEMENT_PATCH) ? release(j, sync) : undefined;
 }
 
 /** At the end of the journey, every place it still holds goes back. */
-export async function releaseAtExit(j: Journey, sync: () => Promise<void>) {
-  if (j.state.tasks.some((t) => isPlacement(j, t)) && patched(PLACEMENT_PATCH)) await release(j, sync);
+export function releaseAtExit(j: Journey, sync: () => Promise<void>): Promise<void> | undefined {
+  return j.state.tasks.some((t) => isPlacement(j, t)) && patched(PLACEMENT_PATCH) ? release(j, sync) : undefined;
 }
 
 async function release(j: Journey, sync: () => Promise<void>) {
@@ -57,8 +68,8 @@ async function release(j: Journey, sync: () => Promise<void>) {
 }
 
 /** The person is in the facility once the placement task is done. */
-export async function occupyOnCompletion(j: Journey, task: TaskState) {
-  if (task.status === 'done' && isPlacement(j, task) && patched(PLACEMENT_PATCH)) await activities.occupyPlace({ taskId: task.id });
+export function occupyOnCompletion(j: Journey, task: TaskState): Promise<void> | undefined {
+  return task.status === 'done' && isPlacement(j, task) && patched(PLACEMENT_PATCH) ? activities.occupyPlace({ taskId: task.id }) : undefined;
 }
 
 /** Only the lead agency (its coordinator) places, and only a placement task that is still live. */

@@ -53,7 +53,8 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     }
     const task = rules.complete(j, u);
     if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
-    await occupyOnCompletion(j, task);
+    const occupying = occupyOnCompletion(j, task);
+    if (occupying) await occupying;
     return task;
   });
 
@@ -80,11 +81,15 @@ export function registerStaffActions(j: Journey, deps: Deps) {
 
   action(d.recordConsentUpdate, d.RecordConsent, rules.assertCanRecordConsent, rules.recordConsent);
   action(d.withdrawConsentUpdate, d.WithdrawConsent, rules.assertCanRecordConsent, rules.withdrawConsent);
-  action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, async (j, u) => {
-    if (!needsApproval(j)) return rules.closeCase(j, u);
-    void deps.watch(await requestClosure(j, { reason: u.reason, staffId: u.staffId }));
-    return { status: j.state.status, closureReason: j.state.closureReason, closureRequested: true };
-  });
+  // Synchronous without an approval, as it always was: no extra await in recorded histories.
+  action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, (j, u) =>
+    needsApproval(j)
+      ? requestClosure(j, { reason: u.reason, staffId: u.staffId }).then((task) => {
+          void deps.watch(task);
+          return { status: j.state.status, closureReason: j.state.closureReason, closureRequested: true };
+        })
+      : rules.closeCase(j, u),
+  );
 
   action(d.approveClosureUpdate, d.ApproveClosure, (j, u) => assertCanDecide(j, u, true), (j, u) => {
     const request = decide(j, u, true);
