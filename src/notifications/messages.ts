@@ -19,6 +19,8 @@ const Templates = z.object({
   relay: PerLanguage(Template),
   /** To the coordinator, at once: no facility has a free place for a placement task. */
   noFreePlace: PerLanguage(Template),
+  /** To the manager, at once: a closure waits for their approval (policy `closureApproval`). */
+  closureApproval: PerLanguage(Template),
   phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
   /** What an escalation says was missed: not acknowledged, or not done. */
   missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
@@ -30,6 +32,7 @@ const Templates = z.object({
     escalation: PerLanguage(z.string()),
     relay: PerLanguage(z.string()),
     noFreePlace: PerLanguage(z.string()),
+    closureApproval: PerLanguage(z.string()),
     phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
     missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
     /**
@@ -121,6 +124,20 @@ export const messageTemplates = Templates.parse({
         `Please choose a facility: {link}{actionLine}{coverLine}\n\n${SIGNATURE.en}`,
     },
   },
+  closureApproval: {
+    vi: {
+      subject: 'Đề nghị phê duyệt kết thúc — hồ sơ {caseCode}',
+      text:
+        'Kính gửi {recipient},\n\nHồ sơ {caseCode} được đề nghị kết thúc và cần anh/chị phê duyệt hoặc từ chối ("{task}") trước {dueAt} (giờ Việt Nam). ' +
+        `Người đề nghị không thể tự phê duyệt.\nXem hồ sơ: {link}{coverLine}\n\n${SIGNATURE.vi}`,
+    },
+    en: {
+      subject: 'Closure to approve — case {caseCode}',
+      text:
+        'Dear {recipient},\n\nThe closure of case {caseCode} was requested and needs your approval or rejection ("{task}") by {dueAt} (Vietnam time). ' +
+        `The person who asked cannot approve it.\nSee the case: {link}{coverLine}\n\n${SIGNATURE.en}`,
+    },
+  },
   phase: {
     acknowledge: { vi: 'cần được xác nhận tiếp nhận', en: 'had to be acknowledged' },
     complete: { vi: 'cần được hoàn thành', en: 'had to be completed' },
@@ -153,6 +170,10 @@ export const messageTemplates = Templates.parse({
     noFreePlace: {
       vi: 'Đồng Hành, khẩn: hồ sơ {caseCode}, việc "{task}": các cơ sở đều hết chỗ. Đề nghị chọn cơ sở tiếp nhận. {link}',
       en: 'Dong Hanh urgent: case {caseCode}, task "{task}": no facility has a free place. Please choose one. {link}',
+    },
+    closureApproval: {
+      vi: 'Đồng Hành: hồ sơ {caseCode} được đề nghị kết thúc, cần anh/chị phê duyệt trước {dueAt}. {link}',
+      en: 'Dong Hanh: closing case {caseCode} needs your approval by {dueAt}. {link}',
     },
     phase: {
       acknowledge: { vi: 'cần xác nhận', en: 'to acknowledge' },
@@ -265,7 +286,7 @@ export interface RelayFacts extends MessageFacts {
   reasons: string[];
 }
 
-export type MessageKind = 'reminder' | 'escalation' | 'relay' | 'noFreePlace';
+export type MessageKind = 'reminder' | 'escalation' | 'relay' | 'noFreePlace' | 'closureApproval';
 export const messageKind = (level: number, relay: boolean): MessageKind => (relay ? 'relay' : level <= 1 ? 'reminder' : 'escalation');
 
 export function fill(template: string, values: Record<string, string>): string {

@@ -9,6 +9,7 @@ import { patched } from '@temporalio/workflow';
 import type { ClosureReason } from '../domain/case';
 import { TaskRejection, type ApproveClosure, type ClosureRequest, type RejectClosure, type TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
+import type { EscalationStep } from '../policy/schema';
 import { activities } from './activities-proxy';
 import { reject } from './guards';
 import { iso, type Journey } from './journey-state';
@@ -16,6 +17,9 @@ import { iso, type Journey } from './journey-state';
 export const CLOSURE_APPROVAL_PATCH = 'closure-approval-v1';
 /** The stage name of an approval task, which lives beside the journey's stages. */
 export const APPROVAL_STAGE = 'closure-approval';
+
+/** The manager hears of the request at once, not when the approval task's ladder first fires. */
+export const TELL_MANAGER: EscalationStep = { after: '0s', notify: ['assignee'], channels: ['email', 'sms'], urgent: false };
 
 export const isApprovalTask = (task: Pick<TaskState, 'stage'>) => task.stage === APPROVAL_STAGE;
 

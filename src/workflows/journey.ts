@@ -12,7 +12,7 @@ import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
-import { releaseAtExit, releaseAtStage, reservePlaces, type TellCoordinator } from './placement';
+import { releaseAtExit, releaseAtStage, reservePlaces, type Tell } from './placement';
 import { watchTask } from './task-watch';
 import { publish } from './visibility';
 import { timerSummary } from './ui-summaries';
@@ -50,8 +50,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   const sync = serialSync(j);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
-  const tell: TellCoordinator = (task, step) => notifier.escalate(task, 'acknowledge', 0, step, 'no-free-place');
-  registerStaffActions(j, { sync, watch, publish: () => publish(j) });
+  const tell: Tell = (task, step, purpose) => notifier.escalate(task, 'acknowledge', 0, step, purpose);
+  registerStaffActions(j, { sync, watch, tell, publish: () => publish(j) });
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
   if (!input.resume) await sync();
@@ -90,7 +90,7 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   return j.state;
 }
 
-async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void, tell: TellCoordinator) {
+async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void, tell: Tell) {
   j.startStage(stage, round);
   const releasing = releaseAtStage(j, stage.key, sync);
   if (releasing) await releasing;

@@ -8,6 +8,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import { TaskRejection, type ChoosePlacement, type TaskState } from '../journey/definitions';
+import type { NoticePurpose } from '../journey/notices';
 import { fill } from '../journey/summaries';
 import type { EscalationStep } from '../policy/schema';
 import { activities } from './activities-proxy';
@@ -19,7 +20,8 @@ export const PLACEMENT_PATCH = 'shelter-placement-v1';
 /** A full province is urgent: the person needs a bed tonight, quiet hours or not. */
 const NO_FREE_PLACE: EscalationStep = { after: '0s', notify: ['coordinator'], channels: ['email', 'sms'], urgent: true };
 
-export type TellCoordinator = (task: TaskState, step: EscalationStep) => Promise<void>;
+/** Sends a message about `task` outside its ladder (src/workflows/notifications.ts, level 0). */
+export type Tell = (task: TaskState, step: EscalationStep, purpose: NoticePurpose) => Promise<void>;
 
 const isPlacement = (j: Journey, task: Pick<TaskState, 'key'>) => j.policyOf(task).placement !== undefined;
 
@@ -30,13 +32,13 @@ const isPlacement = (j: Journey, task: Pick<TaskState, 'key'>) => j.policyOf(tas
  */
 
 /** Reserves a place for each placement task just opened; with none free, the coordinator hears of it at once. */
-export function reservePlaces(j: Journey, opened: TaskState[], sync: () => Promise<void>, tell: TellCoordinator): Promise<void> | undefined {
+export function reservePlaces(j: Journey, opened: TaskState[], sync: () => Promise<void>, tell: Tell): Promise<void> | undefined {
   const placements = opened.filter((t) => isPlacement(j, t) && t.status === 'open');
   if (placements.length === 0 || !patched(PLACEMENT_PATCH)) return undefined;
   return reserve(j, placements, sync, tell);
 }
 
-async function reserve(j: Journey, placements: TaskState[], sync: () => Promise<void>, tell: TellCoordinator) {
+async function reserve(j: Journey, placements: TaskState[], sync: () => Promise<void>, tell: Tell) {
   for (const task of placements) {
     const summary = fill('reservePlace', { task: task.key });
     const { status } = await activities.reservePlace.executeWithOptions({ summary }, [{ caseCode: j.state.caseCode, taskId: task.id, province: j.state.province }]);
@@ -44,7 +46,7 @@ async function reserve(j: Journey, placements: TaskState[], sync: () => Promise<
     j.log({ action: status === 'reserved' ? 'place-reserved' : 'no-free-place', taskId: task.id });
     await sync();
     // The task stays open where it is: the coordinator chooses a facility (choosePlacement).
-    if (status === 'full') await tell(task, NO_FREE_PLACE);
+    if (status === 'full') await tell(task, NO_FREE_PLACE, 'no-free-place');
   }
 }
 

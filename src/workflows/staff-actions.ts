@@ -8,9 +8,9 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import * as d from '../journey/definitions';
 import { activities } from './activities-proxy';
-import { assertCanDecide, decide, needsApproval, requestClosure } from './closure-approval';
+import { assertCanDecide, decide, needsApproval, requestClosure, TELL_MANAGER } from './closure-approval';
 import type { Journey } from './journey-state';
-import { assertCanChoosePlacement, choosePlacement, occupyOnCompletion } from './placement';
+import { assertCanChoosePlacement, choosePlacement, occupyOnCompletion, type Tell } from './placement';
 import { assertCanChangePolicy, changePolicy } from './policy-change';
 import * as rules from './staff-rules';
 import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } from './transfer';
@@ -18,6 +18,7 @@ import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } 
 interface Deps {
   sync(): Promise<void>;
   watch(task: d.TaskState): Promise<void>;
+  tell: Tell;
   publish(): void;
 }
 
@@ -40,6 +41,15 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     );
   }
 
+  /** The approval task climbs its ladder; its manager is told now, once the task is recorded. */
+  async function approvalAsked(task: d.TaskState) {
+    void deps.watch(task);
+    if (task.status !== 'open') return;
+    deps.publish();
+    await deps.sync();
+    await deps.tell(task, TELL_MANAGER, 'closure-approval');
+  }
+
   action(d.acknowledgeTaskUpdate, d.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
 
   action(d.completeTaskUpdate, d.CompleteTask, rules.assertCanComplete, async (j, u) => {
@@ -48,7 +58,7 @@ export function registerStaffActions(j: Journey, deps: Deps) {
       // Done only once a manager approves: until then the task stays open (acknowledged).
       j.markAcknowledged(asked);
       const reason = j.policyOf(asked).outcomes![u.outcome!]!.closesCase!;
-      void deps.watch(await requestClosure(j, { reason, staffId: u.staffId, taskId: asked.id, outcome: u.outcome }));
+      await approvalAsked(await requestClosure(j, { reason, staffId: u.staffId, taskId: asked.id, outcome: u.outcome }));
       return asked;
     }
     const task = rules.complete(j, u);
@@ -84,10 +94,9 @@ export function registerStaffActions(j: Journey, deps: Deps) {
   // Synchronous without an approval, as it always was: no extra await in recorded histories.
   action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, (j, u) =>
     needsApproval(j)
-      ? requestClosure(j, { reason: u.reason, staffId: u.staffId }).then((task) => {
-          void deps.watch(task);
-          return { status: j.state.status, closureReason: j.state.closureReason, closureRequested: true };
-        })
+      ? requestClosure(j, { reason: u.reason, staffId: u.staffId })
+          .then(approvalAsked)
+          .then(() => ({ status: j.state.status, closureReason: j.state.closureReason, closureRequested: true }))
       : rules.closeCase(j, u),
   );
 

@@ -36,13 +36,13 @@ export function acknowledge(j: Journey, u: AcknowledgeTask): TaskState {
 
 export function assertCanComplete(j: Journey, u: CompleteTask) {
   const task = actionableTask(j, u);
+  if (isApprovalTask(task)) reject(TaskRejection.invalidInput, `task ${task.id} is settled by a manager's approval or rejection of the closure, not completed`);
   const policy = j.policyOf(task);
   const outcomes = policy.outcomes;
   if (outcomes && (u.outcome === undefined || !(u.outcome in outcomes))) {
     reject(TaskRejection.invalidOutcome, `task ${task.id} needs an outcome, one of: ${Object.keys(outcomes).join(', ')}`);
   }
   if (!outcomes && u.outcome !== undefined) reject(TaskRejection.invalidOutcome, `task ${task.id} takes no outcome`);
-  if (isApprovalTask(task)) reject(TaskRejection.invalidInput, `task ${task.id} is settled by a manager's approval or rejection of the closure, not completed`);
   if (u.outcome !== undefined && outcomes?.[u.outcome]?.closesCase) assertNoClosurePending(j);
   assertCanSettle(j, task, u.outcome);
   if (policy.plans) assertValidPlan(j, policy.plans, u);
