@@ -144,6 +144,8 @@ test('a closed case Temporal no longer keeps is still read from the database rec
     await new Promise((r) => setTimeout(r, 50));
   }
   expect((await h.call('coordinator', 'POST', `/cases/${caseCode}/close`, { body: { reason: 'deceased' } })).status).toBe(200);
+  // Four eyes: the default policy's closure waits for a manager.
+  expect((await h.call('manager', 'POST', `/cases/${caseCode}/closure/approve`)).status).toBe(200);
   const closed = await h.client.workflow.getHandle(journeyWorkflowId(caseCode)).result();
   // An API whose Temporal namespace has no such workflow: what the namespace's retention does to a
   // closed journey, without waiting for it.
