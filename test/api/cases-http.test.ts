@@ -164,6 +164,9 @@ test('a closed case Temporal no longer keeps is still read from the database rec
   const recorded = res.body as { status: string; closureReason: string; policy: unknown; source: string; history: { seq: number; action: string }[]; tasks: { id: string; status: string; title: { en: string } }[] };
   expect(recorded).toMatchObject({ status: 'closed', closureReason: 'deceased', source: 'records', policy: { id: 'vn-default-demo', version: 1 } });
   expect(recorded.history.map((e) => [e.seq, e.action])).toEqual(closed.history.map((e: { seq: number; action: string }) => [e.seq, e.action]));
-  expect(recorded.tasks).toEqual([expect.objectContaining({ id: `${caseCode}/reception`, status: 'cancelled', title: expect.objectContaining({ en: expect.stringContaining('Receive the person') }) })]);
+  expect(recorded.tasks).toEqual([
+    expect.objectContaining({ id: `${caseCode}/reception`, status: 'cancelled', title: expect.objectContaining({ en: expect.stringContaining('Receive the person') }) }),
+    expect.objectContaining({ id: `${caseCode}/closure-approval`, status: 'done', outcome: 'approved', title: expect.objectContaining({ en: 'Approve the closure of the case' }) }),
+  ]);
   expect((await api.call('coordinator', 'GET', `/cases/${code(21)}`)).status).toBe(404);
 }, 60_000);
