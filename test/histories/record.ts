@@ -72,12 +72,12 @@ test('record representative journeys', async () => {
 test('record shelter places and closure approval', async () => {
   // A full province: the coordinator is told and chooses; the place is occupied, then released at reintegration.
   await h.db.prisma.supportFacility.create({ data: { id: 'dn-shelter-full', province: 'VN-DN', nameVi: 'Cơ sở', nameEn: 'Facility', ownership: 'public', dedicated: true, capacity: 1, occupied: 1 } });
-  await h.db.prisma.supportFacility.create({ data: { id: 'dn-shelter-other', province: 'VN-DN', nameVi: 'Cơ sở khác', nameEn: 'Other facility', ownership: 'private', capacity: 2 } });
   await h.run(async () => {
     const placed = await h.start('REPLAY-PLACEMENT');
     await advanceTo(placed, 'support-services', ['shelter-placement', 'medical-care']);
     const shelter = await openTask(placed, 'shelter-placement');
     await waitForState(placed, (s) => s.history.some((e) => e.action === 'no-free-place'));
+    await h.db.prisma.supportFacility.create({ data: { id: 'dn-shelter-other', province: 'VN-DN', nameVi: 'Cơ sở khác', nameEn: 'Other facility', ownership: 'private', capacity: 2 } });
     await placed.executeUpdate(d.choosePlacementUpdate, { args: [{ taskId: shelter.id, ...lead, facilityId: 'dn-shelter-other' }] });
     await complete(placed, 'shelter-placement');
     await complete(placed, 'medical-care');
