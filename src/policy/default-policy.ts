@@ -54,7 +54,7 @@ export const defaultPolicy = {
     ladder: 'standard',
   },
   // Four eyes: a manager of the health department who did not ask approves every closure by the
-  // closure task or the closeCase action.
+  // closeCase action or by a task marked closureNeedsApproval (the closure task).
   closureApproval: {
     key: 'closure-approval',
     title: { vi: 'Phê duyệt kết thúc hồ sơ', en: 'Approve the closure of the case' },
@@ -62,7 +62,6 @@ export const defaultPolicy = {
     completeWithin: '3d',
     ladder: 'standard',
     role: 'manager',
-    tasks: ['case-closure'],
   },
   stages: [
     {
@@ -225,6 +224,7 @@ export const defaultPolicy = {
           completeWithin: '7d',
           ladder: 'standard',
           outcomes: Object.fromEntries(ClosureReason.options.map((reason) => [reason, { closesCase: reason }])),
+          closureNeedsApproval: true,
         },
       ],
     },

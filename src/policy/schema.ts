@@ -103,6 +103,8 @@ export const TaskPolicy = Deadlines.extend({
   counts: z.array(TaskIndicator).optional(),
   /** A placement: opening the task reserves a place in a facility (absent: not a placement). */
   placement: PlacementPolicy.optional(),
+  /** Completing it with an outcome that closes the case asks a manager first (the policy's `closureApproval`). */
+  closureNeedsApproval: z.boolean().optional(),
 });
 export type TaskPolicy = z.infer<typeof TaskPolicy>;
 
@@ -125,8 +127,8 @@ export const TransferAcceptancePolicy = TaskPolicy.extend({
 export type TransferAcceptancePolicy = z.infer<typeof TransferAcceptancePolicy>;
 
 /**
- * Four eyes on closure: closing the case (the closeCase action, or completing one of `tasks` with an
- * outcome that closes the case) becomes a request, and this task goes to a manager of the lead
+ * Four eyes on closure: closing the case (the closeCase action, or completing a task marked
+ * `closureNeedsApproval` with an outcome that closes the case) becomes a request, and this task goes to a manager of the lead
  * agency, whose ladder reminds them. Another manager than the requester approves (the case closes)
  * or rejects (the request is withdrawn, the task stays open). Absent: closing is immediate, as in
  * policies written before it existed.
@@ -135,8 +137,7 @@ export const ClosureApprovalPolicy = TaskPolicy.extend({
   key: Key.default('closure-approval'),
   agency: z.literal('health_dept').default('health_dept'),
   role: z.literal('manager').default('manager'),
-  /** Tasks whose case-closing outcomes need the approval. The closeCase action always does. */
-  tasks: z.array(Key).default([]),
+  closureNeedsApproval: z.never().optional(),
   clock: z.literal('task').default('task'),
   onlyIfPlanned: z.literal(false).default(false),
   referableTo: z.array(AgencyKind).max(0).default([]),
@@ -195,12 +196,9 @@ export const JourneyPolicy = z
         );
         const release = task.placement?.releaseAtStage;
         if (release && !stageKeys.has(release)) issue([...at, 'placement', 'releaseAtStage'], `unknown stage "${release}"`);
+        if (task.closureNeedsApproval && !approval) issue([...at, 'closureNeedsApproval'], 'needs the policy\'s closureApproval: who approves, and within which deadlines');
+        if (task.closureNeedsApproval && !Object.values(task.outcomes ?? {}).some((o) => o.closesCase)) issue([...at, 'closureNeedsApproval'], 'the task has no outcome that closes the case');
       }),
     );
-    approval?.tasks.forEach((key, i) => {
-      const task = p.stages.flatMap((s) => s.tasks).find((t) => t.key === key);
-      if (!task) issue(['closureApproval', 'tasks', i], `unknown task "${key}"`);
-      else if (!Object.values(task.outcomes ?? {}).some((o) => o.closesCase)) issue(['closureApproval', 'tasks', i], `task "${key}" has no outcome that closes the case`);
-    });
   });
 export type JourneyPolicy = z.infer<typeof JourneyPolicy>;

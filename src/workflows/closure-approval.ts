@@ -23,13 +23,12 @@ export const TELL_MANAGER: EscalationStep = { after: '0s', notify: ['assignee'],
 
 export const isApprovalTask = (task: Pick<TaskState, 'stage'>) => task.stage === APPROVAL_STAGE;
 
-/** Does closing this way need a manager? The closeCase action when the policy asks; a task when it is named. */
+/** Does closing this way need a manager? The closeCase action when the policy asks; a task when it is marked. */
 export function needsApproval(j: Journey, via?: { task: TaskState; outcome?: string }): boolean {
-  const approval = j.policy.closureApproval;
-  if (!approval) return false;
+  if (!j.policy.closureApproval) return false;
   if (via) {
     const policy = j.policyOf(via.task);
-    if (!approval.tasks.includes(policy.key) || !via.outcome || !policy.outcomes?.[via.outcome]?.closesCase) return false;
+    if (!policy.closureNeedsApproval || !via.outcome || !policy.outcomes?.[via.outcome]?.closesCase) return false;
   }
   return patched(CLOSURE_APPROVAL_PATCH);
 }
