@@ -1,17 +1,19 @@
 /**
- * Facility places on a real SQLite database: the order facilities are tried in, a free place
- * taken once per task however often the reservation is retried, and capacity that concurrent
- * reservations never exceed. (PostgreSQL takes the same conditional UPDATE under a row lock:
- * a second writer re-checks "occupied < capacity" after the first commits.)
+ * Facility places on real SQLite and PostgreSQL databases: the order facilities are tried in, a
+ * free place taken once per task however often the reservation is retried, and capacity that
+ * concurrent reservations never exceed (on PostgreSQL the pool runs them on several connections at
+ * once: the conditional UPDATE re-checks "occupied < capacity" under the row lock).
  */
 import type { Database } from '../../src/db/client';
 import { choosePlace, freePlaces, occupyPlace, releasePlaces, reservePlace } from '../../src/db/placements';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { PROVIDERS } from '../support/throwaway-database';
 
+describe.each(PROVIDERS)('on %s', (provider) => {
 let t: TestDatabase;
 let db: Database;
 beforeAll(async () => {
-  t = await createTestDatabase();
+  t = await createTestDatabase(provider);
   db = t.db;
 });
 afterAll(() => t?.close());
@@ -88,4 +90,5 @@ test('a chosen facility moves the place; occupying and releasing give places bac
   expect(released.reduce((a, b) => a + b, 0)).toBe(1);
   expect(await releasePlaces(db.prisma, 'C-1')).toBe(0);
   expect([await occupied('dn-a'), await occupied('dn-b')]).toEqual([1, 0]);
+});
 });
