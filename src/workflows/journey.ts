@@ -14,6 +14,7 @@ import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
+import { releaseAtExit, releaseAtStage, reservePlaces, type Tell } from './placement';
 import { watchTask } from './task-watch';
 import { publish } from './visibility';
 import { timerSummary } from './ui-summaries';
@@ -70,7 +71,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   const sync = serialSync(j);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
-  registerStaffActions(j, { sync, watch, publish: () => publish(j) });
+  const tell: Tell = (task, step, purpose) => notifier.escalate(task, 'acknowledge', 0, step, purpose);
+  registerStaffActions(j, { sync, watch, tell, publish: () => publish(j) });
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
   // The first stage's opening writes the case row itself.
@@ -83,8 +85,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
     const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
     if (wait > 0 && (await condition(() => !j.active, wait))) break;
     const roundStartedAt = Date.now();
-    await runStage(j, stage, position.round, sync, watch, recorded);
-    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded);
+    await runStage(j, stage, position.round, sync, watch, recorded, tell);
+    for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded, tell);
     if (!j.active) break;
 
     if (stage.repeat && position.round + 1 < stage.repeat.times) {
@@ -104,14 +106,19 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   await sync();
   // An update that closed the case may still be writing: let it answer its caller.
   await condition(allHandlersFinished);
+  // Exit: facility places go back (after the updates, so a place chosen at the last moment goes too).
+  const releasing = releaseAtExit(j, sync);
+  if (releasing) await releasing;
   return j.state;
 }
 
 type Sync = ReturnType<typeof serialSync>;
 
-async function runStage(j: Journey, stage: StagePolicy, round: number, sync: Sync, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
+async function runStage(j: Journey, stage: StagePolicy, round: number, sync: Sync, watch: (t: TaskState) => Promise<void>, recorded: () => void, tell: Tell) {
   j.startStage(stage, round);
-  if (patched(FEWER_ROUND_TRIPS)) return openStage(j, stage, sync, watch, recorded);
+  const releasing = releaseAtStage(j, stage.key, sync);
+  if (releasing) await releasing;
+  if (patched(FEWER_ROUND_TRIPS)) return openStage(j, stage, sync, watch, recorded, tell);
   const tasks: TaskState[] = [];
   for (const policy of j.tasksToOpen(stage)) {
     const draft = j.draftTask(stage.key, policy);
@@ -123,11 +130,13 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: Syn
   publish(j);
   await sync();
   recorded();
+  const reserving = reservePlaces(j, tasks, sync, tell);
+  if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
 }
 
 /** One write opens the stage; its tasks can be acted on from then (a start waiting on them answers). */
-async function openStage(j: Journey, stage: StagePolicy, sync: Sync, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
+async function openStage(j: Journey, stage: StagePolicy, sync: Sync, watch: (t: TaskState) => Promise<void>, recorded: () => void, tell: Tell) {
   const policies = j.tasksToOpen(stage);
   const drafts = policies.map((policy) => j.draftTask(stage.key, policy));
   const openings = drafts.map((draft, i) => ({ ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policies[i]!.agency, leadAgencyId: j.state.leadAgencyId }));
@@ -137,6 +146,8 @@ async function openStage(j: Journey, stage: StagePolicy, sync: Sync, watch: (t: 
   recorded();
   publish(j);
   await sync();
+  const reserving = reservePlaces(j, tasks, sync, tell);
+  if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
 }
 
