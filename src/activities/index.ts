@@ -7,6 +7,7 @@ import type { Channel, JourneyPolicy } from '../policy/schema';
 import type { Mailer } from '../transports/email';
 import type { SmsSender } from '../transports/sms';
 import { escalationActivities } from './escalations';
+import { placementActivities } from './placements';
 import { recordActivities } from './records';
 import { reportActivities } from './reports';
 
@@ -42,7 +43,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const reports = reportActivities({ db: deps.db, mailer: deps.mailer, mailFrom: deps.mailFrom, policy: deps.policy, nationalRecipients: deps.nationalReportRecipients });
-  return { ...recordActivities(deps.db), ...escalationActivities(deps), ...reports };
+  return { ...recordActivities(deps.db), ...placementActivities(deps.db), ...escalationActivities(deps), ...reports };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

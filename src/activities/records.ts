@@ -25,6 +25,8 @@ interface Where {
 
 export interface TaskOpening extends TaskDraft, Where {
   caseCode: string;
+  /** Who at the agency holds it; default a caseworker (a closure approval goes to a manager). */
+  role?: 'manager';
 }
 
 /**
@@ -32,7 +34,7 @@ export interface TaskOpening extends TaskDraft, Where {
  * active staff member of `role` with the fewest open tasks. With no such agency the lead agency
  * holds the task unassigned, and its ladder reaches the supervisors and the coordinator.
  */
-async function place(prisma: Prisma, w: Where, role = 'caseworker'): Promise<Placement> {
+async function place(prisma: Prisma, w: Where, role: string = 'caseworker'): Promise<Placement> {
   const lead = await prisma.agency.findUnique({ where: { id: w.leadAgencyId } });
   const agency =
     lead?.kind === w.agencyKind && lead.province === w.province
@@ -92,7 +94,7 @@ export interface StageOpening {
 async function openTask(prisma: Prisma, t: TaskOpening): Promise<Placement> {
   const existing = await prisma.task.findUnique({ where: { id: t.id } });
   if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
-  const placement = await place(prisma, t);
+  const placement = await place(prisma, t, t.role);
   // The reply code staff type in an SMS answer; another task opened at the same instant may win a code.
   for (let attempt = 1; ; attempt++) {
     try {

@@ -51,6 +51,10 @@ export const CaseView = z.looseObject({
     })
     .optional()
     .describe('Pseudonymous intake facts; absent for cases opened before they were recorded'),
+  closureRequest: z
+    .looseObject({ reason: ClosureReason, requestedBy: z.string().describe('staff id'), requestedAt: Iso, approvalTaskId: z.string(), taskId: z.string().optional() })
+    .optional()
+    .describe("A closure waiting for a manager's approval"),
   tasks: z.array(TaskView),
   history: z.array(HistoryView),
   familyCases: z.array(z.string()).describe('Codes of the other cases of the same family (opened together), oldest first'),
@@ -89,7 +93,11 @@ export const MyTask = z.object({
 export const MyTasks = z.object({ items: z.array(MyTask) });
 
 export const ConsentView = z.looseObject({ given: z.boolean(), at: Iso.optional(), by: z.string().optional() });
-export const ClosedView = z.looseObject({ status: z.enum(['active', 'closed']), closureReason: ClosureReason.optional() });
+export const ClosedView = z.looseObject({
+  status: z.enum(['active', 'closed']),
+  closureReason: ClosureReason.optional(),
+  closureRequested: z.boolean().optional().describe("true: the policy needs a manager's approval; the case stays active until then"),
+});
 export const PolicyRef = z.looseObject({ id: z.string(), version: z.number().int() });
 
 export const NoteCreated = z.object({ noteId: z.string(), task: TaskView });

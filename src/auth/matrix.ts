@@ -32,6 +32,11 @@ export const AUTHORISATION_MATRIX = {
   'case.transfer': { coordinator: 'province' },
   'case.consent': { coordinator: 'province' },
   'case.policy': { coordinator: 'province' },
+  // four eyes: a manager of the province approves or rejects a closure someone else asked for
+  'case.close-approve': { manager: 'province' },
+  // shelter places: the coordinator chooses a placement task's facility; free places are counts
+  'case.placement': { coordinator: 'province' },
+  'facility.free-places': { coordinator: 'province', manager: 'province', admin: 'national' },
   // personal data (and free-text notes, which may hold it): read is audited
   'personal-data.read': { coordinator: 'province', staff: 'need-to-know' },
   'personal-data.write': { coordinator: 'province' },

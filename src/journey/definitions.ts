@@ -89,6 +89,13 @@ export const HistoryAction = z.enum([
   'policy-changed',
   'task-cancelled',
   'case-closed',
+  'place-reserved',
+  'no-free-place',
+  'place-chosen',
+  'places-released',
+  'closure-requested',
+  'closure-approved',
+  'closure-rejected',
 ]);
 
 export interface HistoryEntry {
@@ -120,8 +127,23 @@ export interface JourneyState {
   /** Services the support plan chose (task keys). */
   plan: string[];
   transfer?: { toProvince: string; taskId: string; status: 'pending' | 'accepted' | 'refused' };
+  /** A closure waiting for a manager's approval (policy `closureApproval`). */
+  closureRequest?: ClosureRequest;
   tasks: TaskState[];
   history: HistoryEntry[];
+}
+
+/**
+ * Asked by `requestedBy` (the closeCase action, or completing `taskId` with `outcome`); the manager
+ * decides on `approvalTaskId`.
+ */
+export interface ClosureRequest {
+  reason: ClosureReason;
+  requestedBy: string;
+  requestedAt: string;
+  approvalTaskId: string;
+  taskId?: string;
+  outcome?: string;
 }
 
 /** The case's row as the journey reports it on every sync. */
@@ -168,6 +190,12 @@ export const TransferCase = z.strictObject({ ...Actor, toProvince: ProvinceCode,
 export const RecordConsent = z.strictObject(Actor);
 export const WithdrawConsent = z.strictObject(Actor);
 export const CloseCase = z.strictObject({ ...Actor, reason: ClosureReason });
+/** The coordinator puts a placement task's place in this facility (a directory id, never the person). */
+export const ChoosePlacement = z.strictObject({ ...TaskActor, facilityId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/) });
+export const ClosureRejectionReason = z.enum(['support_not_finished', 'wrong_reason', 'follow_up_needed', 'other']);
+/** A manager's decision on a closure request: approving closes the case, rejecting withdraws the request. */
+export const ApproveClosure = z.strictObject(Actor);
+export const RejectClosure = z.strictObject({ ...Actor, reason: ClosureRejectionReason });
 /** `policyRef`, when the body is stored, is what later runs of the journey (continue-as-new) carry instead of the body. */
 export const ChangePolicy = z.strictObject({ ...Actor, policy: JourneyPolicy, policyRef: PolicyRef.optional() });
 
@@ -181,4 +209,7 @@ export type TransferCase = z.infer<typeof TransferCase>;
 export type RecordConsent = z.infer<typeof RecordConsent>;
 export type WithdrawConsent = z.infer<typeof WithdrawConsent>;
 export type CloseCase = z.infer<typeof CloseCase>;
+export type ChoosePlacement = z.infer<typeof ChoosePlacement>;
+export type ApproveClosure = z.infer<typeof ApproveClosure>;
+export type RejectClosure = z.infer<typeof RejectClosure>;
 export type ChangePolicy = z.input<typeof ChangePolicy>;

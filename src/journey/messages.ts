@@ -7,7 +7,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AcknowledgeTask,
   AddNote,
+  ApproveClosure,
   ChangePolicy,
+  ChoosePlacement,
   CloseCase,
   CompleteTask,
   DeclineReferral,
@@ -16,6 +18,7 @@ import type {
   JourneyState,
   ReassignTask,
   RecordConsent,
+  RejectClosure,
   TransferCase,
   WithdrawConsent,
 } from './definitions';
@@ -33,7 +36,11 @@ export const declineReferralUpdate = defineUpdate<TaskState, [DeclineReferral]>(
 export const transferCaseUpdate = defineUpdate<TaskState, [TransferCase]>('transferCase');
 export const recordConsentUpdate = defineUpdate<JourneyState['consent'], [RecordConsent]>('recordConsent');
 export const withdrawConsentUpdate = defineUpdate<JourneyState['consent'], [WithdrawConsent]>('withdrawConsent');
-export const closeCaseUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [CloseCase]>('closeCase');
+/** With a `closureApproval` policy the case stays active and `closureRequested` is true until a manager decides. */
+export const closeCaseUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'> & { closureRequested?: boolean }, [CloseCase]>('closeCase');
+export const choosePlacementUpdate = defineUpdate<{ taskId: string; status: 'reserved' }, [ChoosePlacement]>('choosePlacement');
+export const approveClosureUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [ApproveClosure]>('approveClosure');
+export const rejectClosureUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [RejectClosure]>('rejectClosure');
 export const changePolicyUpdate = defineUpdate<JourneyState['policy'], [ChangePolicy]>('changePolicy');
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 /** Answers once the journey's first tasks are in the database, so a start can answer when they can be acted on. */
@@ -56,6 +63,13 @@ export const TaskRejection = {
   policyNotNewer: 'PolicyNotNewer',
   invalidInput: 'InvalidInput',
   caseClosed: 'CaseClosed',
+  closurePending: 'ClosurePending',
+  noClosureRequest: 'NoClosureRequest',
+  /** Four eyes: the person who asked for the closure may not approve it. */
+  sameApprover: 'SameApprover',
+  notAPlacement: 'NotAPlacement',
+  noFreePlace: 'NoFreePlace',
+  facilityUnavailable: 'FacilityUnavailable',
 } as const;
 
 /**

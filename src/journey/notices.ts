@@ -19,7 +19,14 @@ export interface EscalationNotice {
   urgent?: boolean;
   /** The workflow's clock when it asked: quiet hours are judged at this instant. Default: now. */
   at?: string;
+  /**
+   * Not a ladder step (level 0): the coordinator is told at once that no facility has a free place,
+   * or a manager that a closure waits for their approval.
+   */
+  purpose?: NoticePurpose;
 }
+
+export type NoticePurpose = 'no-free-place' | 'closure-approval';
 
 export interface EscalationReport {
   /** Messages handed to a provider by this call. */

@@ -24,6 +24,8 @@ export const UI_TEMPLATES = {
   syncJourney: 'Record journey changes',
   placeTask: 'Hand task {task} to the {role}',
   resolvePolicy: 'Resolve policy {policyId} v{policyVersion}',
+  reservePlace: 'Reserve a facility place for {task}',
+  releasePlaces: "Release the case's facility places",
 } as const;
 
 /** The acknowledgement phase is named, the completion phase is the SLA itself ("3 days"). */

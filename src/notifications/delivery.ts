@@ -164,7 +164,7 @@ async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about:
     level: notice.level,
     channel,
     phase: notice.phase,
-    purpose: about ? 'relay' : 'escalation',
+    purpose: about ? 'relay' : (notice.purpose ?? 'escalation'),
     aboutRecipientId: about?.person.id ?? null,
   });
   const { row, final } = await recorded(entry);
@@ -182,12 +182,14 @@ async function sendOn(d: Delivery, person: StaffMember, channel: Channel, about:
   });
 }
 
+const PURPOSE_KIND = { 'no-free-place': 'noFreePlace', 'closure-approval': 'closureApproval' } as const;
+
 /** The message in the person's language, ready for its channel. */
 function render(d: Delivery, person: StaffMember, channel: Channel, about: About | undefined, key: string, address: string, link: string, reply?: ReplyFacts): ChannelMessage {
   const { deps, notice } = d;
   const language = Language.catch('vi').parse(person.language);
   const facts = { ...factsFor(d, person, channel, about, link), ...(reply ? { reply } : {}) };
-  const kind = messageKind(notice.level, about !== undefined);
+  const kind = notice.purpose && !about ? PURPOSE_KIND[notice.purpose] : messageKind(notice.level, about !== undefined);
   if (channel === 'email') return emailMessage(deps.mailer, deps.mailFrom, key, address, renderMessage(facts, language, kind));
   return smsMessage(deps.sms!, key, address, renderSms(facts, language, deps.smsMaxSegments ?? 2, kind).body, deps.smsStatusCallbackUrl);
 }

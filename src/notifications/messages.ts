@@ -17,6 +17,10 @@ const Templates = z.object({
   escalation: PerLanguage(Template),
   /** To the next person on the ladder when a recipient could not be reached on any channel. */
   relay: PerLanguage(Template),
+  /** To the coordinator, at once: no facility has a free place for a placement task. */
+  noFreePlace: PerLanguage(Template),
+  /** To the manager, at once: a closure waits for their approval (policy `closureApproval`). */
+  closureApproval: PerLanguage(Template),
   phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
   /** What an escalation says was missed: not acknowledged, or not done. */
   missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
@@ -27,6 +31,8 @@ const Templates = z.object({
     reminder: PerLanguage(z.string()),
     escalation: PerLanguage(z.string()),
     relay: PerLanguage(z.string()),
+    noFreePlace: PerLanguage(z.string()),
+    closureApproval: PerLanguage(z.string()),
     phase: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
     missed: z.record(z.enum(['acknowledge', 'complete']), PerLanguage(z.string())),
     /**
@@ -104,6 +110,34 @@ export const messageTemplates = Templates.parse({
         `Please follow it up or act on it: {link}{actionLine}{coverLine}\n\n${SIGNATURE.en}`,
     },
   },
+  noFreePlace: {
+    vi: {
+      subject: 'Hết chỗ ở — hồ sơ {caseCode}: {task}',
+      text:
+        'Kính gửi {recipient},\n\nCác cơ sở trợ giúp xã hội của tỉnh và các cơ sở cấp quốc gia không còn chỗ trống cho nhiệm vụ "{task}" của hồ sơ {caseCode}.\n' +
+        `Đề nghị anh/chị chọn cơ sở tiếp nhận: {link}{actionLine}{coverLine}\n\n${SIGNATURE.vi}`,
+    },
+    en: {
+      subject: 'No free place — case {caseCode}: {task}',
+      text:
+        'Dear {recipient},\n\nNo support facility of the province, and no national one, has a free place for the task "{task}" of case {caseCode}.\n' +
+        `Please choose a facility: {link}{actionLine}{coverLine}\n\n${SIGNATURE.en}`,
+    },
+  },
+  closureApproval: {
+    vi: {
+      subject: 'Đề nghị phê duyệt kết thúc — hồ sơ {caseCode}',
+      text:
+        'Kính gửi {recipient},\n\nHồ sơ {caseCode} được đề nghị kết thúc và cần anh/chị phê duyệt hoặc từ chối ("{task}") trước {dueAt} (giờ Việt Nam). ' +
+        `Người đề nghị không thể tự phê duyệt.\nXem hồ sơ: {link}{coverLine}\n\n${SIGNATURE.vi}`,
+    },
+    en: {
+      subject: 'Closure to approve — case {caseCode}',
+      text:
+        'Dear {recipient},\n\nThe closure of case {caseCode} was requested and needs your approval or rejection ("{task}") by {dueAt} (Vietnam time). ' +
+        `The person who asked cannot approve it.\nSee the case: {link}{coverLine}\n\n${SIGNATURE.en}`,
+    },
+  },
   phase: {
     acknowledge: { vi: 'cần được xác nhận tiếp nhận', en: 'had to be acknowledged' },
     complete: { vi: 'cần được hoàn thành', en: 'had to be completed' },
@@ -132,6 +166,14 @@ export const messageTemplates = Templates.parse({
     relay: {
       vi: 'Đồng Hành: không liên lạc được {unreachable} ({reasons}) về hồ sơ {caseCode}, việc "{task}" {phase} trước {dueAt}.{reply} {link}',
       en: 'Dong Hanh: could not reach {unreachable} ({reasons}) about case {caseCode}, task "{task}" {phase} by {dueAt}.{reply} {link}',
+    },
+    noFreePlace: {
+      vi: 'Đồng Hành, khẩn: hồ sơ {caseCode}, việc "{task}": các cơ sở đều hết chỗ. Đề nghị chọn cơ sở tiếp nhận. {link}',
+      en: 'Dong Hanh urgent: case {caseCode}, task "{task}": no facility has a free place. Please choose one. {link}',
+    },
+    closureApproval: {
+      vi: 'Đồng Hành: hồ sơ {caseCode} được đề nghị kết thúc, cần anh/chị phê duyệt trước {dueAt}. {link}',
+      en: 'Dong Hanh: closing case {caseCode} needs your approval by {dueAt}. {link}',
     },
     phase: {
       acknowledge: { vi: 'cần xác nhận', en: 'to acknowledge' },
@@ -244,7 +286,7 @@ export interface RelayFacts extends MessageFacts {
   reasons: string[];
 }
 
-export type MessageKind = 'reminder' | 'escalation' | 'relay';
+export type MessageKind = 'reminder' | 'escalation' | 'relay' | 'noFreePlace' | 'closureApproval';
 export const messageKind = (level: number, relay: boolean): MessageKind => (relay ? 'relay' : level <= 1 ? 'reminder' : 'escalation');
 
 export function fill(template: string, values: Record<string, string>): string {

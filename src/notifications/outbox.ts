@@ -188,7 +188,7 @@ export interface NotificationColumns {
   level: number;
   channel: string;
   phase: string;
-  purpose: 'escalation' | 'relay';
+  purpose: 'escalation' | 'relay' | 'no-free-place' | 'closure-approval';
   aboutRecipientId: string | null;
 }
 

@@ -53,6 +53,16 @@ export const defaultPolicy = {
     completeWithin: '3d',
     ladder: 'standard',
   },
+  // Four eyes: a manager of the health department who did not ask approves every closure by the
+  // closeCase action or by a task marked closureNeedsApproval (the closure task).
+  closureApproval: {
+    key: 'closure-approval',
+    title: { vi: 'Phê duyệt kết thúc hồ sơ', en: 'Approve the closure of the case' },
+    acknowledgeWithin: '1d',
+    completeWithin: '3d',
+    ladder: 'standard',
+    role: 'manager',
+  },
   stages: [
     {
       key: 'reception',
@@ -196,7 +206,11 @@ export const defaultPolicy = {
       title: { vi: 'Thực hiện hỗ trợ', en: 'Support services' },
       // Each service opens only when the support plan chose it; the stage ends when all are done.
       tasks: [
-        service('shelter-placement', 'shelter', { vi: 'Bố trí chỗ ở tại cơ sở trợ giúp xã hội', en: 'Shelter placement in a support facility' }, '3d', false, alsoNgo),
+        {
+          ...service('shelter-placement', 'shelter', { vi: 'Bố trí chỗ ở tại cơ sở trợ giúp xã hội', en: 'Shelter placement in a support facility' }, '3d', false, alsoNgo),
+          // A free place is reserved as the task opens; the person leaves it for reintegration (or at closure).
+          placement: { facility: 'shelter', releaseAtStage: 'reintegration' },
+        },
         service('medical-care', 'health_facility', { vi: 'Chăm sóc y tế', en: 'Medical care' }, '14d'),
         service('psychological-support', 'health_facility', { vi: 'Hỗ trợ tâm lý', en: 'Psychological support' }, '30d', false, alsoNgo),
         service('legal-aid', 'legal_aid', { vi: 'Trợ giúp pháp lý', en: 'Legal aid' }, '30d', false, alsoNgo),
@@ -264,6 +278,7 @@ export const defaultPolicy = {
           completeWithin: '7d',
           ladder: 'standard',
           outcomes: Object.fromEntries(ClosureReason.options.map((reason) => [reason, { closesCase: reason }])),
+          closureNeedsApproval: true,
         },
       ],
     },

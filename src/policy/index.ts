@@ -42,6 +42,7 @@ export function scaledPolicy(policy: JourneyPolicy, factor: number, suffix: stri
       ]),
     ),
     transferAcceptance: deadlines(policy.transferAcceptance),
+    ...(policy.closureApproval ? { closureApproval: deadlines(policy.closureApproval) } : {}),
     stages: policy.stages.map((stage) => ({
       ...stage,
       ...(stage.repeat ? { repeat: { ...stage.repeat, every: scale(stage.repeat.every) } } : {}),

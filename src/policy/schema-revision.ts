@@ -7,7 +7,7 @@
  */
 import type { JourneyPolicy } from './schema';
 
-// 2: stages gained `startsWithPrevious` (default false) and tasks an optional `when`.
+// 2: stages gained `startsWithPrevious` (default false), tasks an optional `when`, and closure approval its fields.
 export const POLICY_SCHEMA_REVISION = 2;
 
 /** A stored policy body as the worker parsed it, with revision `schemaRevision` of the schema. */

@@ -57,6 +57,18 @@ export const Outcome = z.object({
   counts: z.array(TaskIndicator).optional(),
 });
 
+/**
+ * A task that places the person in a facility: when it opens, a free place of the case's province
+ * (dedicated facilities first, then national ones) is reserved, or the coordinator is told at once
+ * that there is none. The place is released at exit: when the case closes, or when `releaseAtStage`
+ * begins (the person leaves the shelter for reintegration).
+ */
+export const PlacementPolicy = z.strictObject({
+  facility: z.literal('shelter'),
+  releaseAtStage: Key.optional(),
+});
+export type PlacementPolicy = z.infer<typeof PlacementPolicy>;
+
 /** SLAs and ladder of a task. */
 const Deadlines = z.object({
   title: Text,
@@ -104,8 +116,13 @@ export const TaskPolicy = Deadlines.extend({
   outcomes: z.record(z.string(), Outcome).optional(),
   /** Completing the task counts toward these programme indicators (src/policy/indicators.ts). */
   counts: z.array(TaskIndicator).optional(),
+  /** A placement: opening the task reserves a place in a facility (absent: not a placement). */
+  placement: PlacementPolicy.optional(),
+  /** Completing it with an outcome that closes the case asks a manager first (the policy's `closureApproval`). */
+  closureNeedsApproval: z.boolean().optional(),
 });
 export type TaskPolicy = z.infer<typeof TaskPolicy>;
+
 
 /**
  * The task with which the receiving province's health department accepts or refuses a transferred
@@ -124,6 +141,27 @@ export const TransferAcceptancePolicy = TaskPolicy.extend({
   outcomes: z.strictObject({ accepted: z.strictObject({}), refused: z.strictObject({}) }).default({ accepted: {}, refused: {} }),
 });
 export type TransferAcceptancePolicy = z.infer<typeof TransferAcceptancePolicy>;
+
+/**
+ * Four eyes on closure: closing the case (the closeCase action, or completing a task marked
+ * `closureNeedsApproval` with an outcome that closes the case) becomes a request, and this task goes to a manager of the lead
+ * agency, whose ladder reminds them. Another manager than the requester approves (the case closes)
+ * or rejects (the request is withdrawn, the task stays open). Absent: closing is immediate, as in
+ * policies written before it existed.
+ */
+export const ClosureApprovalPolicy = TaskPolicy.extend({
+  key: Key.default('closure-approval'),
+  agency: z.literal('health_dept').default('health_dept'),
+  role: z.literal('manager').default('manager'),
+  closureNeedsApproval: z.never().optional(),
+  clock: z.literal('task').default('task'),
+  onlyIfPlanned: z.literal(false).default(false),
+  referableTo: z.array(AgencyKind).max(0).default([]),
+  plans: z.never().optional(),
+  placement: z.never().optional(),
+  outcomes: z.strictObject({ approved: z.strictObject({}), rejected: z.strictObject({}) }).default({ approved: {}, rejected: {} }),
+});
+export type ClosureApprovalPolicy = z.infer<typeof ClosureApprovalPolicy>;
 
 export const StagePolicy = z.object({
   key: Key,
@@ -151,6 +189,7 @@ export const JourneyPolicy = z
      * or by a referral, before the person's consent is recorded. Defaulted for policies written before.
      */
     consentRequiredFor: z.array(AgencyKind).default(['ngo']),
+    closureApproval: ClosureApprovalPolicy.optional(),
   })
   .superRefine((p, ctx) => {
     const stageKeys = new Set(p.stages.map((s) => s.key));
@@ -165,6 +204,12 @@ export const JourneyPolicy = z
         else if (stage.repeat || previous.repeat) issue(['stages', s, 'startsWithPrevious'], 'a recurring stage cannot overlap another');
       }
     });
+    const approval = p.closureApproval;
+    if (approval) {
+      if (!(approval.ladder in p.ladders)) issue(['closureApproval', 'ladder'], `unknown ladder "${approval.ladder}"`);
+      if (approval.key === p.transferAcceptance.key) issue(['closureApproval', 'key'], `duplicate task key "${approval.key}"`);
+      taskKeys.add(approval.key);
+    }
     p.stages.forEach((stage, s) =>
       stage.tasks.forEach((task, t) => {
         const at = ['stages', s, 'tasks', t];
@@ -178,6 +223,10 @@ export const JourneyPolicy = z
         Object.entries(task.outcomes ?? {}).forEach(([name, outcome]) =>
           outcome.reopens?.forEach((key) => stageKeys.has(key) || issue([...at, 'outcomes', name, 'reopens'], `unknown stage "${key}"`)),
         );
+        const release = task.placement?.releaseAtStage;
+        if (release && !stageKeys.has(release)) issue([...at, 'placement', 'releaseAtStage'], `unknown stage "${release}"`);
+        if (task.closureNeedsApproval && !approval) issue([...at, 'closureNeedsApproval'], 'needs the policy\'s closureApproval: who approves, and within which deadlines');
+        if (task.closureNeedsApproval && !Object.values(task.outcomes ?? {}).some((o) => o.closesCase)) issue([...at, 'closureNeedsApproval'], 'the task has no outcome that closes the case');
       }),
     );
   });

@@ -7,6 +7,7 @@ import type { JourneyPolicy, TaskPolicy } from './schema';
 export function taskPolicyOf(policy: JourneyPolicy, taskKey: string): TaskPolicy | undefined {
   const key = taskKey.replace(/\.\d+$/, '');
   if (key === policy.transferAcceptance.key) return policy.transferAcceptance;
+  if (key === policy.closureApproval?.key) return policy.closureApproval;
   for (const stage of policy.stages) for (const t of stage.tasks) if (t.key === key) return t;
   return undefined;
 }

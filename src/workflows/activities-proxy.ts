@@ -6,7 +6,7 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Database writes and directory look-ups: idempotent, so retried until they succeed. */
-export const activities = proxyActivities<Pick<Activities, 'openTask' | 'openStage' | 'placeTask' | 'syncJourney'>>({
+export const activities = proxyActivities<Pick<Activities, 'openTask' | 'openStage' | 'placeTask' | 'syncJourney' | 'reservePlace' | 'choosePlace' | 'occupyPlace' | 'releasePlaces'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });

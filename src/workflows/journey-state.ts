@@ -115,6 +115,8 @@ export class Journey {
     this.state.status = 'closed';
     this.state.closedAt = iso(Date.now());
     this.state.closureReason = reason;
+    // Closed another way (consent withdrawn, say): a pending request has nothing left to decide.
+    delete this.state.closureRequest;
     for (const task of this.openTasks()) {
       task.status = 'cancelled';
       this.changes.touch(task);

@@ -14,6 +14,7 @@ import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
+import { releaseAtExit, releaseAtStage, reservePlaces, type Tell } from './placement';
 import { watchTask } from './task-watch';
 import { publish } from './visibility';
 import { timerSummary } from './ui-summaries';
@@ -70,7 +71,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   const sync = serialSync(j);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
-  registerStaffActions(j, { sync, watch, publish: () => publish(j) });
+  const tell: Tell = (task, step, purpose) => notifier.escalate(task, 'acknowledge', 0, step, purpose);
+  registerStaffActions(j, { sync, watch, tell, publish: () => publish(j) });
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
   // The first stage's opening writes the case row itself.
@@ -84,8 +86,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
     if (wait > 0 && (await condition(() => !j.active, wait))) break;
     const roundStartedAt = Date.now();
     const together = [stage, ...overlapping(j, stage.key)];
-    await runStages(j, together, position.round, sync, watch, recorded);
-    for (const key of j.takeReopenRequest()) if (j.active) await runStages(j, [stageOf(j, key)], 0, sync, watch, recorded);
+    await runStages(j, together, position.round, sync, watch, recorded, tell);
+    for (const key of j.takeReopenRequest()) if (j.active) await runStages(j, [stageOf(j, key)], 0, sync, watch, recorded, tell);
     if (!j.active) break;
 
     if (stage.repeat && position.round + 1 < stage.repeat.times) {
@@ -105,6 +107,9 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   await sync();
   // An update that closed the case may still be writing: let it answer its caller.
   await condition(allHandlersFinished);
+  // Exit: facility places go back (after the updates, so a place chosen at the last moment goes too).
+  const releasing = releaseAtExit(j, sync);
+  if (releasing) await releasing;
   return j.state;
 }
 
@@ -116,9 +121,13 @@ type Watch = (t: TaskState) => Promise<void>;
  * in policy order, and they end when all those tasks are done. One stage issues the very commands
  * it always did, so recorded histories replay.
  */
-async function runStages(j: Journey, stages: StagePolicy[], round: number, sync: Sync, watch: Watch, recorded: () => void) {
-  for (const stage of stages) j.startStage(stage, round);
-  if (patched(FEWER_ROUND_TRIPS)) return openStages(j, stages, sync, watch, recorded);
+async function runStages(j: Journey, stages: StagePolicy[], round: number, sync: Sync, watch: Watch, recorded: () => void, tell: Tell) {
+  for (const stage of stages) {
+    j.startStage(stage, round);
+    const releasing = releaseAtStage(j, stage.key, sync);
+    if (releasing) await releasing;
+  }
+  if (patched(FEWER_ROUND_TRIPS)) return openStages(j, stages, sync, watch, recorded, tell);
   const tasks: TaskState[] = [];
   for (const stage of stages) {
     for (const policy of j.tasksToOpen(stage)) {
@@ -132,11 +141,13 @@ async function runStages(j: Journey, stages: StagePolicy[], round: number, sync:
   publish(j);
   await sync();
   recorded();
+  const reserving = reservePlaces(j, tasks, sync, tell);
+  if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
 }
 
 /** One write opens the stages; their tasks can be acted on from then (a start waiting on them answers). */
-async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: Watch, recorded: () => void) {
+async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: Watch, recorded: () => void, tell: Tell) {
   const chosen = stages.flatMap((stage) => j.tasksToOpen(stage).map((policy) => ({ stage: stage.key, policy })));
   const drafts = chosen.map(({ stage, policy }) => j.draftTask(stage, policy));
   const openings = drafts.map((draft, i) => ({ ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: chosen[i]!.policy.agency, leadAgencyId: j.state.leadAgencyId }));
@@ -146,6 +157,8 @@ async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: 
   recorded();
   publish(j);
   await sync();
+  const reserving = reservePlaces(j, tasks, sync, tell);
+  if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
 }
 

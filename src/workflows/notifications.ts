@@ -32,13 +32,16 @@ export class Notifier {
   private readonly waiting = new Set<string>();
   /** Each step as it fired (a late step tells the people of the steps it passed over too), for its fallback. */
   private readonly fired = new Map<string, EscalationStep>();
+  /** Messages outside the ladder (no free place, a closure to approve) by step key: their fallback says the same. */
+  private readonly purposes = new Map<string, NonNullable<EscalationNotice['purpose']>>();
 
   constructor(private readonly j: NotifierJourney) {}
 
   /** Sends ladder step `level` of `task` now; recipients in quiet hours get it when their quiet hours end. */
-  async escalate(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep): Promise<void> {
-    const notice = this.notice(task, phase, level, step);
+  async escalate(task: TaskState, phase: EscalationPhase, level: number, step: EscalationStep, purpose?: EscalationNotice['purpose']): Promise<void> {
+    const notice = { ...this.notice(task, phase, level, step), ...(purpose ? { purpose } : {}) };
     this.fired.set(stepKey(notice), step);
+    if (purpose) this.purposes.set(stepKey(notice), purpose);
     const report = await this.send(notice);
     if (report?.deferUntil) void this.resendAt(notice, report.deferUntil);
   }
@@ -48,7 +51,10 @@ export class Notifier {
     const task = this.j.state.tasks.find((t) => t.id === signal.taskId);
     if (!task || !this.j.active) return;
     const fired = this.fired.get(stepKeyPrefix({ task, phase: signal.phase, level: signal.level }));
-    const notice = this.notice(task, signal.phase, signal.level, fired ?? escalationStep(this.j.ladderOf(task), signal.level));
+    // A message outside the ladder (level 0) of an earlier run has no step to fall back on.
+    if (!fired && signal.level < 1) return;
+    const purpose = this.purposes.get(stepKeyPrefix({ task, phase: signal.phase, level: signal.level }));
+    const notice = { ...this.notice(task, signal.phase, signal.level, fired ?? escalationStep(this.j.ladderOf(task), signal.level)), ...(purpose ? { purpose } : {}) };
     // A message of an earlier plan of the task (before a reassignment or extension) needs no fallback.
     if (!signal.notificationId.startsWith(stepKeyPrefix(notice)) || this.settled(notice)) return;
     void this.send(notice).then(async (report) => {

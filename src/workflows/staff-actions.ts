@@ -9,7 +9,9 @@ import type { z } from 'zod';
 import type * as Payloads from '../journey/definitions';
 import * as m from '../journey/messages';
 import { activities } from './activities-proxy';
+import { assertCanDecide, decide, needsApproval, requestClosure, TELL_MANAGER } from './closure-approval';
 import type { Journey } from './journey-state';
+import { assertCanChoosePlacement, choosePlacement, occupyOnCompletion, type Tell } from './placement';
 import { assertCanChangePolicy, changePolicy } from './policy-change';
 import * as rules from './staff-rules';
 import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } from './transfer';
@@ -17,6 +19,7 @@ import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } 
 interface Deps {
   sync(): Promise<void>;
   watch(task: Payloads.TaskState): Promise<void>;
+  tell: Tell;
   publish(): void;
 }
 
@@ -48,11 +51,30 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     );
   }
 
+  /** The approval task climbs its ladder; its manager is told now, once the task is recorded. */
+  async function approvalAsked(task: Payloads.TaskState) {
+    void deps.watch(task);
+    if (task.status !== 'open') return;
+    deps.publish();
+    await deps.sync();
+    await deps.tell(task, TELL_MANAGER, 'closure-approval');
+  }
+
   action(m.acknowledgeTaskUpdate, (p: P) => p.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
 
   action(m.completeTaskUpdate, (p: P) => p.CompleteTask, rules.assertCanComplete, async (j, u) => {
+    const asked = j.task(u.taskId)!;
+    if (needsApproval(j, { task: asked, outcome: u.outcome })) {
+      // Done only once a manager approves: until then the task stays open (acknowledged).
+      j.markAcknowledged(asked);
+      const reason = j.policyOf(asked).outcomes![u.outcome!]!.closesCase!;
+      await approvalAsked(await requestClosure(j, { reason, staffId: u.staffId, taskId: asked.id, outcome: u.outcome }));
+      return asked;
+    }
     const task = rules.complete(j, u);
     if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
+    const occupying = occupyOnCompletion(j, task);
+    if (occupying) await occupying;
     return task;
   });
 
@@ -79,7 +101,30 @@ export function registerStaffActions(j: Journey, deps: Deps) {
 
   action(m.recordConsentUpdate, (p: P) => p.RecordConsent, rules.assertCanRecordConsent, rules.recordConsent);
   action(m.withdrawConsentUpdate, (p: P) => p.WithdrawConsent, rules.assertCanRecordConsent, rules.withdrawConsent);
-  action(m.closeCaseUpdate, (p: P) => p.CloseCase, rules.assertCanClose, rules.closeCase);
+  // Synchronous without an approval, as it always was: no extra await in recorded histories.
+  action(m.closeCaseUpdate, (p: P) => p.CloseCase, rules.assertCanClose, (j, u) =>
+    needsApproval(j)
+      ? requestClosure(j, { reason: u.reason, staffId: u.staffId })
+          .then(approvalAsked)
+          .then(() => ({ status: j.state.status, closureReason: j.state.closureReason, closureRequested: true }))
+      : rules.closeCase(j, u),
+  );
+
+  action(m.approveClosureUpdate, (p: P) => p.ApproveClosure, (j, u) => assertCanDecide(j, u, true), (j, u) => {
+    const request = decide(j, u, true);
+    const task = request.taskId ? j.task(request.taskId) : undefined;
+    // Completed as its requester asked; the case closes with the outcome's reason.
+    if (task && (task.status === 'open' || task.status === 'acknowledged')) rules.complete(j, { taskId: task.id, staffId: request.requestedBy, agencyId: task.agencyId, outcome: request.outcome });
+    j.close(request.reason, u.staffId);
+    return { status: j.state.status, closureReason: j.state.closureReason };
+  });
+
+  action(m.rejectClosureUpdate, (p: P) => p.RejectClosure, (j, u) => assertCanDecide(j, u, false), (j, u) => {
+    decide(j, u, false);
+    return { status: j.state.status, closureReason: j.state.closureReason };
+  });
+
+  action(m.choosePlacementUpdate, (p: P) => p.ChoosePlacement, assertCanChoosePlacement, choosePlacement);
   action(m.changePolicyUpdate, (p: P) => p.ChangePolicy, assertCanChangePolicy, changePolicy);
 }
 

@@ -7,6 +7,7 @@ import type { AgencyKind } from '../domain/agencies';
 import { durationMs, formatDuration } from '../policy/duration';
 import { TaskRejection } from '../journey/messages';
 import type { AcknowledgeTask, AddNote, CloseCase, CompleteTask, DeclineReferral, ExtendDeadline, Placement, ReassignTask, TaskState } from '../journey/definitions';
+import { assertNoClosurePending, isApprovalTask } from './closure-approval';
 import { actionableTask, assertLeadAgency, reject, type Actor } from './guards';
 import { holds, iso, type Journey } from './journey-state';
 import { assertAcceptanceStays, assertCanSettle } from './transfer';
@@ -25,12 +26,14 @@ export function acknowledge(j: Journey, u: AcknowledgeTask): TaskState {
 
 export function assertCanComplete(j: Journey, u: CompleteTask) {
   const task = actionableTask(j, u);
+  if (isApprovalTask(task)) reject(TaskRejection.invalidInput, `task ${task.id} is settled by a manager's approval or rejection of the closure, not completed`);
   const policy = j.policyOf(task);
   const outcomes = policy.outcomes;
   if (outcomes && (u.outcome === undefined || !(u.outcome in outcomes))) {
     reject(TaskRejection.invalidOutcome, `task ${task.id} needs an outcome, one of: ${Object.keys(outcomes).join(', ')}`);
   }
   if (!outcomes && u.outcome !== undefined) reject(TaskRejection.invalidOutcome, `task ${task.id} takes no outcome`);
+  if (u.outcome !== undefined && outcomes?.[u.outcome]?.closesCase) assertNoClosurePending(j);
   assertCanSettle(j, task, u.outcome);
   if (policy.plans) assertValidPlan(j, policy.plans, u);
   else if (u.plan !== undefined || u.noServicesReason !== undefined) reject(TaskRejection.invalidPlan, `task ${task.id} does not make a support plan`);
@@ -201,6 +204,7 @@ export function withdrawConsent(j: Journey, u: Actor) {
 
 export function assertCanClose(j: Journey, u: CloseCase) {
   assertLeadAgency(j, u);
+  assertNoClosurePending(j);
 }
 
 export function closeCase(j: Journey, u: CloseCase) {

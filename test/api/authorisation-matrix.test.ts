@@ -15,7 +15,7 @@ const OPERATIONS = [
   'health', 'readiness', 'openapi', 'metrics',
   'startCase', 'startFamily', 'listCases', 'getCase', 'getPersonalData', 'putPersonalData', 'listNotes',
   'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral',
-  'closeCase', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators', 'programmeReport',
+  'closeCase', 'approveClosure', 'rejectClosure', 'choosePlacement', 'freePlaces', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators', 'programmeReport',
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',
   'getMyPreferences', 'updateMyPreferences', 'setMyAbsence', 'endMyAbsence', 'getStaffPreferences', 'updateStaffPreferences', 'setStaffAbsence', 'endStaffAbsence',
   'createApiKey', 'listApiKeys', 'revokeApiKey', 'queryAudit', 'rotatePersonalDataKeys',

@@ -147,6 +147,8 @@ test('a closed case Temporal no longer keeps is still read from the database rec
     await new Promise((r) => setTimeout(r, 50));
   }
   expect((await h.call('coordinator', 'POST', `/cases/${caseCode}/close`, { body: { reason: 'deceased' } })).status).toBe(200);
+  // Four eyes: the default policy's closure waits for a manager.
+  expect((await h.call('manager', 'POST', `/cases/${caseCode}/closure/approve`)).status).toBe(200);
   const closed = await h.client.workflow.getHandle(journeyWorkflowId(caseCode)).result();
   // An API whose Temporal namespace has no such workflow: what the namespace's retention does to a
   // closed journey, without waiting for it.
@@ -165,8 +167,12 @@ test('a closed case Temporal no longer keeps is still read from the database rec
   const recorded = res.body as { status: string; closureReason: string; policy: unknown; source: string; history: { seq: number; action: string }[]; tasks: { id: string; status: string; title: { en: string } }[] };
   expect(recorded).toMatchObject({ status: 'closed', closureReason: 'deceased', source: 'records', policy: { id: 'vn-default-demo', version: 1 } });
   expect(recorded.history.map((e) => [e.seq, e.action])).toEqual(closed.history.map((e: { seq: number; action: string }) => [e.seq, e.action]));
-  // Verification opened with reception; closing cancelled both.
-  expect(recorded.tasks.map((t) => [t.id, t.status])).toEqual(['reception', 'verify-initial-information', 'police-verification'].map((key) => [`${caseCode}/${key}`, 'cancelled']));
+  // Verification opened with reception; the approved closure cancelled all three.
+  expect(recorded.tasks.map((t) => [t.id, t.status])).toEqual([
+    ...['reception', 'verify-initial-information', 'police-verification'].map((key) => [`${caseCode}/${key}`, 'cancelled']),
+    [`${caseCode}/closure-approval`, 'done'],
+  ]);
   expect(recorded.tasks[0]!.title.en).toContain('Receive the person');
+  expect(recorded.tasks.at(-1)).toMatchObject({ outcome: 'approved', title: { en: 'Approve the closure of the case' } });
   expect((await api.call('coordinator', 'GET', `/cases/${code(21)}`)).status).toBe(404);
 }, 60_000);

@@ -10,6 +10,7 @@ import { loadPolicy } from '../../src/policy';
 import type { EscalationLadder, TaskPolicy } from '../../src/policy/schema';
 import { recipientsOf } from '../support/smtp';
 import { createApiHarness, uniqueCode, waitForCase, type ApiHarness } from './support/harness';
+import { until } from '../support/until';
 
 type Task = { id: string; key: string; status: string; agencyId: string; assigneeId: string | null; escalationLevel: number; acknowledgeDueAt: string; completeDueAt: string };
 type State = { stage: string; tasks: Task[] };
@@ -58,15 +59,6 @@ const mailedAbout = (code: string, title: string) =>
     .flatMap(recipientsOf)
     .sort();
 
-async function until<T>(probe: () => T | undefined | false, what: () => string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function openCase(): Promise<string> {

@@ -120,7 +120,7 @@ function nearValid(valid: Record<string, unknown>) {
   );
 }
 
-const OPERATIONS_WITH_BODY = ['startCase', 'startFamily', 'putPersonalData', 'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral', 'closeCase', 'transferCase', 'createAgency', 'updateAgency', 'createStaff', 'updateStaff', 'createFacility', 'updateFacility', 'createApiKey', 'updateMyPreferences', 'setMyAbsence', 'updateStaffPreferences', 'setStaffAbsence', 'useActionLink'];
+const OPERATIONS_WITH_BODY = ['startCase', 'startFamily', 'putPersonalData', 'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral', 'closeCase', 'rejectClosure', 'choosePlacement', 'transferCase', 'createAgency', 'updateAgency', 'createStaff', 'updateStaff', 'createFacility', 'updateFacility', 'createApiKey', 'updateMyPreferences', 'setMyAbsence', 'updateStaffPreferences', 'setStaffAbsence', 'useActionLink'];
 
 describe.each(OPERATIONS_WITH_BODY)('%s body', (operationId) => {
   test('any JSON, or a valid body with one field broken: never 5xx; schema-invalid input starts nothing', async () => {

@@ -54,7 +54,10 @@ test('consent, transfer and closure by the coordinator; a policy upgrade to the 
   expect(transfer.body).toMatchObject({ agencyId: 'hn-health' });
   // The receiving province's coordinator now sees the case: their agency holds its acceptance task.
   await waitForCase<State>(h, code, (s) => s.transfer?.status === 'pending', 'coordinatorHN');
-  const closed = await h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
+  const asked = await h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
+  expect(asked.status).toBe(200);
+  expect(asked.body).toMatchObject({ status: 'active', closureRequested: true });
+  const closed = await h.call('manager', 'POST', `/cases/${code}/closure/approve`);
   expect(closed.status).toBe(200);
   expect(closed.body).toMatchObject({ status: 'closed', closureReason: 'lost_contact' });
   const again = await h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'lost_contact' } });
@@ -67,6 +70,7 @@ test('consent, transfer and closure by the coordinator; a policy upgrade to the 
     'case.transfer:refused',
     'case.transfer:ok',
     'case.close:ok',
+    'case.closure-approve:ok',
     'case.close:refused',
   ]);
 });

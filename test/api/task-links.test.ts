@@ -3,6 +3,7 @@
  * page's form token and cookie, the matrix decides, and expired or moved-on links are refused.
  */
 import { createApiHarness, type ApiHarness } from './support/harness';
+import { until } from '../support/until';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -55,7 +56,7 @@ it('opening a link changes nothing; acting needs the form token; then the link i
   expect(await h.db.prisma.auditEvent.count({ where: { caseCode: code, action: 'task.acknowledge', outcome: 'ok', actorType: 'task-link' } })).toBe(1);
 
   expect((await post(url, { form: page.form!, action: 'complete' }, page.cookie)).status).toBe(200);
-  await waitFor(async () => (await taskRow(taskId)).status === 'completed');
+  await until(async () => (await taskRow(taskId)).status === 'done', 'the task done in the database', 10_000);
   expect((await open(url)).status).toBe(409);
 }, 60_000);
 
@@ -76,6 +77,3 @@ it("a manager's link shows the task but cannot act (the matrix), and changes not
   expect((await taskRow(taskId)).status).toBe('open');
 });
 
-async function waitFor(ok: () => Promise<boolean>) {
-  for (let i = 0; i < 400 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 25));
-}

@@ -12,19 +12,13 @@ import { SHUTDOWN_FORCE_MARGIN_MS, workerOptionsFromConfig } from '../../src/wor
 import { startWorkerHealth, type WorkerHealth } from '../../src/worker-health';
 import { testDataConverter } from '../support/codec';
 import { suiteServerAddress, uniqueTaskQueue } from '../support/temporal';
+import { until } from '../support/until';
 
 const health = async (h: WorkerHealth) => {
   const res = await fetch(h.url);
   return { status: res.status, body: (await res.json()) as { worker: string } };
 };
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('WORKER_* settings become Worker options (unset tuning left to the SDK, but for the cache)', () => {
   const tuned = parseConfig({
@@ -78,7 +72,7 @@ test('GET /healthz follows the worker: 503 before it runs, 200 running, 503 drai
   try {
     expect(await health(h)).toEqual({ status: 503, body: { worker: 'INITIALIZED' } });
     const running = worker.run();
-    expect(await eventually(() => health(h), (r) => r.status === 200)).toEqual({ status: 200, body: { worker: 'RUNNING' } });
+    expect(await until(async () => { const r = await health(h); return r.status === 200 && r; }, 'the worker healthy', 30_000)).toEqual({ status: 200, body: { worker: 'RUNNING' } });
 
     await client.workflow.start('holdsAnActivity', { taskQueue, workflowId });
     await started;

@@ -6,6 +6,10 @@
  * *.policy-in-input.json files are the same journeys recorded when the policy travelled inline
  * in the workflow input, before journeys started with a policy reference: keep them.
  *
+ * The second test records the paths added with shelter places and closure approval
+ * (shelter-placement.json, closure-approval.json) without touching the files above: run it alone
+ * with `npx jest test/histories/record.ts -t 'places and closure'`.
+ *
  * top-step-repeats.json is not recorded here: it is a reception task left three days on the
  * urgent ladder, recorded before ladders had `maxRepeats` (the top step repeating past it), and
  * keeps the `patched()` guard of the cap in src/workflows/task-watch.ts honest. Keep it as it is.
@@ -21,10 +25,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import * as d from '../../src/journey/definitions';
 import { decryptedHistory } from '../support/codec';
-import { createJourneyHarness, DAY, HOUR, type JourneyHarness } from '../support/journey-harness';
+import { createJourneyHarness, DAY, HOUR, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { actor, advanceTo, complete, openTask } from '../support/journey-steps';
 
 const lead = { staffId: 'coordinator', agencyId: 'dn-health' };
+const manager = { staffId: 'dn-health-manager-1', agencyId: 'dn-health' };
 let h: JourneyHarness;
 beforeAll(async () => {
   h = await createJourneyHarness();
@@ -79,5 +84,34 @@ test('record the overlapping intake of a child handed over by the border guard',
     await complete(child, 'identification-decision', { outcome: 'not_victim' });
     await child.result();
     await save('overlapping-intake-child', child);
+  });
+}, 120_000);
+
+test('record shelter places and closure approval', async () => {
+  // A full province: the coordinator is told and chooses; the place is occupied, then released at reintegration.
+  await h.db.prisma.supportFacility.create({ data: { id: 'dn-shelter-full', province: 'VN-DN', nameVi: 'Cơ sở', nameEn: 'Facility', ownership: 'public', dedicated: true, capacity: 1, occupied: 1 } });
+  await h.run(async () => {
+    const placed = await h.start('REPLAY-PLACEMENT');
+    await advanceTo(placed, 'support-services', ['shelter-placement', 'medical-care']);
+    const shelter = await openTask(placed, 'shelter-placement');
+    await waitForState(placed, (s) => s.history.some((e) => e.action === 'no-free-place'));
+    await h.db.prisma.supportFacility.create({ data: { id: 'dn-shelter-other', province: 'VN-DN', nameVi: 'Cơ sở khác', nameEn: 'Other facility', ownership: 'private', capacity: 2 } });
+    await placed.executeUpdate(d.choosePlacementUpdate, { args: [{ taskId: shelter.id, ...lead, facilityId: 'dn-shelter-other' }] });
+    await complete(placed, 'shelter-placement');
+    await complete(placed, 'medical-care');
+    await waitForState(placed, (s) => s.history.some((e) => e.action === 'places-released'));
+    await h.env.sleep(DAY);
+    await save('shelter-placement', placed);
+
+    // Closure: asked, rejected, asked again, approved by another person.
+    const closing = await h.start('REPLAY-CLOSURE');
+    await openTask(closing, 'reception');
+    await closing.executeUpdate(d.closeCaseUpdate, { args: [{ ...lead, reason: 'deceased' }] });
+    await closing.executeUpdate(d.rejectClosureUpdate, { args: [{ ...manager, reason: 'other' }] });
+    await closing.executeUpdate(d.closeCaseUpdate, { args: [{ ...lead, reason: 'deceased' }] });
+    await h.env.sleep(HOUR);
+    await closing.executeUpdate(d.approveClosureUpdate, { args: [manager] });
+    await closing.result();
+    await save('closure-approval', closing);
   });
 }, 120_000);

@@ -129,13 +129,4 @@ export function everythingSent(rig: Pick<NotificationRig, 'inbox' | 'gateway'>):
   ];
 }
 
-/** Polls `probe` until it gives a value that is not false, null or undefined. */
-export async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Exclude<T, false | null | undefined>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as Exclude<T, false | null | undefined>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from '../support/until';

@@ -154,3 +154,38 @@ describe('transfer acceptance', () => {
     expect(issues(broken).join('\n')).toContain(path);
   });
 });
+
+describe('shelter placement and closure approval', () => {
+  const policy = loadPolicy('default');
+  const shelter = () => policy.stages.flatMap((s) => s.tasks).find((t) => t.key === 'shelter-placement')!;
+
+  test('the default places shelter tasks until reintegration and asks a manager to approve closures', () => {
+    expect(shelter().placement).toEqual({ facility: 'shelter', releaseAtStage: 'reintegration' });
+    expect(policy.closureApproval).toMatchObject({ key: 'closure-approval', agency: 'health_dept', role: 'manager', outcomes: { approved: {}, rejected: {} } });
+    expect(policy.stages.flatMap((s) => s.tasks).filter((t) => t.closureNeedsApproval).map((t) => t.key)).toEqual(['case-closure']);
+  });
+
+  test('a policy written before these fields existed parses without them: no placement, closure at once', () => {
+    const old = structuredClone(policy) as unknown as { closureApproval?: unknown; stages: { tasks: { placement?: unknown; closureNeedsApproval?: boolean }[] }[] };
+    delete old.closureApproval;
+    for (const stage of old.stages) for (const task of stage.tasks) delete task.placement, delete task.closureNeedsApproval;
+    const parsed = JourneyPolicy.parse(old);
+    expect(parsed.closureApproval).toBeUndefined();
+    expect(parsed.stages.flatMap((s) => s.tasks).some((t) => t.placement)).toBe(false);
+  });
+
+  test.each([
+    ['an unknown release stage', (p: JourneyPolicy) => (shelterOf(p).placement = { facility: 'shelter', releaseAtStage: 'nowhere' }), 'placement.releaseAtStage: unknown stage "nowhere"'],
+    ['an unknown facility kind', (p: JourneyPolicy) => ((shelterOf(p) as { placement: unknown }).placement = { facility: 'hotel' }), 'placement.facility'],
+    ['a task asking approval without closureApproval', (p: JourneyPolicy) => delete p.closureApproval, 'closureNeedsApproval: needs the policy\'s closureApproval'],
+    ['a task that never closes the case', (p: JourneyPolicy) => (p.stages[0]!.tasks[0]!.closureNeedsApproval = true), 'stages.0.tasks.0.closureNeedsApproval: the task has no outcome that closes the case'],
+    ['an approval by another role', (p: JourneyPolicy) => ((p.closureApproval as { role: string }).role = 'coordinator'), 'closureApproval.role'],
+    ['an unknown approval ladder', (p: JourneyPolicy) => (p.closureApproval!.ladder = 'nope'), 'closureApproval.ladder: unknown ladder'],
+  ])('rejects %s, naming where', (_what, breakIt, message) => {
+    const broken = structuredClone(policy);
+    breakIt(broken);
+    expect(issues(broken).join('\n')).toContain(message);
+  });
+});
+
+const shelterOf = (p: JourneyPolicy) => p.stages.flatMap((s) => s.tasks).find((t) => t.key === 'shelter-placement')!;

@@ -22,6 +22,7 @@ import { TEST_CODEC_KEYS } from './codec';
 import { startInbox, type Inbox } from './smtp';
 import { journeyWorkflowBundle, suiteServerAddress, uniqueTaskQueue } from './temporal';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { until } from './until';
 
 const root = path.resolve(__dirname, '../..');
 export const SWC_REGISTER = ['-r', path.join(root, 'test/support/swc-register.js')];
@@ -136,19 +137,8 @@ export function forkWorker(rig: WorkerRig): { child: ChildProcess; output: () =>
 }
 
 /** Resolves once `check` holds; polls, because the things it reads change in other processes. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result) return result;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+export function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<Exclude<T, false | null | undefined>> {
+  return until(check, what, { timeoutMs, intervalMs: 200, retryErrors: true });
 }
 
 const receptionTaskId = (caseCode: string) => `${caseCode}/reception`;

@@ -9,6 +9,7 @@ import { sendDailyDigests } from '../../src/notifications/digest';
 import { mailerFor } from '../support/smtp';
 import { createJourneyHarness, DAY, HOUR, MINUTE, PUBLIC_BASE_URL, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { recipientsOf } from '../support/smtp';
+import { until } from '../support/until';
 
 let h: JourneyHarness;
 beforeAll(async () => {
@@ -24,15 +25,6 @@ const emailsOf = async (agencyId: string, roles: string[]) =>
 const mailedTo = (caseCode: string, taskTitle: string) =>
   new Set(h.inbox.messages.filter((m) => m.subject?.includes(caseCode) && m.subject.includes(taskTitle)).flatMap(recipientsOf));
 
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('a verification task that opens already late reaches its own agency’s assignee, supervisor and focal point', async () => {
   await h.run(async () => {

@@ -57,6 +57,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
       }
 
       await complete(handle, 'case-closure', { outcome: 'reintegrated' });
+      // Four eyes (the policy's closureApproval): a manager who did not ask approves.
+      await waitForState(handle, (s) => s.closureRequest !== undefined);
+      await handle.executeUpdate(d.approveClosureUpdate, { args: [{ staffId: 'dn-health-manager-1', agencyId: 'dn-health' }] });
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'closed', closureReason: 'reintegrated', stage: 'closure' });
       expect(result.tasks.filter((t: d.TaskState) => t.key === 'follow-up-check-in')).toHaveLength(12);

@@ -10,6 +10,7 @@ import { loadPolicy, type JourneyPolicy } from '../../src/policy';
 import { taskPolicyOf } from '../../src/policy/tasks';
 import { ChangeTracker } from '../../src/workflows/change-tracker';
 import { holds, Journey } from '../../src/workflows/journey-state';
+import { APPROVAL_STAGE, assertCanDecide, decide } from '../../src/workflows/closure-approval';
 import { assertCanChangePolicy, changePolicy } from '../../src/workflows/policy-change';
 import * as rules from '../../src/workflows/staff-rules';
 import { assertCanTransfer, requestTransfer, settleTransfer, TRANSFER_STAGE, type TransferDirectory } from '../../src/workflows/transfer';
@@ -307,6 +308,42 @@ describe('consent and closing', () => {
     const { j } = journeyAt('reception');
     expect(refusal(() => rules.assertCanClose(j, { staffId: 'x', agencyId: 'dn-police', reason: 'deceased' }))).toMatch(/^NotLeadAgency: /);
     expect(rules.closeCase(j, { ...lead, reason: 'deceased' })).toEqual({ status: 'closed', closureReason: 'deceased' });
+  });
+});
+
+describe('closure approval (four eyes)', () => {
+  /** A request as requestClosure leaves it, with its approval task placed with a manager. */
+  function pending() {
+    const { j } = journeyAt('reception');
+    const draft = j.draftTask(APPROVAL_STAGE, policy.closureApproval!);
+    j.state.closureRequest = { reason: 'deceased', requestedBy: 'coordinator', requestedAt: new Date(now).toISOString(), approvalTaskId: draft.id };
+    const approval = j.addTask(draft, { agencyId: 'dn-health', assigneeId: 'dn-health-manager-1' });
+    return { j, approval };
+  }
+  const manager = { staffId: 'dn-health-manager-1', agencyId: 'dn-health' };
+
+  test('the requester may not approve; anyone else of the role decides; a second request waits', () => {
+    const { j, approval } = pending();
+    expect(refusal(() => assertCanDecide(j, { staffId: 'coordinator', agencyId: 'dn-health' }, true))).toMatch(/^SameApprover: four eyes: coordinator asked/);
+    expect(refusal(() => rules.assertCanClose(j, { ...lead, reason: 'transferred' }))).toMatch(/^ClosurePending: /);
+    expect(refusal(() => rules.assertCanComplete(j, { taskId: approval.id, ...lead, outcome: 'approved' }))).toMatch(/^InvalidInput: .*settled by a manager/);
+    assertCanDecide(j, manager, true);
+    decide(j, manager, true);
+    expect(approval).toMatchObject({ status: 'done', outcome: 'approved' });
+    expect(j.state.closureRequest).toBeUndefined();
+    expect(refusal(() => assertCanDecide(j, manager, true))).toMatch(/^NoClosureRequest: /);
+  });
+
+  test('a rejection leaves the case open; closing another way drops a pending request', () => {
+    const { j, approval } = pending();
+    decide(j, { ...manager, reason: 'support_not_finished' }, false);
+    expect(approval.outcome).toBe('rejected');
+    expect(j.state.status).toBe('active');
+    expect(j.state.history.at(-1)).toMatchObject({ action: 'closure-rejected', by: manager.staffId, detail: 'support_not_finished' });
+    const other = pending();
+    rules.withdrawConsent(other.j, lead);
+    expect(other.j.state.closureRequest).toBeUndefined();
+    expect(other.approval.status).toBe('cancelled');
   });
 });
 

@@ -70,6 +70,7 @@ const FacilityBody = z
     nameEn: Name,
     ownership: z.enum(['public', 'private']),
     dedicated: z.boolean().default(false).describe('Receives victims and gives comprehensive services'),
+    national: z.boolean().default(false).describe("Run at national level: takes people of every province when their own has no free place"),
     capacity: z.number().int().min(0).max(10_000),
     occupied: z.number().int().min(0).max(10_000).default(0),
   })
@@ -78,6 +79,7 @@ const FacilityPatch = z.strictObject({
   nameVi: Name.optional(),
   nameEn: Name.optional(),
   dedicated: z.boolean().optional(),
+  national: z.boolean().optional(),
   capacity: z.number().int().min(0).max(10_000).optional(),
   occupied: z.number().int().min(0).max(10_000).optional(),
   active: z.boolean().optional(),
@@ -90,8 +92,9 @@ const FacilityView = z.object({
   nameEn: z.string(),
   ownership: z.string(),
   dedicated: z.boolean(),
+  national: z.boolean(),
   capacity: z.number().int(),
-  occupied: z.number().int(),
+  occupied: z.number().int().describe('Places taken, reservations of placement tasks included'),
   available: z.number().int(),
   active: z.boolean(),
 });

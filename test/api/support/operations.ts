@@ -103,6 +103,21 @@ function operations(h: ApiHarness): Operations {
   const task = (stage: JourneyStage, taskKey: string, action: string, body: unknown, expect: Cells) =>
     onJourney(stage, expect, (code) => ({ method: 'POST', url: `/cases/${code}/tasks/${taskKey}/${action}`, body }));
   const caseAction = (action: string, body: unknown, expect: Cells) => onJourney('reception', expect, (code) => ({ method: 'POST', url: `/cases/${code}/${action}`, body }));
+  /** Callers refused before the journey share one; the manager who decides gets a fresh journey whose closure was asked for. */
+  const closureDecision = (decision: 'approve' | 'reject', body: unknown): Row => {
+    const expect = secured({ manager: 200 });
+    return {
+      expect,
+      journey: 'reception',
+      req: async (who) => {
+        if (expect[who] >= 300) return { method: 'POST', url: `/cases/${await sharedAt('reception')}/closure/${decision}`, body };
+        const code = await fresh('reception');
+        const asked = await h.call('coordinator', 'POST', `/cases/${code}/close`, { body: { reason: 'deceased' } });
+        if (asked.status !== 200) throw new Error(`asking for the closure: ${asked.status} ${asked.text}`);
+        return { method: 'POST', url: `/cases/${code}/closure/${decision}`, body };
+      },
+    };
+  };
   const link = (method: 'GET' | 'POST', taskId: string) => {
     const { token } = h.security.actionLinks.sign({ action: 'acknowledge', taskId, staffId: 'dn-health-caseworker-1', agencyId: 'dn-health' });
     return { method, url: `/actions/${token}`, ...(method === 'POST' ? { body: {} } : {}) };
@@ -146,7 +161,17 @@ function operations(h: ApiHarness): Operations {
       { reason: 'no_capacity' },
       secured({ coordinator: 403, staff: 403, staffPolice: 200, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
     ),
+    // With the default policy's closureApproval the close is a request (200, still active).
     closeCase: caseAction('close', { reason: 'reintegrated' }, secured(LEAD_ONLY)),
+    // Four eyes: a manager of the province who acts as a staff member (a national key acts as none: 403).
+    approveClosure: closureDecision('approve', undefined),
+    rejectClosure: closureDecision('reject', { reason: 'support_not_finished' }),
+    // The shelter placement of a journey in support services; dn-shelter-1 has free places.
+    choosePlacement: task('support-services', 'shelter-placement', 'placement', { facilityId: 'dn-shelter-1' }, secured(LEAD_ONLY)),
+    freePlaces: {
+      req: async () => ({ method: 'GET', url: '/facilities/free-places?province=VN-DN' }),
+      expect: secured({ coordinator: 200, manager: 200, managerNational: 200, admin: 200, coordinatorHN: 403 }),
+    },
     transferCase: caseAction('transfer', { toProvince: 'VN-HN', reason: 'person_moved' }, secured(LEAD_ONLY)),
     recordConsent: caseAction('consent', undefined, secured(LEAD_ONLY)),
     withdrawConsent: caseAction('consent/withdraw', undefined, secured(LEAD_ONLY)),
