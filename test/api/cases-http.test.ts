@@ -10,7 +10,7 @@ import { createApiKey } from '../../src/auth/api-keys';
 import { loadPolicy } from '../../src/policy';
 import { journeyWorkflowId } from '../../src/journey/definitions';
 import { recipientsOf } from '../support/smtp';
-import { until } from '../notifications/support';
+import { until } from '../support/until';
 import { testDataConverter } from '../support/codec';
 import { createApiHarness, uniqueCode, type ApiHarness } from './support/harness';
 

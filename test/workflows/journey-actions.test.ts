@@ -7,7 +7,7 @@ import { loadPolicy } from '../../src/policy';
 import { createJourneyHarness, DAY, HOUR, MINUTE, waitForState, type JourneyHarness } from '../support/journey-harness';
 import { acknowledge, actor, advanceTo, complete, openTask, refusal } from '../support/journey-steps';
 import { recipientsOf } from '../support/smtp';
-import { until } from '../notifications/support';
+import { until } from '../support/until';
 import { addHanoiHealthDepartment } from '../support/test-database';
 
 let h: JourneyHarness;
