@@ -8,5 +8,7 @@ export function taskPolicyOf(policy: JourneyPolicy, taskKey: string): TaskPolicy
   const key = taskKey.replace(/\.\d+$/, '');
   if (key === policy.transferAcceptance.key) return policy.transferAcceptance;
   for (const stage of policy.stages) for (const t of stage.tasks) if (t.key === key) return t;
+  // Absent from policies parsed before outcome tasks existed (a body read without parsing).
+  for (const t of policy.outcomeTasks ?? []) if (t.key === key) return t;
   return undefined;
 }

@@ -59,13 +59,20 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   while (j.active && position) {
     const stage = stageOf(j, position.stage);
     const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
-    if (wait > 0 && (await condition(() => !j.active, wait))) break;
+    // A round the case no longer has (its follow-up was shortened meanwhile) is not waited for.
+    const round = position.round;
+    const dropped = () => stage.repeat !== undefined && round >= j.roundsOf(stage);
+    if (wait > 0 && (await condition(() => !j.active || dropped(), wait)) && !j.active) break;
+    if (dropped()) {
+      position = nextStage(j, stage.key);
+      continue;
+    }
     const roundStartedAt = Date.now();
     await runStage(j, stage, position.round, sync, watch, recorded);
     for (const key of j.takeReopenRequest()) if (j.active) await runStage(j, stageOf(j, key), 0, sync, watch, recorded);
     if (!j.active) break;
 
-    if (stage.repeat && position.round + 1 < stage.repeat.times) {
+    if (stage.repeat && position.round + 1 < j.roundsOf(stage)) {
       const next = { stage: stage.key, round: position.round + 1, notBefore: new Date(roundStartedAt + durationMs(stage.repeat.every)).toISOString() };
       // Each round in a run of its own: a year of check-ins never grows one history past its limits.
       await condition(allHandlersFinished);
@@ -88,6 +95,7 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
 async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
   j.startStage(stage, round);
   const tasks: TaskState[] = [];
+  // Inline, not through open-task.ts: an extra async call would shift the order of commands that recorded histories replay.
   for (const policy of j.tasksToOpen(stage)) {
     const draft = j.draftTask(stage.key, policy);
     const summary = fill('openTask', { task: draft.key, agency: words(policy.agency) });
@@ -99,6 +107,11 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   await sync();
   recorded();
   await Promise.all(tasks.map(watch));
+  // Tasks an outcome opened in this stage (a referral, tracing, the police) are part of it. Asked
+  // only when there are any: recorded histories replay without the extra wait.
+  if (j.outcomeTasksPending(stage.key)) await condition(() => !j.active || !j.outcomeTasksPending(stage.key));
+  const closing = j.state.closingAfterOpened;
+  if (closing && j.active) j.close(closing);
 }
 
 function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>, notifier: Notifier) {

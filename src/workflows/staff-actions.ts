@@ -10,6 +10,10 @@ import * as d from '../journey/definitions';
 import { activities } from './activities-proxy';
 import type { Journey } from './journey-state';
 import { assertCanChangePolicy, changePolicy } from './policy-change';
+import * as consent from './consent';
+import { assertCanSetFollowUpLength, setFollowUpLength } from './follow-up-length';
+import { openRequested } from './open-task';
+import * as referrals from './referrals';
 import * as rules from './staff-rules';
 import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } from './transfer';
 
@@ -43,6 +47,9 @@ export function registerStaffActions(j: Journey, deps: Deps) {
   action(d.completeTaskUpdate, d.CompleteTask, rules.assertCanComplete, async (j, u) => {
     const task = rules.complete(j, u);
     if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
+    // An outcome that opens tasks (the referral after "not a victim", tracing, the police) opens them now.
+    // Awaited only then: recorded histories replay their commands in the order they had.
+    if (j.hasOpenRequest()) await openRequested(j, deps.watch);
     return task;
   });
 
@@ -67,8 +74,14 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     return task;
   });
 
-  action(d.recordConsentUpdate, d.RecordConsent, rules.assertCanRecordConsent, rules.recordConsent);
-  action(d.withdrawConsentUpdate, d.WithdrawConsent, rules.assertCanRecordConsent, rules.withdrawConsent);
+  action(d.acceptReferralUpdate, d.AcceptReferral, referrals.assertCanAccept, referrals.accept);
+  action(d.revokeReferralUpdate, d.RevokeReferral, referrals.assertCanRevoke, referrals.revoke);
+
+  action(d.recordConsentUpdate, d.RecordConsent, consent.assertCanRecordConsent, consent.recordConsent);
+  action(d.withdrawConsentUpdate, d.WithdrawConsent, consent.assertCanWithdrawConsent, consent.withdrawConsent);
+  action(d.recordConsentPartUpdate, d.RecordConsentPart, consent.assertCanRecordPart, consent.recordPart);
+  action(d.withdrawConsentPartUpdate, d.WithdrawConsentPart, consent.assertCanWithdrawPart, consent.withdrawPart);
+  action(d.setFollowUpLengthUpdate, d.SetFollowUpLength, assertCanSetFollowUpLength, setFollowUpLength);
   action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, rules.closeCase);
   action(d.changePolicyUpdate, d.ChangePolicy, assertCanChangePolicy, changePolicy);
 }
