@@ -78,7 +78,17 @@ export const MyTask = z.object({
 });
 export const MyTasks = z.object({ items: z.array(MyTask) });
 
-export const ConsentView = z.looseObject({ given: z.boolean(), at: Iso.optional(), by: z.string().optional() });
+const ConsentGiven = z.enum(['person', 'guardian', 'legal_representative']).describe("Who gave it: for a child's case a guardian or legal representative; absent in consents recorded before it was asked (the person)");
+const ConsentPartView = z.looseObject({ given: z.boolean(), at: Iso, by: z.string().describe('The staff member who recorded it'), givenBy: ConsentGiven.optional() });
+export const ConsentView = z.looseObject({
+  given: z.boolean().describe('Consent as a whole; withdrawn, the case closes'),
+  at: Iso.optional(),
+  by: z.string().optional(),
+  givenBy: ConsentGiven.optional(),
+  sharing: ConsentPartView.optional().describe('Consent to share with organisations outside the state system (IOM, NGOs); when absent, consent as a whole stands for it'),
+  services: z.record(z.string(), ConsentPartView).optional().describe('Consent to receive each service, by task key; a service is given unless its consent was withdrawn'),
+});
+export const FollowUpLengthView = z.object({ stage: z.string(), times: z.number().int() });
 export const ClosedView = z.looseObject({ status: z.enum(['active', 'closed']), closureReason: ClosureReason.optional() });
 export const PolicyRef = z.looseObject({ id: z.string(), version: z.number().int() });
 
