@@ -142,10 +142,28 @@ function operations(h: ApiHarness): Operations {
       { reason: 'no_capacity' },
       secured({ coordinator: 403, staff: 403, staffPolice: 200, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
     ),
+    acceptReferral: task(
+      'initial-verification',
+      'police-verification',
+      'accept',
+      {},
+      secured({ coordinator: 403, staff: 403, staffPolice: 200, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
+    ),
+    // The lead agency's, for a task it referred: the police's verification was placed by the policy, so there is nothing to revoke (422).
+    revokeReferral: task(
+      'initial-verification',
+      'police-verification',
+      'revoke',
+      {},
+      secured({ coordinator: 422, staff: 422, staffPolice: 403, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
+    ),
     closeCase: caseAction('close', { reason: 'reintegrated' }, secured(LEAD_ONLY)),
     transferCase: caseAction('transfer', { toProvince: 'VN-HN', reason: 'person_moved' }, secured(LEAD_ONLY)),
     recordConsent: caseAction('consent', undefined, secured(LEAD_ONLY)),
     withdrawConsent: caseAction('consent/withdraw', undefined, secured(LEAD_ONLY)),
+    recordConsentPart: caseAction('consent/parts', { part: 'sharing' }, secured(LEAD_ONLY)),
+    withdrawConsentPart: caseAction('consent/parts/withdraw', { part: 'service', service: 'legal-aid' }, secured(LEAD_ONLY)),
+    setFollowUpLength: caseAction('follow-up-length', { times: 8 }, secured(LEAD_ONLY)),
     // The journey follows the default policy (v1); the service's is NEWER_POLICY (v2).
     upgradePolicy: caseAction('policy-upgrade', undefined, secured(LEAD_ONLY)),
     myTasks: {
