@@ -100,6 +100,16 @@ function operations(h: ApiHarness): Operations {
     journey: stage,
     req: async (who) => build(await (expect[who] < 300 ? fresh(stage) : sharedAt(stage))),
   });
+  /** A referral of the police's verification to the border guard, made by the lead agency, for the callers who may revoke it. */
+  const referred = async (row: Row, who: Who): Promise<Req> => {
+    const req = await row.req(who);
+    if (row.expect[who] < 300) {
+      const code = req.url.split('/')[2]!;
+      const res = await h.call('coordinator', 'POST', `/cases/${code}/tasks/police-verification/reassign`, { body: { toStaffId: 'dn-border-guard-caseworker-1' } });
+      if (res.status !== 200) throw new Error(`referring for revokeReferral: ${res.status} ${res.text}`);
+    }
+    return req;
+  };
   const task = (stage: JourneyStage, taskKey: string, action: string, body: unknown, expect: Cells) =>
     onJourney(stage, expect, (code) => ({ method: 'POST', url: `/cases/${code}/tasks/${taskKey}/${action}`, body }));
   const caseAction = (action: string, body: unknown, expect: Cells) => onJourney('reception', expect, (code) => ({ method: 'POST', url: `/cases/${code}/${action}`, body }));
@@ -149,13 +159,11 @@ function operations(h: ApiHarness): Operations {
       {},
       secured({ coordinator: 403, staff: 403, staffPolice: 200, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
     ),
-    // The lead agency's, for a task it referred: the police's verification was placed by the policy, so there is nothing to revoke (422).
-    revokeReferral: task(
+    // The lead agency's, for a task it referred: those who may succeed first refer the police's verification to the border guard.
+    revokeReferral: onJourney(
       'initial-verification',
-      'police-verification',
-      'revoke',
-      {},
-      secured({ coordinator: 422, staff: 422, staffPolice: 403, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
+      secured({ coordinator: 200, staff: 200, staffPolice: 403, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
+      (code) => ({ method: 'POST', url: `/cases/${code}/tasks/police-verification/revoke`, body: {} }),
     ),
     closeCase: caseAction('close', { reason: 'reintegrated' }, secured(LEAD_ONLY)),
     transferCase: caseAction('transfer', { toProvince: 'VN-HN', reason: 'person_moved' }, secured(LEAD_ONLY)),
@@ -238,6 +246,8 @@ function operations(h: ApiHarness): Operations {
     },
     signOutOfInbox: { req: async () => ({ method: 'POST', url: '/inbox/sign-out', body: { form: 'no-page-was-opened' } }), expect: everyone(403) },
   };
+  const revoke = table.revokeReferral!;
+  table.revokeReferral = { ...revoke, req: (who) => referred(revoke, who) };
 
   return {
     table,
