@@ -286,7 +286,7 @@ function withdrawConsent(ctx: ApiContext) {
     level: 'case',
     path: 'consent/withdraw',
     operationId: 'withdrawConsent',
-    summary: 'Record that the person withdrew consent: the case closes',
+    summary: 'Record that the person withdrew consent as a whole: the case closes (one part only: consent/parts/withdraw)',
     permission: 'case.consent',
     response: ConsentView,
     update: withdrawConsentUpdate,
