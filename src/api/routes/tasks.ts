@@ -69,7 +69,7 @@ const Bodies = {
 const actionSpec = <B extends z.ZodType, R, A>(spec: ActionSpec<B, R, A>) => spec;
 
 /** The actions a task page offers (routes/task-links.ts, inbox.ts): the same specs as the API's routes. */
-export const pageActions = () => ({ acknowledge: acknowledgeAction, complete: completeAction, extend: extendAction, decline: declineAction });
+export const pageActions = () => ({ acknowledge: acknowledgeAction, complete: completeAction, extend: extendAction, decline: declineAction, accept: acceptAction });
 
 export function taskRoutes(ctx: ApiContext) {
   acknowledgeTask(ctx);
@@ -211,17 +211,19 @@ function declineReferral(ctx: ApiContext) {
   addAction(ctx, declineAction);
 }
 
+const acceptAction = actionSpec({
+  level: 'task',
+  path: 'accept',
+  operationId: 'acceptReferral',
+  summary: 'Accept a referral to your agency: you take the task on (also acknowledges it); it can then no longer be declined',
+  permission: 'task.accept',
+  response: TaskView,
+  update: acceptReferralUpdate,
+  args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
+});
+
 function acceptReferral(ctx: ApiContext) {
-  addAction(ctx, {
-    level: 'task',
-    path: 'accept',
-    operationId: 'acceptReferral',
-    summary: 'Accept a referral to your agency: you take the task on (also acknowledges it); it can then no longer be declined',
-    permission: 'task.accept',
-    response: TaskView,
-    update: acceptReferralUpdate,
-    args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
-  });
+  addAction(ctx, acceptAction);
 }
 
 function revokeReferral(ctx: ApiContext) {
