@@ -8,7 +8,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { jwksLocationProblem } from './auth/jwt';
 import { loadPolicy } from './policy';
-import { Duration, PositiveDuration, durationMs } from './policy/duration';
+import { durationMs } from './policy/duration';
+import { Duration, PositiveDuration } from './policy/duration-schema';
 import { POLICY_FILE, PolicyFileError } from './policy/file';
 import type { WorkflowBundleSetting } from './temporal/workflow-bundle';
 import { CodecKeyError, parseCodecKeys } from './temporal/codec-keys';
@@ -47,7 +48,14 @@ const DeploymentEnv = {
   WORKER_SHUTDOWN_GRACE: Duration.default('20s'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: count(10_000).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(10_000).optional(),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /**
+   * Journeys kept in memory between their tasks. Each costs about 0.7 MiB (bench/open-journeys):
+   * 1,000 keep a replica near 1 GiB; the others are replayed from history when their next timer fires.
+   * The SDK's own default, by heap size, is about 2,300 on a 4 GiB heap.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** Threads running workflow code (the SDK's default: 1); more helps only with spare cores. */
+  WORKER_WORKFLOW_THREADS: count(64).optional(),
   WORKER_WORKFLOW_POLLERS: count(1000).optional(),
   WORKER_ACTIVITY_POLLERS: count(1000).optional(),
   /** GET /healthz: 200 while the worker runs, 503 otherwise. Unset: no endpoint (npm start: 3001). */
@@ -214,6 +222,7 @@ function workerConfig(e: ParsedEnv, problems: string[]) {
       maxConcurrentActivityTaskExecutions: activities,
       maxConcurrentWorkflowTaskExecutions: tasks,
       maxCachedWorkflows: cached,
+      workflowThreadPoolSize: e.WORKER_WORKFLOW_THREADS,
       workflowPollers: pollers,
       activityPollers,
     },
@@ -323,6 +332,8 @@ const EnvSchema = z.object({
   SMTP_SECURE: flag.default(false),
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASSWORD: z.string().min(1).optional(),
+  /** Connections kept open to the relay: messages of a burst of escalations go out this many at a time. */
+  SMTP_MAX_CONNECTIONS: count(100).default(5),
   MAIL_FROM: z.string().min(3).default('Đồng Hành <no-reply@donghanh.local>'),
   MAILDEV_WEB_PORT: port.default(1080),
 
@@ -353,6 +364,8 @@ const EnvSchema = z.object({
   PROGRAMME_REPORT_DAYS: z.coerce.number().int().min(1).max(366).default(7),
   /** Staff ids (comma-separated) of the managers who get the national report instead of their province's. */
   PROGRAMME_REPORT_NATIONAL: z.string().optional(),
+  /** Disaggregated figures (by sex, age group, child/adult): smaller counts are shown as suppressed. */
+  INDICATOR_MIN_CELL_SIZE: z.coerce.number().int().min(2).max(100).default(5),
 
   // Metrics (issue 15): GET /metrics on the API and the worker.
   /** Bearer token for /metrics; without it /metrics answers only on a loopback API_HOST / WORKER_METRICS_HOST. */
@@ -449,6 +462,7 @@ function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
       secure: e.SMTP_SECURE,
       user: e.SMTP_USER,
       password: e.SMTP_PASSWORD,
+      maxConnections: e.SMTP_MAX_CONNECTIONS,
       from: e.MAIL_FROM,
       catcherWebPort: e.MAILDEV_WEB_PORT,
     },
@@ -465,6 +479,8 @@ function buildConfig(e: z.infer<typeof EnvSchema>, dataDir: string) {
             days: e.PROGRAMME_REPORT_DAYS,
             nationalRecipients: (e.PROGRAMME_REPORT_NATIONAL ?? '').split(',').map((id) => id.trim()).filter(Boolean),
           },
+    /** Disaggregated figures: the smallest count shown (src/reports/disaggregation.ts). */
+    reporting: { minCellSize: e.INDICATOR_MIN_CELL_SIZE },
     metrics: {
       /** Null: /metrics answers only where the server listens on loopback. */
       token: e.METRICS_TOKEN ?? null,

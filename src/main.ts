@@ -95,6 +95,7 @@ export async function runService(cfg: Config, log: Logger, life: Lifecycle, secu
     notifier: { mailer, sms: createSmsSender(cfg.notifications.sms) },
     smsStatus: { authToken: cfg.notifications.sms.authToken, publicBaseUrl: cfg.api.publicBaseUrl, rateLimitPerMinute: cfg.access.rateLimitPerMinute, metrics },
     metrics: { exposition: metricsExposition(metrics.registry, sdkMetricsUrl()), access: { token: cfg.metrics.token, open: cfg.metrics.apiOpen } },
+    reporting: cfg.reporting,
   });
   await api.listen({ host: cfg.api.host, port: cfg.api.port });
   life.onStop('api', () => api.close());

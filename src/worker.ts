@@ -45,6 +45,7 @@ export function workerOptionsFromConfig(worker: Config['worker']): Partial<Worke
       maxConcurrentActivityTaskExecutions: t.maxConcurrentActivityTaskExecutions,
       maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTaskExecutions,
       maxCachedWorkflows: t.maxCachedWorkflows,
+      workflowThreadPoolSize: t.workflowThreadPoolSize,
     }),
     ...(t.workflowPollers === undefined ? {} : { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: t.workflowPollers } }),
     ...(t.activityPollers === undefined ? {} : { activityTaskPollerBehavior: { type: 'simple-maximum', maximum: t.activityPollers } }),

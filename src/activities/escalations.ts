@@ -23,7 +23,7 @@ export function escalationActivities(deps: Deps) {
   return {
     async notifyEscalation(notice: EscalationNotice): Promise<EscalationReport> {
       const deliver = () => retryable(() => deliverEscalation(deps, notice, currentAttempt()));
-      return deps.metrics ? counted(deps.db, deps.metrics, notice, deliver) : deliver();
+      return heartbeating(() => (deps.metrics ? counted(deps.db, deps.metrics, notice, deliver) : deliver()));
     },
 
     async sendDailyDigests(input: { until: string }): Promise<DigestReport> {
@@ -51,6 +51,28 @@ async function counted<T>(db: Database, metrics: ServiceMetrics, notice: Escalat
 async function finalRows(db: Database, notice: EscalationNotice) {
   const rows = await db.prisma.notification.findMany({ where: { taskId: notice.task.id, id: { startsWith: stepKeyPrefix(notice) }, status: { in: FINAL } }, select: { id: true, status: true, channel: true, error: true } });
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Heartbeats while `run` runs, when the workflow gave a heartbeat timeout: the beats say this
+ * worker is alive, so the server retries the send elsewhere soon after a crash. A slow send is not
+ * cut short by it; the start-to-close timeout bounds that.
+ */
+async function heartbeating<T>(run: () => Promise<T>): Promise<T> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    // called outside an activity (a direct test call)
+  }
+  const timeoutMs = context?.info.heartbeatTimeoutMs;
+  if (!context || !timeoutMs) return run();
+  const beat = setInterval(() => context.heartbeat(), Math.max(1000, timeoutMs / 3));
+  try {
+    return await run();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 function currentAttempt(): number {

@@ -10,7 +10,8 @@ import { freeReplyCode, isReplyCodeClash } from '../db/reply-codes';
 import { newTaskRow, taskRowChanges } from '../db/task-rows';
 import { ACTIVE_TASK_STATUSES } from '../db/task-rules';
 import { readPolicy } from '../db/policy-bodies';
-import type { JourneyPolicy } from '../policy/schema';
+import { POLICY_SCHEMA_REVISION, type ResolvedPolicy } from '../policy/schema-revision';
+import { JourneyPolicy } from '../policy/schema';
 import { journeyWorkflowId, type JourneyChanges, type Placement, type PolicyRef, type TaskDraft } from '../journey/definitions';
 
 type Prisma = Database['prisma'];
@@ -74,21 +75,45 @@ async function syncJourney(prisma: Prisma, { summary: c, tasks, history }: Journ
   ]);
 }
 
+/** A stage's opening: what changed in the journey so far, and the tasks the stage opens. */
+export interface StageOpening {
+  changes: JourneyChanges;
+  tasks: TaskOpening[];
+}
+
+/** Places a task and writes its row, once: a retry finds the row and returns its placement. */
+async function openTask(prisma: Prisma, t: TaskOpening): Promise<Placement> {
+  const existing = await prisma.task.findUnique({ where: { id: t.id } });
+  if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
+  const placement = await place(prisma, t);
+  // The reply code staff type in an SMS answer; another task opened at the same instant may win a code.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prisma.task.create({ data: { ...newTaskRow({ ...t, ...placement }), replyCode: await freeReplyCode(prisma) } });
+      return placement;
+    } catch (error) {
+      if (!isReplyCodeClash(error) || attempt >= 5) throw error;
+    }
+  }
+}
+
 export function recordActivities({ prisma }: Database) {
+  /** Parsed bodies by digest: a digest names one body forever, so each is read and parsed once per worker. */
+  const parsed = new Map<string, ResolvedPolicy>();
   return {
     async openTask(t: TaskOpening): Promise<Placement> {
-      const existing = await prisma.task.findUnique({ where: { id: t.id } });
-      if (existing) return { agencyId: existing.agencyId, assigneeId: existing.assigneeId };
-      const placement = await place(prisma, t);
-      // The reply code staff type in an SMS answer; another task opened at the same instant may win a code.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await prisma.task.create({ data: { ...newTaskRow({ ...t, ...placement }), replyCode: await freeReplyCode(prisma) } });
-          return placement;
-        } catch (error) {
-          if (!isReplyCodeClash(error) || attempt >= 5) throw error;
-        }
-      }
+      return openTask(prisma, t);
+    },
+
+    /**
+     * Everything a stage's opening writes, in one activity instead of a sync and one activity per
+     * task: the case row first (its tasks reference it), then each task, placed.
+     */
+    async openStage({ changes, tasks }: StageOpening): Promise<Placement[]> {
+      await syncJourney(prisma, changes);
+      const placements: Placement[] = [];
+      for (const t of tasks) placements.push(await openTask(prisma, t));
+      return placements;
     },
 
     /** A new home for an existing task (declined referral, accepted transfer); the sync records it. */
@@ -100,9 +125,16 @@ export function recordActivities({ prisma }: Database) {
       return syncJourney(prisma, changes);
     },
 
-    /** The body of the policy a journey started with (a local activity: its result is recorded once per run). */
-    async resolvePolicy(ref: PolicyRef): Promise<JourneyPolicy> {
-      return readPolicy(prisma, ref);
+    /**
+     * The body of the policy a journey started with, parsed here so the workflow need not build the
+     * schema (a local activity: its result is recorded once per run).
+     */
+    async resolvePolicy(ref: PolicyRef): Promise<ResolvedPolicy> {
+      const known = parsed.get(ref.digest);
+      if (known && known.policy.id === ref.id && known.policy.version === ref.version) return known;
+      const resolved = { schemaRevision: POLICY_SCHEMA_REVISION, policy: JourneyPolicy.parse(await readPolicy(prisma, ref)) };
+      parsed.set(ref.digest, resolved);
+      return resolved;
     },
   };
 }

@@ -48,6 +48,8 @@ export interface ApiDeps {
   now?: () => Date;
   /** GET /metrics: what it serves and who may scrape it. Default: the service's own metrics, on loopback. */
   metrics?: ApiMetrics;
+  /** Disaggregated figures: the smallest count shown (INDICATOR_MIN_CELL_SIZE; default 5). */
+  reporting?: { minCellSize: number };
 }
 
 export interface ApiMetrics {

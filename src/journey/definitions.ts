@@ -3,19 +3,18 @@
  * input, state, staff actions (updates) and the state query. Payloads are zod schemas.
  * Nothing here may carry personal data: it all lands in Temporal's history.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { AgencyKind } from '../domain/agencies';
 import { CaseCode, ClosureReason } from '../domain/case';
 import { ProvinceCode } from '../domain/provinces';
-import { Duration } from '../policy/duration';
+import { Duration } from '../policy/duration-schema';
 import { JourneyPolicy } from '../policy/schema';
 import type { TaskState } from './task';
 
 export { RecordedTask, TaskState, TaskStatus } from './task';
+// The workflow's messages (updates, queries, signals) and refusals, importable without zod.
+export * from './messages';
 
-export const JOURNEY_WORKFLOW = 'journey';
-export const journeyWorkflowId = (caseCode: string) => `journey-${caseCode}`;
 
 export const OpenCase = z.strictObject({
   caseCode: CaseCode,
@@ -244,61 +243,3 @@ export type RevokeReferral = z.infer<typeof RevokeReferral>;
 export type WithdrawConsent = z.infer<typeof WithdrawConsent>;
 export type CloseCase = z.infer<typeof CloseCase>;
 export type ChangePolicy = z.input<typeof ChangePolicy>;
-
-export const acknowledgeTaskUpdate = defineUpdate<TaskState, [AcknowledgeTask]>('acknowledgeTask');
-export const completeTaskUpdate = defineUpdate<TaskState, [CompleteTask]>('completeTask');
-export const addNoteUpdate = defineUpdate<TaskState, [AddNote]>('addNote');
-export const extendDeadlineUpdate = defineUpdate<TaskState, [ExtendDeadline]>('extendDeadline');
-export const reassignTaskUpdate = defineUpdate<TaskState, [ReassignTask]>('reassignTask');
-export const declineReferralUpdate = defineUpdate<TaskState, [DeclineReferral]>('declineReferral');
-export const transferCaseUpdate = defineUpdate<TaskState, [TransferCase]>('transferCase');
-export const recordConsentUpdate = defineUpdate<JourneyState['consent'], [RecordConsent]>('recordConsent');
-export const withdrawConsentUpdate = defineUpdate<JourneyState['consent'], [WithdrawConsent]>('withdrawConsent');
-export const recordConsentPartUpdate = defineUpdate<JourneyState['consent'], [RecordConsentPart]>('recordConsentPart');
-export const withdrawConsentPartUpdate = defineUpdate<JourneyState['consent'], [WithdrawConsentPart]>('withdrawConsentPart');
-export const setFollowUpLengthUpdate = defineUpdate<{ stage: string; times: number }, [SetFollowUpLength]>('setFollowUpLength');
-export const acceptReferralUpdate = defineUpdate<TaskState, [AcceptReferral]>('acceptReferral');
-export const revokeReferralUpdate = defineUpdate<TaskState, [RevokeReferral]>('revokeReferral');
-export const closeCaseUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [CloseCase]>('closeCase');
-export const changePolicyUpdate = defineUpdate<JourneyState['policy'], [ChangePolicy]>('changePolicy');
-export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
-/** Answers once the journey's first tasks are in the database, so a start can answer when they can be acted on. */
-export const firstTasksRecordedUpdate = defineUpdate<void, []>('firstTasksRecorded');
-
-/** Reasons an update is refused; the API turns these `type`s into 4xx answers. */
-export const TaskRejection = {
-  notFound: 'TaskNotFound',
-  wrongAgency: 'TaskOfAnotherAgency',
-  notLeadAgency: 'NotLeadAgency',
-  alreadyDone: 'TaskAlreadyDone',
-  alreadyAcknowledged: 'TaskAlreadyAcknowledged',
-  invalidOutcome: 'InvalidOutcome',
-  invalidPlan: 'InvalidPlan',
-  consentRequired: 'ConsentRequired',
-  guardianRequired: 'GuardianConsentRequired',
-  extensionTooLong: 'ExtensionExceedsCap',
-  notAReferral: 'NotAReferral',
-  referralAccepted: 'ReferralAlreadyAccepted',
-  outOfBounds: 'OutsidePolicyBounds',
-  transferPending: 'TransferPending',
-  sameProvince: 'SameProvince',
-  policyNotNewer: 'PolicyNotNewer',
-  invalidInput: 'InvalidInput',
-  caseClosed: 'CaseClosed',
-} as const;
-
-/**
- * Sent by the SMS status webhook when a message the provider had accepted ended undelivered or
- * failed: the journey re-runs that ladder step, which falls back to the other channel and, when
- * every channel of that person failed, tells the next person on the ladder. Ids only.
- */
-export interface NotificationFailed {
-  notificationId: string;
-  taskId: string;
-  phase: EscalationPhase;
-  level: number;
-  recipientId: string;
-  channel: 'email' | 'sms';
-  reason: string;
-}
-export const notificationFailedSignal = defineSignal<[NotificationFailed]>('notificationFailed');

@@ -20,6 +20,7 @@ export const UI_TEMPLATES = {
   stepTimer: 'SLA: {stage} - {agency} - {phase}{within} - step {level}',
   escalate: 'Escalate to {roles} - {task} - step {level}',
   openTask: 'Open task {task} - {agency}',
+  openStage: 'Open stage {stage}: {tasks}',
   syncJourney: 'Record journey changes',
   placeTask: 'Hand task {task} to the {role}',
   resolvePolicy: 'Resolve policy {policyId} v{policyVersion}',

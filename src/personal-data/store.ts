@@ -3,8 +3,9 @@
  * (src/audit); this module only stores and decrypts.
  */
 import { randomUUID } from 'node:crypto';
+import { ZodError } from 'zod';
 import type { PrismaClient } from '../db/client';
-import { open, seal, type Keyring } from './crypto';
+import { DecryptionError, open, seal, type Keyring } from './crypto';
 import { PersonalData } from './schema';
 
 const PERSON = 'personal-data';
@@ -41,6 +42,29 @@ export class PersonalDataStore {
     const row = await this.prisma.casePersonalData.findUnique({ where: { caseCode } });
     if (!row) return null;
     return { data: PersonalData.parse(open(this.keyring, PERSON, caseCode, row)), updatedAt: row.updatedAt };
+  }
+
+  /**
+   * The details of many cases at once, for figures computed in memory (src/personal-data/demographics.ts);
+   * callers audit the aggregate read. A record that does not decrypt (or no longer parses) is left out and named in
+   * `undecryptable`, so that one bad row does not stop a report.
+   */
+  async readMany(caseCodes: readonly string[], batch = 500): Promise<{ found: Map<string, PersonalData>; undecryptable: Set<string> }> {
+    const found = new Map<string, PersonalData>();
+    const undecryptable = new Set<string>();
+    for (let i = 0; i < caseCodes.length; i += batch) {
+      const rows = await this.prisma.casePersonalData.findMany({ where: { caseCode: { in: caseCodes.slice(i, i + batch) } } });
+      for (const row of rows) {
+        try {
+          found.set(row.caseCode, PersonalData.parse(open(this.keyring, PERSON, row.caseCode, row)));
+        } catch (error) {
+          // A wrong key, tampering, or a record no longer valid under the schema: never its content.
+          if (!(error instanceof DecryptionError || error instanceof ZodError)) throw error;
+          undecryptable.add(row.caseCode);
+        }
+      }
+    }
+    return { found, undecryptable };
   }
 
   async remove(caseCode: string): Promise<void> {

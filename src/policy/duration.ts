@@ -1,14 +1,12 @@
-/** Policy durations are short strings ("90s", "4h", "3d") so the policy file reads like the procedure. */
-import { z } from 'zod';
-
+/**
+ * Policy durations are short strings ("90s", "4h", "3d") so the policy file reads like the
+ * procedure. Plain functions, no zod: the workflows use them (their schemas: duration-schema.ts).
+ */
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const PATTERN = /^(\d+)(s|m|h|d)$/;
-
-export const Duration = z.string().regex(PATTERN, { message: 'a duration such as "90s", "30m", "4h" or "3d"', abort: true });
-export const PositiveDuration = Duration.refine((d) => durationMs(d) > 0, 'must be longer than zero');
+export const DURATION_PATTERN = /^(\d+)(s|m|h|d)$/;
 
 export function durationMs(duration: string): number {
-  const match = PATTERN.exec(duration);
+  const match = DURATION_PATTERN.exec(duration);
   if (!match) throw new Error(`not a duration: ${duration}`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { AgencyKind } from '../domain/agencies';
 import { ClosureReason } from '../domain/case';
-import { Duration, PositiveDuration, durationMs } from './duration';
+import { durationMs } from './duration';
+import { Duration, PositiveDuration } from './duration-schema';
 import { TaskIndicator } from './indicators';
 
 /** Who a ladder step reaches, resolved against the directory at send time. */

@@ -94,20 +94,45 @@ export async function indicatorMoments(src: ReportSource, provinces: string[] | 
   return { cases, moments };
 }
 
-/** Distinct cases per province for each indicator; `provinces` null means all. */
-export async function computeIndicators(src: ReportSource, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, IndicatorCounts>> {
+/**
+ * The moment a person's age is taken at: the case's opening, when the health department was
+ * notified. (When cases record the notification time itself, it belongs here.)
+ */
+export const ageReference = (c: { openedAt: Date }): Date => c.openedAt;
+
+/** A case that counts toward some indicators in the period. */
+export interface CaseHit {
+  code: string;
+  province: string;
+  /** When the health department was notified and opened the case: the moment ages are taken at. */
+  openedAt: Date;
+  indicators: Indicator[];
+}
+
+/** The cases that count toward at least one indicator in [from, to), and which. */
+export async function indicatorHits(src: ReportSource, provinces: string[] | null, from: Date, to: Date): Promise<CaseHit[]> {
   const { cases, moments } = await indicatorMoments(src, provinces);
   const inPeriod = (d: Date | null | undefined) => !!d && d >= from && d < to;
-  const result = new Map<string, IndicatorCounts>();
-  const hit = (province: string, indicator: Indicator) => {
-    const row = result.get(province) ?? zeroCounts();
-    row[indicator]++;
-    result.set(province, row);
-  };
+  const hits: CaseHit[] = [];
   for (const c of cases) {
-    if (inPeriod(c.openedAt)) hit(c.province, 'received');
     const m = moments.get(c.code);
-    if (m) for (const indicator of TaskIndicator.options) if (inPeriod(m[indicator])) hit(c.province, indicator);
+    const indicators = INDICATORS.filter((i) => inPeriod(i === 'received' ? c.openedAt : m?.[i]));
+    if (indicators.length) hits.push({ code: c.code, province: c.province, openedAt: c.openedAt, indicators });
+  }
+  return hits;
+}
+
+/** Distinct cases per province for each indicator; `provinces` null means all. */
+export async function computeIndicators(src: ReportSource, provinces: string[] | null, from: Date, to: Date): Promise<Map<string, IndicatorCounts>> {
+  return countByProvince(await indicatorHits(src, provinces, from, to));
+}
+
+export function countByProvince(hits: readonly CaseHit[]): Map<string, IndicatorCounts> {
+  const result = new Map<string, IndicatorCounts>();
+  for (const h of hits) {
+    const row = result.get(h.province) ?? zeroCounts();
+    for (const i of h.indicators) row[i]++;
+    result.set(h.province, row);
   }
   return result;
 }

@@ -12,9 +12,20 @@
  *   under the agency that holds the task;
  * - median time per stage, in hours: stages that ended in the period (the next stage started or
  *   the case closed), from the journey's `stage-started` records.
+ *
+ * With `by` (and the personal data store), the indicators and the 3-day window are also
+ * disaggregated by sex, age group and/or child/adult (src/reports/disaggregation.ts): counts
+ * only, small cells suppressed. The emailed report does not carry them: the worker holds no
+ * personal-data key.
  */
 import type { Database } from '../db/client';
-import { indicatorMoments, INDICATORS, zeroCounts, type IndicatorCounts, type ReportSource } from './indicators';
+import type { PersonalDataStore } from '../personal-data/store';
+import { DEFAULT_MIN_CELL_SIZE, disaggregate, withDemographics, type DisaggregatedTable, type Dimension } from './disaggregation';
+import { ageReference, indicatorMoments, INDICATORS, zeroCounts, type Indicator, type IndicatorCounts, type ReportSource } from './indicators';
+
+/** What the disaggregated table of the report counts: the indicators and the 3-day window. */
+export type ProgrammeMeasure = Indicator | 'verifiedWithin3Days' | 'verificationDue';
+export const PROGRAMME_MEASURES: ProgrammeMeasure[] = [...INDICATORS, 'verifiedWithin3Days', 'verificationDue'];
 
 /** Art. 27: initial verification within 3 days of the notification. */
 export const VERIFICATION_WINDOW_MS = 3 * 86_400_000;
@@ -59,6 +70,14 @@ export interface ProgrammeReport {
   generatedAt: string;
   provinces: ProgrammeFigures[];
   total: ProgrammeFigures;
+  /** With `by`: the indicators and the 3-day window (within, due) per combination of the dimensions. */
+  disaggregation?: DisaggregatedTable<ProgrammeMeasure>;
+}
+
+/** A report that is disaggregated reads the personal data, in memory. */
+export interface DisaggregationSource {
+  personalData: PersonalDataStore;
+  minCellSize?: number;
 }
 
 /** Raw facts of one province, so that the total is computed from them and not from rounded figures. */
@@ -80,9 +99,19 @@ export interface ReportScope {
   now: Date;
   /** Provinces to show even without any case (a row of zeros). */
   always?: string[];
+  /** Disaggregate by these dimensions (needs the personal data store in the source). */
+  by?: readonly Dimension[];
 }
 
-export async function programmeReport(src: ReportSource, scope: ReportScope): Promise<ProgrammeReport> {
+/** A case's measures in the period, for the disaggregated table. */
+interface CaseMeasures {
+  code: string;
+  province: string;
+  at: Date;
+  measures: ProgrammeMeasure[];
+}
+
+export async function programmeReport(src: ReportSource & Partial<DisaggregationSource>, scope: ReportScope): Promise<ProgrammeReport> {
   const facts = new Map<string, Facts>();
   const of = (province: string) => {
     let f = facts.get(province);
@@ -90,38 +119,58 @@ export async function programmeReport(src: ReportSource, scope: ReportScope): Pr
     return f;
   };
   for (const p of scope.always ?? []) of(p);
-  const provinceOf = await indicatorFacts(src, scope, of);
+  const perCase: CaseMeasures[] = [];
+  const provinceOf = await indicatorFacts(src, scope, of, perCase);
   await deadlineFacts(src.db, scope, provinceOf, of);
   await journeyFacts(src.db, scope, provinceOf, of);
 
   // Stages in the order of the procedure.
   const order = src.policy.stages.map((s) => s.key);
   const provinces = [...facts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, f]) => figures(province, f, order));
-  return {
+  const report: ProgrammeReport = {
     period: { from: scope.from.toISOString(), to: scope.to.toISOString(), timeZone: 'Asia/Ho_Chi_Minh' },
     generatedAt: scope.now.toISOString(),
     provinces,
     total: figures('total', merge([...facts.values()]), order),
   };
+  if (!scope.by) return report;
+  if (!src.personalData) throw new Error('a disaggregated programme report needs the personal data store');
+  const { hits } = await withDemographics(src.personalData, perCase);
+  const minCellSize = src.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
+  return { ...report, disaggregation: disaggregate({ by: scope.by, measures: PROGRAMME_MEASURES, minCellSize, provinces: provinces.map((p) => p.province), hits }) };
 }
 
 const inPeriod = (d: Date | null | undefined, s: ReportScope) => !!d && d >= s.from && d < s.to;
 
 /** Indicators and the 3-day window; returns each case's province. */
-async function indicatorFacts(src: ReportSource, scope: ReportScope, of: (p: string) => Facts): Promise<Map<string, string>> {
+async function indicatorFacts(src: ReportSource, scope: ReportScope, of: (p: string) => Facts, perCase: CaseMeasures[]): Promise<Map<string, string>> {
   const { cases, moments } = await indicatorMoments(src, scope.provinces);
   for (const c of cases) {
     const f = of(c.province);
     const m = moments.get(c.code);
+    const measures: ProgrammeMeasure[] = [];
     if (inPeriod(c.openedAt, scope)) {
       f.indicators.received++;
       f.window.received++;
+      measures.push('received');
       const verifiedAt = m?.verified ?? null;
       const deadline = c.openedAt.getTime() + VERIFICATION_WINDOW_MS;
-      if (verifiedAt && verifiedAt.getTime() <= deadline) f.window.within++;
-      else if (!verifiedAt && deadline > scope.now.getTime()) f.window.pending++;
+      const pending = !verifiedAt && deadline > scope.now.getTime();
+      if (verifiedAt && verifiedAt.getTime() <= deadline) {
+        f.window.within++;
+        measures.push('verifiedWithin3Days');
+      } else if (pending) f.window.pending++;
+      if (!pending) measures.push('verificationDue');
     }
-    if (m) for (const indicator of INDICATORS) if (indicator !== 'received' && inPeriod(m[indicator], scope)) f.indicators[indicator]++;
+    if (m) {
+      for (const indicator of INDICATORS) {
+        if (indicator !== 'received' && inPeriod(m[indicator], scope)) {
+          f.indicators[indicator]++;
+          measures.push(indicator);
+        }
+      }
+    }
+    if (measures.length) perCase.push({ code: c.code, province: c.province, at: ageReference(c), measures });
   }
   return new Map(cases.map((c) => [c.code, c.province]));
 }

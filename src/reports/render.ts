@@ -5,7 +5,7 @@
 import { escapeHtml } from '../html';
 import { PROVINCES } from '../domain/provinces';
 import type { Indicator } from './indicators';
-import type { ProgrammeFigures, ProgrammeReport } from './programme';
+import { PROGRAMME_MEASURES, type ProgrammeFigures, type ProgrammeMeasure, type ProgrammeReport } from './programme';
 
 export type ReportLanguage = 'vi' | 'en';
 
@@ -47,8 +47,29 @@ export function reportCsv(r: ProgrammeReport): string {
   meta('period_from', r.period.from);
   meta('period_to', r.period.to);
   for (const f of [...r.provinces, ...(r.provinces.length > 1 ? [r.total] : [])]) rows.push(...figureRows(f));
-  return rows.map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+  const d = r.disaggregation;
+  if (!d) return rows.map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+  // Disaggregated: a column per dimension before the value, empty on the other rows.
+  const widened = rows.map((row) => [...row.slice(0, -1), ...d.by.map((dim) => (row === rows[0] ? dim : '')), row[row.length - 1]!]);
+  const sections = [...d.rows, ...(d.rows.length > 1 ? [{ province: 'total', cells: d.total.cells }] : [])];
+  for (const { province, cells } of sections) {
+    for (const m of PROGRAMME_MEASURES) {
+      for (const c of cells) widened.push([province, CSV_MEASURE[m], '', '', '', ...d.by.map((dim) => c[dim] ?? ''), c[m] ?? 'suppressed']);
+    }
+  }
+  return widened.map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
 }
+
+/** The CSV's names of the disaggregated measures (as the province rows name them). */
+const CSV_MEASURE: Record<ProgrammeMeasure, string> = {
+  received: 'received',
+  verified: 'verified',
+  identified: 'identified',
+  supported: 'supported',
+  reintegrated: 'reintegrated',
+  verifiedWithin3Days: 'verified_within_3_days',
+  verificationDue: 'verification_due',
+};
 
 function figureRows(f: ProgrammeFigures): (string | number)[][] {
   const p = f.province;

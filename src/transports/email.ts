@@ -31,7 +31,7 @@ export function createMailer(mail: Config['mail'], tls: SmtpTlsOptions = { requi
     port: mail.port,
     secure: mail.secure,
     pool: true,
-    maxConnections: 2,
+    maxConnections: mail.maxConnections,
     auth: mail.user ? { user: mail.user, pass: mail.password } : undefined,
     // The local mail catcher speaks plain SMTP; a real relay may offer STARTTLS.
     ignoreTLS: mail.embedded,

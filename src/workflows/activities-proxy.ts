@@ -6,16 +6,25 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Database writes and directory look-ups: idempotent, so retried until they succeed. */
-export const activities = proxyActivities<Pick<Activities, 'openTask' | 'placeTask' | 'syncJourney'>>({
+export const activities = proxyActivities<Pick<Activities, 'openTask' | 'openStage' | 'placeTask' | 'syncJourney'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export const { notifyEscalation } = proxyActivities<Pick<Activities, 'notifyEscalation'>>({
+const sendOptions = {
   startToCloseTimeout: '2 minutes',
   // Transient send failures retry for as long as it takes; the provider's Retry-After overrides the backoff.
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+} as const;
+
+export const { notifyEscalation } = proxyActivities<Pick<Activities, 'notifyEscalation'>>(sendOptions);
+
+/**
+ * The same send, heartbeating while it runs (src/activities/escalations.ts): a worker that dies
+ * mid-send is noticed within the heartbeat timeout and the step is retried elsewhere, instead of
+ * waiting out the 2 minutes. Journeys use it since `notify-heartbeat` (notifications.ts).
+ */
+export const { notifyEscalation: notifyEscalationHeartbeating } = proxyActivities<Pick<Activities, 'notifyEscalation'>>({ ...sendOptions, heartbeatTimeout: '15 seconds' });
 
 export const { sendDailyDigests } = proxyActivities<Pick<Activities, 'sendDailyDigests'>>({
   // One run emails every province's managers: slower than one write, and a mail server that is down

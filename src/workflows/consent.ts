@@ -6,7 +6,8 @@
  * child's case consent is given by a guardian or legal representative. Pure: no activities.
  */
 import type { CaseFacts } from '../domain/case';
-import { TaskRejection, type ConsentGiver, type ConsentPart, type RecordConsent, type RecordConsentPart, type TaskState, type WithdrawConsentPart } from '../journey/definitions';
+import type { ConsentGiver, ConsentPart, RecordConsent, RecordConsentPart, TaskState, WithdrawConsentPart } from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
 import { assertLeadAgency, reject, type Actor } from './guards';
 import { iso, type Journey } from './journey-state';
 

@@ -3,7 +3,8 @@
  * rounds and the bounds (`minTimes`, `maxTimes`) within which the lead agency may set a case's own
  * number; never below the rounds already started. The main loop reads it (Journey.roundsOf).
  */
-import { TaskRejection, type SetFollowUpLength } from '../journey/definitions';
+import type { SetFollowUpLength } from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
 import type { StagePolicy } from '../policy/schema';
 import { assertLeadAgency, reject } from './guards';
 import type { Journey } from './journey-state';

@@ -4,7 +4,8 @@
  * non-retryable ApplicationFailure whose `type` the API turns into a 4xx answer.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { TaskRejection, type TaskState } from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
+import type { TaskState } from '../journey/definitions';
 import type { Journey } from './journey-state';
 
 export interface Actor {

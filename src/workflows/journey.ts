@@ -3,10 +3,12 @@
  * each stage opens its tasks, every task climbs its escalation ladder until it is done, and the
  * stage ends when all are. Deterministic and free of I/O: every effect goes through an activity.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../policy/duration';
-import { JourneyPolicy, type StagePolicy } from '../policy/schema';
-import { firstTasksRecordedUpdate, journeyStateQuery, type JourneyInput, type JourneyPosition, type JourneyState, type TaskState } from '../journey/definitions';
+import { POLICY_SCHEMA_REVISION, type ResolvedPolicy } from '../policy/schema-revision';
+import type { JourneyPolicy, StagePolicy } from '../policy/schema';
+import { firstTasksRecordedUpdate, journeyStateQuery } from '../journey/messages';
+import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
 import { activities, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
@@ -15,6 +17,13 @@ import { registerNotifier, type Notifier } from './notifications';
 import { watchTask } from './task-watch';
 import { publish } from './visibility';
 import { timerSummary } from './ui-summaries';
+
+/**
+ * Since this patch a stage opens with one activity (the changes so far and every task of the
+ * stage) instead of a sync and one activity per task, and a ladder step's message goes out beside
+ * the sync of its level instead of after it. Journeys recorded before replay the old sequence.
+ */
+const FEWER_ROUND_TRIPS = 'fewer-round-trips';
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   // Registered before the policy is resolved: the API asks right after the start, and an update
@@ -27,8 +36,7 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   const opening = input.resume?.state ?? openingState(input, openedAt);
   setHandler(journeyStateQuery, () => j?.state ?? opening);
 
-  // Parsing fills in policy fields added since the journey started (it carries its own copy); pure and deterministic.
-  const policy = JourneyPolicy.parse(input.policyRef ? await resolveBody(input.policyRef) : input.policy);
+  const policy = currentPolicy(input.policyRef ? await resolveBody(input.policyRef) : input.policy);
   j = new Journey({ ...input, policy }, openedAt);
   return runJourney(j, input, recorded);
 }
@@ -38,6 +46,19 @@ function openingState(input: JourneyInput, openedAt: string): JourneyState {
   const { id, version } = input.policyRef ?? input.policy;
   const { caseCode, province, leadAgencyId } = input;
   return { caseCode, province, leadAgencyId, policy: { id, version }, stage: '', round: 0, status: 'active', openedAt, consent: { given: false }, plan: [], tasks: [], history: [] };
+}
+
+/**
+ * The policy as today's schema reads it. A body the worker parsed with this revision is used as
+ * it is; any other (an inline body of an older journey, a run recorded before a revision) is parsed
+ * here, which fills in fields added since (pure and deterministic). Only then does the workflow
+ * load the schema: zod schemas would cost every cached journey about 2 MiB.
+ */
+function currentPolicy(body: ResolvedPolicy | JourneyPolicy): JourneyPolicy {
+  if ('schemaRevision' in body && body.schemaRevision === POLICY_SCHEMA_REVISION) return body.policy;
+  const raw = 'schemaRevision' in body ? body.policy : body;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../policy/schema') as typeof import('../policy/schema')).JourneyPolicy.parse(raw);
 }
 
 function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
@@ -52,7 +73,8 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   registerStaffActions(j, { sync, watch, publish: () => publish(j) });
 
   let position: JourneyPosition | undefined = input.resume?.position ?? { stage: j.policy.stages[0]!.key, round: 0 };
-  if (!input.resume) await sync();
+  // The first stage's opening writes the case row itself.
+  if (!input.resume && !patched(FEWER_ROUND_TRIPS)) await sync();
   // Tasks carried over continue-as-new (a pending transfer's acceptance) keep their timers.
   for (const task of j.openTasks()) void watch(task);
 
@@ -92,8 +114,11 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   return j.state;
 }
 
-async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () => Promise<void>, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
+type Sync = ReturnType<typeof serialSync>;
+
+async function runStage(j: Journey, stage: StagePolicy, round: number, sync: Sync, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
   j.startStage(stage, round);
+  if (patched(FEWER_ROUND_TRIPS)) return openStage(j, stage, sync, watch, recorded);
   const tasks: TaskState[] = [];
   // Inline, not through open-task.ts: an extra async call would shift the order of commands that recorded histories replay.
   for (const policy of j.tasksToOpen(stage)) {
@@ -107,19 +132,42 @@ async function runStage(j: Journey, stage: StagePolicy, round: number, sync: () 
   await sync();
   recorded();
   await Promise.all(tasks.map(watch));
-  // Tasks an outcome opened in this stage (a referral, tracing, the police) are part of it. Asked
-  // only when there are any: recorded histories replay without the extra wait.
+  // Asked only when there are any: recorded histories replay without the extra wait (also below).
   if (j.outcomeTasksPending(stage.key)) await condition(() => !j.active || !j.outcomeTasksPending(stage.key));
+  closeAfterOutcomeTasks(j);
+}
+
+/** "Not a victim" closes as closed-referred once its referral is done: the outcome said so when it opened it. */
+function closeAfterOutcomeTasks(j: Journey) {
   const closing = j.state.closingAfterOpened;
   if (closing && j.active) j.close(closing);
 }
 
-function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>, notifier: Notifier) {
+/** One write opens the stage; its tasks can be acted on from then (a start waiting on them answers). */
+async function openStage(j: Journey, stage: StagePolicy, sync: Sync, watch: (t: TaskState) => Promise<void>, recorded: () => void) {
+  const policies = j.tasksToOpen(stage);
+  const drafts = policies.map((policy) => j.draftTask(stage.key, policy));
+  const openings = drafts.map((draft, i) => ({ ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: policies[i]!.agency, leadAgencyId: j.state.leadAgencyId }));
+  const summary = fill('openStage', { stage: stage.key, tasks: policies.map((p) => `${p.key} - ${words(p.agency)}`).join(', ') });
+  const placements = await sync.queue((changes) => activities.openStage.executeWithOptions({ summary }, [{ changes, tasks: openings }]));
+  const tasks = drafts.map((draft, i) => j.addTask(draft, placements[i]!));
+  recorded();
+  publish(j);
+  await sync();
+  await Promise.all(tasks.map(watch));
+  // Tasks an outcome opened in this stage (a referral, tracing, the police) are part of it.
+  if (j.outcomeTasksPending(stage.key)) await condition(() => !j.active || !j.outcomeTasksPending(stage.key));
+  closeAfterOutcomeTasks(j);
+}
+
+function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Notifier) {
   return watchTask(task, () => j.ladderOf(task), {
     summary: (phase, level) => timerSummary(j, task, phase, level),
     escalate: async (phase, level, step) => {
       j.recordEscalation(task, phase, level);
       publish(j);
+      // The message carries its own snapshot of the task: it need not wait for the row's new level.
+      if (patched(FEWER_ROUND_TRIPS)) return void (await Promise.all([sync(), notifier.escalate(task, phase, level, step)]));
       await sync();
       await notifier.escalate(task, phase, level, step);
     },
@@ -128,11 +176,19 @@ function watchWithLadder(j: Journey, task: TaskState, sync: () => Promise<void>,
   });
 }
 
-/** One database write at a time, each carrying everything changed so far, so rows never go back in time. */
+/**
+ * One database write at a time, each carrying everything changed so far, so rows never go back in
+ * time. `queue` adds another write that carries the changes (a stage's opening).
+ */
 function serialSync(j: Journey) {
-  let last = Promise.resolve();
+  let last: Promise<unknown> = Promise.resolve();
   const summary = fill('syncJourney', {});
-  return () => (last = last.then(() => activities.syncJourney.executeWithOptions({ summary }, [j.changes.take()])));
+  const queue = <T>(write: (changes: ReturnType<Journey['changes']['take']>) => Promise<T>): Promise<T> => {
+    const done = last.then(() => write(j.changes.take()));
+    last = done;
+    return done;
+  };
+  return Object.assign(() => queue((changes) => activities.syncJourney.executeWithOptions({ summary }, [changes])), { queue });
 }
 
 function stageOf(j: Journey, key: string): StagePolicy {

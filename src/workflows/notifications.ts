@@ -5,14 +5,18 @@
  * is safe: every message has its own key and is sent once (src/notifications/delivery.ts), so the
  * activity only sends what is still missing. Deterministic: timers and activities only.
  */
-import { ActivityFailure, condition, log, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, patched, setHandler } from '@temporalio/workflow';
 import type { EscalationNotice, EscalationReport } from '../journey/notices';
 import { stepKeyPrefix } from '../journey/notices';
 import { escalationStep, isUrgentStep } from '../policy/ladder';
 import type { EscalationLadder, EscalationStep } from '../policy/schema';
-import { notificationFailedSignal, type EscalationPhase, type NotificationFailed, type TaskState } from '../journey/definitions';
+import { notificationFailedSignal } from '../journey/messages';
+import type { EscalationPhase, NotificationFailed, TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
-import { notifyEscalation } from './activities-proxy';
+import { notifyEscalation, notifyEscalationHeartbeating } from './activities-proxy';
+
+/** Since this patch a send heartbeats, so a worker that died mid-send is noticed in seconds. */
+const NOTIFY_HEARTBEAT = 'notify-heartbeat';
 
 /** What the notifier needs from the journey (Journey in journey-state.ts has it). */
 export interface NotifierJourney {
@@ -81,7 +85,8 @@ export class Notifier {
       try {
         // The summary is what the Web UI shows on the activity: ids and roles only.
         const summary = fill('escalate', { roles: notice.step.notify.map(words).join(', '), task: notice.task.key, level: notice.level });
-        return await notifyEscalation.executeWithOptions({ summary }, [{ ...notice, at: new Date(Date.now()).toISOString() }]);
+        const notify = patched(NOTIFY_HEARTBEAT) ? notifyEscalationHeartbeating : notifyEscalation;
+        return await notify.executeWithOptions({ summary }, [{ ...notice, at: new Date(Date.now()).toISOString() }]);
       } catch (error) {
         // Only a non-retryable failure (a bug, a case missing from the database) lands here: the
         // journey must go on, and its ladder keeps climbing to the next people.

@@ -6,7 +6,7 @@
 import type { JourneyPolicy } from '../policy/schema';
 import type { PolicyRef } from '../journey/definitions';
 import { taskPolicyOf } from '../policy/tasks';
-import { TaskRejection } from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
 import { assertLeadAgency, reject, type Actor } from './guards';
 import type { Journey } from './journey-state';
 

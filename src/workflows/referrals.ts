@@ -6,7 +6,8 @@
  * answered the same way, but there is nothing to revoke it to. Pure: no activities.
  */
 import { durationMs } from '../policy/duration';
-import { TaskRejection, type AcceptReferral, type ReassignTask, type RevokeReferral, type TaskState } from '../journey/definitions';
+import type { AcceptReferral, ReassignTask, RevokeReferral, TaskState } from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
 import { actionableTask, assertLeadAgency, reject } from './guards';
 import { iso, type Journey } from './journey-state';
 

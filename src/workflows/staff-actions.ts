@@ -6,7 +6,8 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
-import * as d from '../journey/definitions';
+import type * as Payloads from '../journey/definitions';
+import * as m from '../journey/messages';
 import { activities } from './activities-proxy';
 import type { Journey } from './journey-state';
 import { assertCanChangePolicy, changePolicy } from './policy-change';
@@ -19,32 +20,41 @@ import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } 
 
 interface Deps {
   sync(): Promise<void>;
-  watch(task: d.TaskState): Promise<void>;
+  watch(task: Payloads.TaskState): Promise<void>;
   publish(): void;
 }
+
+/**
+ * The payload schemas, loaded by a journey's first update: a journey that only waits on its timers
+ * never builds them (zod schemas cost each cached workflow about 2 MiB and its start milliseconds).
+ */
+type P = typeof Payloads;
+let payloads: P | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadPayloads = () => (payloads ??= require('../journey/definitions') as P);
 
 export function registerStaffActions(j: Journey, deps: Deps) {
   function action<S extends z.ZodType, R>(
     update: UpdateDefinition<R, [z.input<S>]>,
-    schema: S,
+    schemaOf: (p: P) => S,
     assert: (j: Journey, u: z.output<S>) => void,
     apply: (j: Journey, u: z.output<S>) => R | Promise<R>,
   ) {
     setHandler(
       update,
       async (raw: z.input<S>) => {
-        const result = await apply(j, schema.parse(raw));
+        const result = await apply(j, schemaOf(loadPayloads()).parse(raw));
         deps.publish();
         await deps.sync();
         return result;
       },
-      { validator: (raw: z.input<S>) => assert(j, parse(schema, raw)) },
+      { validator: (raw: z.input<S>) => assert(j, parse(schemaOf(loadPayloads()), raw)) },
     );
   }
 
-  action(d.acknowledgeTaskUpdate, d.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
+  action(m.acknowledgeTaskUpdate, (p: P) => p.AcknowledgeTask, rules.assertCanAcknowledge, rules.acknowledge);
 
-  action(d.completeTaskUpdate, d.CompleteTask, rules.assertCanComplete, async (j, u) => {
+  action(m.completeTaskUpdate, (p: P) => p.CompleteTask, rules.assertCanComplete, async (j, u) => {
     const task = rules.complete(j, u);
     if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
     // An outcome that opens tasks (the referral after "not a victim", tracing, the police) opens them now.
@@ -53,11 +63,11 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     return task;
   });
 
-  action(d.addNoteUpdate, d.AddNote, rules.assertCanAddNote, rules.addNote);
-  action(d.extendDeadlineUpdate, d.ExtendDeadline, rules.assertCanExtend, rules.extend);
-  action(d.reassignTaskUpdate, d.ReassignTask, rules.assertCanReassign, rules.reassign);
+  action(m.addNoteUpdate, (p: P) => p.AddNote, rules.assertCanAddNote, rules.addNote);
+  action(m.extendDeadlineUpdate, (p: P) => p.ExtendDeadline, rules.assertCanExtend, rules.extend);
+  action(m.reassignTaskUpdate, (p: P) => p.ReassignTask, rules.assertCanReassign, rules.reassign);
 
-  action(d.declineReferralUpdate, d.DeclineReferral, rules.assertCanDecline, async (j, u) => {
+  action(m.declineReferralUpdate, (p: P) => p.DeclineReferral, rules.assertCanDecline, async (j, u) => {
     const coordinator = await activities.placeTask({
       taskId: u.taskId,
       province: j.state.province,
@@ -68,22 +78,22 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     return rules.decline(j, u, coordinator);
   });
 
-  action(d.transferCaseUpdate, d.TransferCase, assertCanTransfer, async (j, u) => {
+  action(m.transferCaseUpdate, (p: P) => p.TransferCase, assertCanTransfer, async (j, u) => {
     const task = await requestTransfer(j, u, activities);
     void deps.watch(task);
     return task;
   });
 
-  action(d.acceptReferralUpdate, d.AcceptReferral, referrals.assertCanAccept, referrals.accept);
-  action(d.revokeReferralUpdate, d.RevokeReferral, referrals.assertCanRevoke, referrals.revoke);
+  action(m.acceptReferralUpdate, (p: P) => p.AcceptReferral, referrals.assertCanAccept, referrals.accept);
+  action(m.revokeReferralUpdate, (p: P) => p.RevokeReferral, referrals.assertCanRevoke, referrals.revoke);
 
-  action(d.recordConsentUpdate, d.RecordConsent, consent.assertCanRecordConsent, consent.recordConsent);
-  action(d.withdrawConsentUpdate, d.WithdrawConsent, consent.assertCanWithdrawConsent, consent.withdrawConsent);
-  action(d.recordConsentPartUpdate, d.RecordConsentPart, consent.assertCanRecordPart, consent.recordPart);
-  action(d.withdrawConsentPartUpdate, d.WithdrawConsentPart, consent.assertCanWithdrawPart, consent.withdrawPart);
-  action(d.setFollowUpLengthUpdate, d.SetFollowUpLength, assertCanSetFollowUpLength, setFollowUpLength);
-  action(d.closeCaseUpdate, d.CloseCase, rules.assertCanClose, rules.closeCase);
-  action(d.changePolicyUpdate, d.ChangePolicy, assertCanChangePolicy, changePolicy);
+  action(m.recordConsentUpdate, (p: P) => p.RecordConsent, consent.assertCanRecordConsent, consent.recordConsent);
+  action(m.withdrawConsentUpdate, (p: P) => p.WithdrawConsent, consent.assertCanWithdrawConsent, consent.withdrawConsent);
+  action(m.recordConsentPartUpdate, (p: P) => p.RecordConsentPart, consent.assertCanRecordPart, consent.recordPart);
+  action(m.withdrawConsentPartUpdate, (p: P) => p.WithdrawConsentPart, consent.assertCanWithdrawPart, consent.withdrawPart);
+  action(m.setFollowUpLengthUpdate, (p: P) => p.SetFollowUpLength, assertCanSetFollowUpLength, setFollowUpLength);
+  action(m.closeCaseUpdate, (p: P) => p.CloseCase, rules.assertCanClose, rules.closeCase);
+  action(m.changePolicyUpdate, (p: P) => p.ChangePolicy, assertCanChangePolicy, changePolicy);
 }
 
 /** Validators see raw update arguments: check their shape before anything else. */
@@ -91,5 +101,5 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const detail = result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({ type: d.TaskRejection.invalidInput, message: detail, nonRetryable: true });
+  throw ApplicationFailure.create({ type: m.TaskRejection.invalidInput, message: detail, nonRetryable: true });
 }

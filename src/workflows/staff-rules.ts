@@ -5,18 +5,8 @@
  */
 import type { AgencyKind } from '../domain/agencies';
 import { durationMs, formatDuration } from '../policy/duration';
-import {
-  TaskRejection,
-  type AcknowledgeTask,
-  type AddNote,
-  type CloseCase,
-  type CompleteTask,
-  type DeclineReferral,
-  type ExtendDeadline,
-  type Placement,
-  type ReassignTask,
-  type TaskState,
-} from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
+import type { AcknowledgeTask, AddNote, CloseCase, CompleteTask, DeclineReferral, ExtendDeadline, Placement, ReassignTask, TaskState } from '../journey/definitions';
 import { actionableTask, assertLeadAgency, reject } from './guards';
 import { iso, type Journey } from './journey-state';
 import { assertAnswerable, noteReferral } from './referrals';

@@ -5,7 +5,8 @@
  * so the workflow gives its activities and tests give a fake; nothing else here does I/O.
  */
 import type { Activities } from '../activities';
-import { TaskRejection, type Placement, type TaskState, type TransferCase } from '../journey/definitions';
+import { TaskRejection } from '../journey/messages';
+import type { Placement, TaskState, TransferCase } from '../journey/definitions';
 import { assertLeadAgency, reject } from './guards';
 import type { Journey } from './journey-state';
 

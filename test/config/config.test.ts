@@ -58,3 +58,11 @@ test('programme report schedule and metrics: defaults, off, and invalid values n
   expect(() => parseConfig({ PROGRAMME_REPORT_DAYS: '0' })).toThrow(/PROGRAMME_REPORT_DAYS/);
   expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: at least 16/);
 });
+
+test('the smallest count shown in disaggregated figures: 5 by default, at least 2', () => {
+  expect(parseConfig({}).reporting).toEqual({ minCellSize: 5 });
+  expect(parseConfig({ INDICATOR_MIN_CELL_SIZE: '10' }).reporting).toEqual({ minCellSize: 10 });
+  // 1 would show every count: no suppression at all.
+  expect(() => parseConfig({ INDICATOR_MIN_CELL_SIZE: '1' })).toThrow(/INDICATOR_MIN_CELL_SIZE/);
+  expect(() => parseConfig({ INDICATOR_MIN_CELL_SIZE: 'many' })).toThrow(/INDICATOR_MIN_CELL_SIZE/);
+});

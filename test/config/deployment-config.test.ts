@@ -122,11 +122,11 @@ describe('PostgreSQL pool and TLS', () => {
 });
 
 describe('worker', () => {
-  test('defaults: 20 s of grace, SDK tuning, no health endpoint, every part in one process', () => {
+  test('defaults: 20 s of grace, 1,000 cached journeys and otherwise SDK tuning, no health endpoint, every part in one process', () => {
     const cfg = parseConfig({});
     expect(cfg.worker).toEqual({
       shutdownGraceMs: 20_000,
-      tuning: { maxConcurrentActivityTaskExecutions: undefined, maxConcurrentWorkflowTaskExecutions: undefined, maxCachedWorkflows: undefined, workflowPollers: undefined, activityPollers: undefined },
+      tuning: { maxConcurrentActivityTaskExecutions: undefined, maxConcurrentWorkflowTaskExecutions: undefined, maxCachedWorkflows: 1000, workflowThreadPoolSize: undefined, workflowPollers: undefined, activityPollers: undefined },
       health: null,
       workflowBundle: { kind: 'auto' },
     });
@@ -141,13 +141,14 @@ describe('worker', () => {
       WORKER_MAX_CACHED_WORKFLOWS: '500',
       WORKER_WORKFLOW_POLLERS: '4',
       WORKER_ACTIVITY_POLLERS: '8',
+      WORKER_WORKFLOW_THREADS: '2',
       WORKER_HEALTH_PORT: '8080',
       WORKER_HEALTH_HOST: '0.0.0.0',
       SERVICE_ROLE: 'worker',
     });
     expect(cfg.worker).toEqual({
       shutdownGraceMs: 45_000,
-      tuning: { maxConcurrentActivityTaskExecutions: 50, maxConcurrentWorkflowTaskExecutions: 20, maxCachedWorkflows: 500, workflowPollers: 4, activityPollers: 8 },
+      tuning: { maxConcurrentActivityTaskExecutions: 50, maxConcurrentWorkflowTaskExecutions: 20, maxCachedWorkflows: 500, workflowThreadPoolSize: 2, workflowPollers: 4, activityPollers: 8 },
       health: { host: '0.0.0.0', port: 8080 },
       workflowBundle: { kind: 'auto' },
     });

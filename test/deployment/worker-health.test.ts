@@ -26,7 +26,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean):
   }
 }
 
-test('WORKER_* settings become Worker options (unset tuning left to the SDK)', () => {
+test('WORKER_* settings become Worker options (unset tuning left to the SDK, but for the cache)', () => {
   const tuned = parseConfig({
     WORKER_SHUTDOWN_GRACE: '30s',
     WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
@@ -44,7 +44,7 @@ test('WORKER_* settings become Worker options (unset tuning left to the SDK)', (
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 6 },
   });
-  expect(workerOptionsFromConfig(parseConfig({}).worker)).toEqual({ shutdownGraceTime: 20_000, shutdownForceTime: 20_000 + SHUTDOWN_FORCE_MARGIN_MS });
+  expect(workerOptionsFromConfig(parseConfig({}).worker)).toEqual({ shutdownGraceTime: 20_000, shutdownForceTime: 20_000 + SHUTDOWN_FORCE_MARGIN_MS, maxCachedWorkflows: 1000 });
 });
 
 test('GET /healthz follows the worker: 503 before it runs, 200 running, 503 draining and stopped', async () => {

@@ -20,8 +20,8 @@ const JOURNEYS = 50;
 const KILLS = 20;
 /**
  * Generous: the first journeys live through all twenty worker starts (seconds each on a loaded
- * 2-core machine), and a send that a kill interrupted is retried only when its start-to-close
- * timeout (2 minutes, src/workflows/activities-proxy.ts) tells the server the worker is gone.
+ * 2-core machine), and a send that a kill interrupted is retried once its missed heartbeats
+ * (15 s, src/workflows/activities-proxy.ts) tell the server the worker is gone.
  */
 const JOURNEY_TIMEOUT_MS = 600_000;
 

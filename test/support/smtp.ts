@@ -71,5 +71,5 @@ export function recipientsOf(mail: ParsedMail): string[] {
 
 /** The service's own mailer (nodemailer), sending to this inbox. */
 export function mailerFor(inbox: Pick<Inbox, 'port'>, from = 'Đồng Hành <no-reply@donghanh.local>'): Mailer {
-  return createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, from, catcherWebPort: 0 });
+  return createMailer({ embedded: true, host: '127.0.0.1', port: inbox.port, secure: false, user: undefined, password: undefined, maxConnections: 5, from, catcherWebPort: 0 });
 }

@@ -118,7 +118,7 @@ test('the Web UI gets a static summary and details, summaries on timers and acti
     expect(timers).toContain('SLA: initial verification - health dept - acknowledge within 4 hours - step 1');
     expect(timers).toContain('SLA: initial verification - health dept - acknowledge within 4 hours - step 2');
     const activities = summaries(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-    expect(activities).toContain('Open task police-verification - police');
+    expect(activities).toContain('Open stage initial-verification: verify-initial-information - health dept, police-verification - police');
     expect(activities).toContain('Record journey changes');
     expect(activities).toContain('Escalate to assignee - verify-initial-information - step 1');
     expect(activities).toContain('Escalate to supervisor - verify-initial-information - step 2');

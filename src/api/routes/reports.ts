@@ -7,8 +7,9 @@
 import { z } from 'zod';
 import { provincesOf } from '../../auth/matrix';
 import { ProvinceCode } from '../../domain/provinces';
+import { ByQuery, disaggregationSchema, restrictTo, wholeMonths } from '../../reports/disaggregation';
 import { vnMidnight } from '../../reports/indicators';
-import { programmeReport } from '../../reports/programme';
+import { programmeReport, PROGRAMME_MEASURES } from '../../reports/programme';
 import { reportCsv } from '../../reports/render';
 import { audit, type ApiContext } from '../context';
 import { Problem } from '../problems';
@@ -22,10 +23,12 @@ const ReportQuery = z
     to: Day.describe('Day after the last one (exclusive), Vietnam time'),
     province: ProvinceCode.optional().describe('Default: your province; for a national manager every province, and the total'),
     format: z.enum(['json', 'csv']).optional().describe('Default: JSON, or CSV when Accept asks for text/csv'),
+    by: ByQuery.optional(),
   })
   .superRefine((v, c) => {
     if (v.from >= v.to) c.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
     else if (vnMidnight(v.to).getTime() - vnMidnight(v.from).getTime() > MAX_DAYS * 86_400_000) c.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_DAYS} days after from` });
+    if (v.by && !wholeMonths(v.from, v.to)) c.addIssue({ code: 'custom', path: ['by'], message: 'with by, the period is whole calendar months: from and to on the 1st of a month' });
   });
 
 const Counts = z.object({ received: z.number().int(), verified: z.number().int(), identified: z.number().int(), supported: z.number().int(), reintegrated: z.number().int() });
@@ -41,6 +44,7 @@ const ProgrammeReportBody = z.object({
   generatedAt: z.string(),
   provinces: z.array(Figures),
   total: Figures,
+  disaggregation: disaggregationSchema(PROGRAMME_MEASURES).optional(),
 });
 
 const DESCRIPTION = [
@@ -49,7 +53,8 @@ const DESCRIPTION = [
   '- **verifiedWithin3Days**: of the cases received in the period, those verified within 3 days of the notification (Law 53/2024 Art. 27); `pending` are not verified and still within their 3 days, and are left out of `share` = within / due;',
   '- **agencies**: SLA breaches (a task deadline in the period that was not met, per task and deadline) and escalations per ladder step, under the agency holding the task;',
   '- **stages**: the median time in hours of the stages that ended in the period.',
-  'CSV: one measure a row (`province,measure,agency,stage,step,value`).',
+  '- **disaggregation** (with `by=sex,ageGroup,childOrAdult`, any of them): the indicators, `verifiedWithin3Days` and `verificationDue` per combination of the dimensions, counted and suppressed as in `GET /indicators` (null: suppressed; whole calendar months only); audited as `personal-data.aggregate-read`.',
+  'CSV: one measure a row (`province,measure,agency,stage,step,value`); with `by`, a column per dimension before `value`, and `suppressed` for a suppressed cell.',
 ].join('\n');
 
 export function reportRoutes(ctx: ApiContext) {
@@ -72,9 +77,20 @@ export function reportRoutes(ctx: ApiContext) {
         throw new Problem(403, 'forbidden', `you may report on ${allowed.join(', ') || 'no province'} only`);
       }
       const provinces = query.province ? [query.province] : allowed;
-      const report = await programmeReport(ctx, { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [] });
       const csv = query.format === 'csv' || (query.format === undefined && prefersCsv(request.headers.accept));
-      await audit(ctx, request, { action: 'report.read', outcome: 'ok', detail: { report: 'programme', from: query.from, to: query.to, province: query.province ?? (provinces === null ? 'all' : provinces.join(',')), format: csv ? 'csv' : 'json' } });
+      const detail = { report: 'programme', from: query.from, to: query.to, province: query.province ?? (provinces === null ? 'all' : provinces.join(',')), format: csv ? 'csv' : 'json' };
+      // One province of a wider scope: its part of the scope's table, suppressed alike (asking for it alone gives nothing more).
+      const narrowed = query.province !== undefined && !(allowed !== null && allowed.length === 1);
+      // Recorded before the figures are read; with `by`, as an aggregate read of personal data (of which provinces).
+      const personalDataOf = narrowed ? (allowed === null ? 'all' : allowed.join(',')) : detail.province;
+      await audit(ctx, request, query.by ? { action: 'personal-data.aggregate-read', outcome: 'ok', target: 'programme-report', detail: { ...detail, by: query.by, personalDataOf } } : { action: 'report.read', outcome: 'ok', detail });
+      const source = { db: ctx.db, policy: ctx.policy, personalData: ctx.personalData, ...(ctx.reporting ? { minCellSize: ctx.reporting.minCellSize } : {}) };
+      const scope = { provinces, from: vnMidnight(query.from), to: vnMidnight(query.to), now: ctx.now(), always: provinces ?? [] };
+      let report = await programmeReport(source, { ...scope, ...(query.by && !narrowed ? { by: query.by } : {}) });
+      if (query.by && narrowed) {
+        const wide = await programmeReport(source, { ...scope, provinces: allowed, always: allowed ?? [], by: query.by });
+        report = { ...report, disaggregation: restrictTo(wide.disaggregation!, query.province!, PROGRAMME_MEASURES) };
+      }
       if (!csv) return report;
       const name = `programme-report-${query.province ?? (provinces === null ? 'national' : provinces.join('-'))}-${query.from}_${query.to}.csv`;
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(reportCsv(report));

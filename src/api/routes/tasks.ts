@@ -5,7 +5,7 @@ import { ACTIVE_TASK_STATUSES, isOverdue } from '../../db/task-rules';
 import { AgencyKind } from '../../domain/agencies';
 import { ClosureReason } from '../../domain/case';
 import { ProvinceCode } from '../../domain/provinces';
-import { Duration } from '../../policy/duration';
+import { Duration } from '../../policy/duration-schema';
 import { taskPolicyOf } from '../../policy/tasks';
 import { storePolicy } from '../../db/policy-bodies';
 import {

@@ -137,6 +137,8 @@ export interface HarnessOptions {
   notifications?: { sms?: SmsSender; taskLinks?: boolean };
   /** Count in the worker's activities and serve at GET /metrics the service's metrics (with the SDK's, from `sdkMetricsUrl`). */
   metrics?: { sdkMetricsUrl?: string };
+  /** Disaggregated figures: the smallest count shown. Default: the service's (5). */
+  reporting?: { minCellSize: number };
 }
 
 const YEAR = 365 * 86_400_000;
@@ -178,7 +180,7 @@ export async function createApiHarness(opts: HarnessOptions = {}): Promise<ApiHa
     const smsStatus = opts.smsStatus && { ...opts.smsStatus, publicBaseUrl: opts.smsStatus.publicBaseUrl ?? PUBLIC_BASE_URL, ...(serviceMetrics ? { metrics: serviceMetrics } : {}) };
     const notifier = { mailer, ...(opts.sms ? { sms: opts.sms } : {}) };
     const metrics = serviceMetrics && { exposition: metricsExposition(serviceMetrics.registry, opts.metrics?.sdkMetricsUrl), access: { token: null, open: true } };
-    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}), ...(metrics ? { metrics } : {}) });
+    const app = buildApi({ temporal, taskQueue, policy, db, logger, security, notifier, codeRequestsPerMinute: opts.codeRequestsPerMinute ?? 10_000, ...(smsStatus ? { smsStatus } : {}), ...(metrics ? { metrics } : {}), ...(opts.reporting ? { reporting: opts.reporting } : {}) });
     // Real HTTP: app.inject needs light-my-request, whose `cookie` dependency is ESM-only for Node 22.
     await app.listen({ host: '127.0.0.1', port });
     return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
