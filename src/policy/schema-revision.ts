@@ -7,7 +7,8 @@
  */
 import type { JourneyPolicy } from './schema';
 
-export const POLICY_SCHEMA_REVISION = 1;
+// 2: outcome tasks (`outcomeTasks`, `opens`) and per-case bounds of a recurring stage (issue 16).
+export const POLICY_SCHEMA_REVISION = 2;
 
 /** A stored policy body as the worker parsed it, with revision `schemaRevision` of the schema. */
 export interface ResolvedPolicy {

@@ -1,7 +1,8 @@
 /**
- * The rules of staff actions on tasks and on the case (consent: consent.ts; answering referrals: referrals.ts). Each `assertCan*` validates an action against
- * the journey and changes nothing (Temporal runs it as the update's validator, so a refused action
- * leaves no trace in history); its partner applies the change. Pure: no timers, no activities.
+ * The rules of staff actions on tasks and on the case (consent in consent.ts, answers to
+ * referrals in referrals.ts). Each `assertCan*` validates an action against the journey and
+ * changes nothing (Temporal runs it as the update's validator, so a refused action leaves no
+ * trace in history); its partner applies the change. Pure: no timers, no activities.
  */
 import type { AgencyKind } from '../domain/agencies';
 import { durationMs, formatDuration } from '../policy/duration';
@@ -10,9 +11,9 @@ import type { AcknowledgeTask, AddNote, CloseCase, CompleteTask, DeclineReferral
 import { actionableTask, assertLeadAgency, reject } from './guards';
 import { iso, type Journey } from './journey-state';
 import { assertAnswerable, noteReferral } from './referrals';
+import { assertAcceptanceStays, assertCanSettle } from './transfer';
 
 export { assertCanRecordConsent, recordConsent, withdrawConsent } from './consent';
-import { assertAcceptanceStays, assertCanSettle } from './transfer';
 
 export function assertCanAcknowledge(j: Journey, u: AcknowledgeTask) {
   const task = actionableTask(j, u);
