@@ -106,7 +106,7 @@ export function taskCard(ctx: ApiContext, t: PageTask, now: Date, actionUrl: str
     form('extend', `<label>Xin gia hạn / Ask for more time<select name="extendBy">${days}</select></label><label>Lý do / Reason<select name="reason">${options(ExtensionReason.options)}</select></label><button class="quiet">Xin gia hạn / Request extension</button>`),
   );
   if (t.agencyId !== t.leadAgencyId) {
-    if (t.status === 'open') parts.push(form('accept', `<button>Nhận chuyển gửi / Accept the referral</button>`));
+    if (t.status === 'open') parts.push(form('accept', `<button class="quiet">Nhận chuyển gửi / Accept the referral</button>`));
     parts.push(form('decline', `<label>Từ chối chuyển gửi / Decline the referral<select name="reason">${options(DeclineReason.options)}</select></label><button class="quiet">Từ chối / Decline</button>`));
   }
   return `${parts.join('\n')}</div>`;
