@@ -32,6 +32,16 @@ export const HistoryView = z.looseObject({
   detail: z.string().optional(),
 });
 
+const ConsentGiven = z.enum(['person', 'guardian', 'legal_representative']).describe("Who gave it: for a child's case a guardian or legal representative; absent in consents recorded before it was asked (the person)");
+const ConsentPartView = z.looseObject({ given: z.boolean(), at: Iso, by: z.string().describe('The staff member who recorded it'), givenBy: ConsentGiven.optional() });
+export const ConsentView = z.looseObject({
+  given: z.boolean().describe('Consent as a whole; withdrawn, the case closes'),
+  at: Iso.optional(),
+  by: z.string().optional(),
+  givenBy: ConsentGiven.optional(),
+  sharing: ConsentPartView.optional().describe('Consent to share with organisations outside the state system (IOM, NGOs); when absent, consent as a whole stands for it'),
+  services: z.record(z.string(), ConsentPartView).optional().describe('Consent to receive each service, by task key; a service is given unless its consent was withdrawn'),
+});
 export const CaseView = z.looseObject({
   caseCode: z.string(),
   province: z.string(),
@@ -55,6 +65,12 @@ export const CaseView = z.looseObject({
     .looseObject({ reason: ClosureReason, requestedBy: z.string().describe('staff id'), requestedAt: Iso, approvalTaskId: z.string(), taskId: z.string().optional() })
     .optional()
     .describe("A closure waiting for a manager's approval"),
+  consent: ConsentView.optional().describe('Absent once the journey is kept only in the database'),
+  referrals: z
+    .record(z.string(), z.looseObject({ toAgencyId: z.string(), status: z.enum(['pending', 'accepted']) }))
+    .optional()
+    .describe('Tasks referred to another agency, by task id, until declined or revoked'),
+  repeatTimes: z.record(z.string(), z.number().int()).optional().describe("This case's own number of rounds of a recurring stage (follow-up)"),
   tasks: z.array(TaskView),
   history: z.array(HistoryView),
   familyCases: z.array(z.string()).describe('Codes of the other cases of the same family (opened together), oldest first'),
@@ -92,12 +108,12 @@ export const MyTask = z.object({
 });
 export const MyTasks = z.object({ items: z.array(MyTask) });
 
-export const ConsentView = z.looseObject({ given: z.boolean(), at: Iso.optional(), by: z.string().optional() });
 export const ClosedView = z.looseObject({
   status: z.enum(['active', 'closed']),
   closureReason: ClosureReason.optional(),
   closureRequested: z.boolean().optional().describe("true: the policy needs a manager's approval; the case stays active until then"),
 });
+export const FollowUpLengthView = z.object({ stage: z.string(), times: z.number().int() });
 export const PolicyRef = z.looseObject({ id: z.string(), version: z.number().int() });
 
 export const NoteCreated = z.object({ noteId: z.string(), task: TaskView });

@@ -17,7 +17,7 @@ import { Problem } from './problems';
 import { parse } from './routing';
 import { pageActions } from './routes/tasks';
 
-export const PageAction = z.enum(['acknowledge', 'complete', 'extend', 'decline']);
+export const PageAction = z.enum(['acknowledge', 'complete', 'extend', 'decline', 'accept']);
 export type PageAction = z.infer<typeof PageAction>;
 
 /** What a task page's form posts. */
@@ -45,6 +45,9 @@ const WORDS: Record<string, Bilingual> = {
   safe: { vi: 'An toàn', en: 'Safe' },
   needs_support: { vi: 'Cần hỗ trợ thêm', en: 'Needs support' },
   lost_contact: { vi: 'Mất liên lạc', en: 'Lost contact' },
+  re_trafficked: { vi: 'Nghi bị mua bán lại', en: 'Re-trafficked' },
+  traced: { vi: 'Đã liên lạc lại được', en: 'Traced' },
+  not_traced: { vi: 'Không tìm được', en: 'Not traced' },
   victim: { vi: 'Là nạn nhân', en: 'Victim' },
   not_victim: { vi: 'Không phải nạn nhân', en: 'Not a victim' },
   waiting_for_documents: { vi: 'Chờ giấy tờ', en: 'Waiting for documents' },
@@ -66,6 +69,7 @@ export const DONE_TEXT: Record<PageAction, Bilingual> = {
   complete: { vi: 'Đã ghi nhận: nhiệm vụ đã hoàn thành.', en: 'Recorded: the task is completed.' },
   extend: { vi: 'Đã ghi nhận: hạn hoàn thành được gia hạn.', en: 'Recorded: the deadline was extended.' },
   decline: { vi: 'Đã ghi nhận: bạn đã từ chối chuyển gửi; nhiệm vụ trở về cơ quan chủ trì.', en: 'Recorded: you declined the referral; the task goes back to the lead agency.' },
+  accept: { vi: 'Đã ghi nhận: cơ quan bạn đã nhận chuyển gửi.', en: 'Recorded: your agency accepted the referral.' },
 };
 
 const vnTime = (d: Date, locale: string) => new Intl.DateTimeFormat(locale, { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' }).format(d);
@@ -102,6 +106,7 @@ export function taskCard(ctx: ApiContext, t: PageTask, now: Date, actionUrl: str
     form('extend', `<label>Xin gia hạn / Ask for more time<select name="extendBy">${days}</select></label><label>Lý do / Reason<select name="reason">${options(ExtensionReason.options)}</select></label><button class="quiet">Xin gia hạn / Request extension</button>`),
   );
   if (t.agencyId !== t.leadAgencyId) {
+    if (t.status === 'open') parts.push(form('accept', `<button class="quiet">Nhận chuyển gửi / Accept the referral</button>`));
     parts.push(form('decline', `<label>Từ chối chuyển gửi / Decline the referral<select name="reason">${options(DeclineReason.options)}</select></label><button class="quiet">Từ chối / Decline</button>`));
   }
   return `${parts.join('\n')}</div>`;
@@ -121,6 +126,8 @@ export async function actOnTask(ctx: ApiContext, page: { request: FastifyRequest
       return runTaskAction(ctx, specs.extend, page, task, parse(specs.extend.body!, { ...field('extendBy'), ...field('reason') }, 'body'));
     case 'decline':
       return runTaskAction(ctx, specs.decline, page, task, parse(specs.decline.body!, field('reason'), 'body'));
+    case 'accept':
+      return runTaskAction(ctx, specs.accept, page, task, {});
     default:
       throw new Problem(400, 'invalid-request', 'unknown action');
   }

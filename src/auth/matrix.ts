@@ -31,6 +31,7 @@ export const AUTHORISATION_MATRIX = {
   'case.close': { coordinator: 'province' },
   'case.transfer': { coordinator: 'province' },
   'case.consent': { coordinator: 'province' },
+  'case.follow-up': { coordinator: 'province' },
   'case.policy': { coordinator: 'province' },
   // four eyes: a manager of the province approves or rejects a closure someone else asked for
   'case.close-approve': { manager: 'province' },
@@ -49,6 +50,7 @@ export const AUTHORISATION_MATRIX = {
   'task.extend': { coordinator: 'province', staff: 'agency' },
   'task.reassign': { coordinator: 'province', staff: 'agency' },
   'task.decline': { coordinator: 'province', staff: 'agency' },
+  'task.accept': { coordinator: 'province', staff: 'agency' },
   // a staff member's language, preferred channel and absence with a deputy
   'staff-preferences.own': { coordinator: 'own', staff: 'own', manager: 'own' },
   'staff-preferences.manage': { staff: 'agency-lead', manager: 'province', admin: 'national' },

@@ -8,6 +8,8 @@ export const ClosureReason = z.enum([
   'consent_withdrawn',
   'lost_contact',
   'deceased',
+  /** Not identified as a victim, and referred to other services (HTCDS "ClosedReferred"). */
+  'closed_referred',
 ]);
 export type ClosureReason = z.infer<typeof ClosureReason>;
 

@@ -81,8 +81,13 @@ export const HistoryAction = z.enum([
   'deadline-extended',
   'reassigned',
   'referral-declined',
+  'referral-accepted',
+  'referral-revoked',
   'consent-recorded',
   'consent-withdrawn',
+  'consent-part-recorded',
+  'consent-part-withdrawn',
+  'follow-up-length-set',
   'transfer-requested',
   'transfer-accepted',
   'transfer-refused',
@@ -123,7 +128,18 @@ export interface JourneyState {
   facts?: CaseFacts;
   closedAt?: string;
   closureReason?: ClosureReason;
-  consent: { given: boolean; at?: string; by?: string };
+  /**
+   * The person's consent as a whole (`given`: what journeys recorded before consent had parts
+   * kept, and still the base), and its parts, each recorded or withdrawn on its own: sharing
+   * with organisations outside the state system, and receiving each service (by task key).
+   */
+  consent: Consent;
+  /** Tasks the lead agency referred to another agency, by task id, until declined or revoked. */
+  referrals?: Record<string, Referral>;
+  /** A case's own number of rounds of a recurring stage (by stage key), within the policy's bounds. */
+  repeatTimes?: Record<string, number>;
+  /** Set by an outcome that opens tasks and then closes the case: the reason it closes with once they are done. */
+  closingAfterOpened?: ClosureReason;
   /** Services the support plan chose (task keys). */
   plan: string[];
   transfer?: { toProvince: string; taskId: string; status: 'pending' | 'accepted' | 'refused' };
@@ -144,6 +160,38 @@ export interface ClosureRequest {
   approvalTaskId: string;
   taskId?: string;
   outcome?: string;
+}
+
+/** Who gave a consent: for a child's case, a guardian or legal representative (never the child alone). */
+export const ConsentGiver = z.enum(['person', 'guardian', 'legal_representative']);
+export type ConsentGiver = z.infer<typeof ConsentGiver>;
+
+export interface ConsentPart {
+  given: boolean;
+  at: string;
+  /** The staff member who recorded it. */
+  by: string;
+  givenBy?: ConsentGiver;
+}
+
+export interface Consent {
+  given: boolean;
+  at?: string;
+  by?: string;
+  /** Absent in consents recorded before it was asked: the person. */
+  givenBy?: ConsentGiver;
+  sharing?: ConsentPart;
+  services?: Record<string, ConsentPart>;
+}
+
+export interface Referral {
+  /** Who held the task before: where a revoked referral returns. Absent when the policy placed it there. */
+  from?: Placement;
+  toAgencyId: string;
+  toAgencyKind: z.infer<typeof AgencyKind>;
+  status: 'pending' | 'accepted';
+  at: string;
+  by: string;
 }
 
 /** The case's row as the journey reports it on every sync. */
@@ -187,8 +235,20 @@ export const ReassignTask = z.strictObject({
 });
 export const DeclineReferral = z.strictObject({ ...TaskActor, reason: DeclineReason });
 export const TransferCase = z.strictObject({ ...Actor, toProvince: ProvinceCode, reason: TransferReason });
-export const RecordConsent = z.strictObject(Actor);
+/** `givenBy` may be left out by callers from before it was asked (the person); a child's case needs it. */
+export const RecordConsent = z.strictObject({ ...Actor, givenBy: ConsentGiver.optional() });
 export const WithdrawConsent = z.strictObject(Actor);
+const ServiceKey = z.string().regex(/^[a-z][a-z0-9-]*$/).max(64);
+/** One part of consent: sharing with other organisations, or receiving one service (`service`: a task key of the policy). */
+const Part = { part: z.enum(['sharing', 'service']), service: ServiceKey.optional() };
+export const RecordConsentPart = z.strictObject({ ...Actor, ...Part, givenBy: ConsentGiver.optional() });
+export const WithdrawConsentPart = z.strictObject({ ...Actor, ...Part });
+/** A case's own number of rounds of a recurring stage (default: its first). */
+export const SetFollowUpLength = z.strictObject({ ...Actor, stage: ServiceKey.optional(), times: z.number().int().min(1).max(60) });
+/** The receiving agency takes a referred task on; the lead agency takes one back. */
+export const AcceptReferral = z.strictObject(TaskActor);
+export const RevokeReferral = z.strictObject(TaskActor);
+
 export const CloseCase = z.strictObject({ ...Actor, reason: ClosureReason });
 /** The coordinator puts a placement task's place in this facility (a directory id, never the person). */
 export const ChoosePlacement = z.strictObject({ ...TaskActor, facilityId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/) });
@@ -207,6 +267,11 @@ export type ReassignTask = z.infer<typeof ReassignTask>;
 export type DeclineReferral = z.infer<typeof DeclineReferral>;
 export type TransferCase = z.infer<typeof TransferCase>;
 export type RecordConsent = z.infer<typeof RecordConsent>;
+export type RecordConsentPart = z.infer<typeof RecordConsentPart>;
+export type WithdrawConsentPart = z.infer<typeof WithdrawConsentPart>;
+export type SetFollowUpLength = z.infer<typeof SetFollowUpLength>;
+export type AcceptReferral = z.infer<typeof AcceptReferral>;
+export type RevokeReferral = z.infer<typeof RevokeReferral>;
 export type WithdrawConsent = z.infer<typeof WithdrawConsent>;
 export type CloseCase = z.infer<typeof CloseCase>;
 export type ChoosePlacement = z.infer<typeof ChoosePlacement>;

@@ -17,10 +17,15 @@ import type {
   ExtendDeadline,
   JourneyState,
   ReassignTask,
+  AcceptReferral,
   RecordConsent,
   RejectClosure,
+  RecordConsentPart,
+  RevokeReferral,
+  SetFollowUpLength,
   TransferCase,
   WithdrawConsent,
+  WithdrawConsentPart,
 } from './definitions';
 import type { TaskState } from './task';
 
@@ -41,6 +46,11 @@ export const closeCaseUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closu
 export const choosePlacementUpdate = defineUpdate<{ taskId: string; status: 'reserved' }, [ChoosePlacement]>('choosePlacement');
 export const approveClosureUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [ApproveClosure]>('approveClosure');
 export const rejectClosureUpdate = defineUpdate<Pick<JourneyState, 'status' | 'closureReason'>, [RejectClosure]>('rejectClosure');
+export const recordConsentPartUpdate = defineUpdate<JourneyState['consent'], [RecordConsentPart]>('recordConsentPart');
+export const withdrawConsentPartUpdate = defineUpdate<JourneyState['consent'], [WithdrawConsentPart]>('withdrawConsentPart');
+export const setFollowUpLengthUpdate = defineUpdate<{ stage: string; times: number }, [SetFollowUpLength]>('setFollowUpLength');
+export const acceptReferralUpdate = defineUpdate<TaskState, [AcceptReferral]>('acceptReferral');
+export const revokeReferralUpdate = defineUpdate<TaskState, [RevokeReferral]>('revokeReferral');
 export const changePolicyUpdate = defineUpdate<JourneyState['policy'], [ChangePolicy]>('changePolicy');
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 /** Answers once the journey's first tasks are in the database, so a start can answer when they can be acted on. */
@@ -56,8 +66,11 @@ export const TaskRejection = {
   invalidOutcome: 'InvalidOutcome',
   invalidPlan: 'InvalidPlan',
   consentRequired: 'ConsentRequired',
+  guardianRequired: 'GuardianConsentRequired',
   extensionTooLong: 'ExtensionExceedsCap',
   notAReferral: 'NotAReferral',
+  referralAccepted: 'ReferralAlreadyAccepted',
+  outOfBounds: 'OutsidePolicyBounds',
   transferPending: 'TransferPending',
   sameProvince: 'SameProvince',
   policyNotNewer: 'PolicyNotNewer',

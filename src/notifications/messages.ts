@@ -268,8 +268,8 @@ export interface ReplyFacts {
   outcomes?: readonly string[];
 }
 
-/** Follow-up's three outcomes fit beside the link; a closure's six reasons do not. */
-const MAX_LISTED_OUTCOMES = 3;
+/** Follow-up's four outcomes fit beside the link (check-ins are answered by SMS in the commune); a closure's seven reasons do not. */
+const MAX_LISTED_OUTCOMES = 4;
 
 /** " Reply OK 4821 to acknowledge.": what the recipient answers to act in this phase. */
 export function replyLine(reply: ReplyFacts | undefined, phase: 'acknowledge' | 'complete', language: Language): string {

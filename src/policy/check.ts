@@ -26,10 +26,13 @@ export function policySummary(policy: JourneyPolicy): string[] {
     `policy "${policy.id}" version ${policy.version}: ${policy.stages.length} stages, ${tasks.length} tasks, ${Object.keys(policy.ladders).length} escalation ladders`,
     ...policy.stages.map(
       (s) =>
-        `  ${s.key}${s.repeat ? ` (every ${s.repeat.every}, ${s.repeat.times} times)` : ''}${s.startsWithPrevious ? ' (starts with the previous stage)' : ''}: ` +
+        `  ${s.key}${s.repeat ? ` (every ${s.repeat.every}, ${s.repeat.times} times${s.repeat.minTimes || s.repeat.maxTimes ? `, per case ${s.repeat.minTimes ?? s.repeat.times}–${s.repeat.maxTimes ?? s.repeat.times}` : ''})` : ''}${s.startsWithPrevious ? ' (starts with the previous stage)' : ''}: ` +
         s.tasks.map((t) => `${t.key} [${t.agency}] ack ${t.acknowledgeWithin} / done ${t.completeWithin}${t.clock === 'case' ? ' from the case' : ''}${conditionWords(t.when)}`).join('; '),
     ),
     `  transfer acceptance: ${policy.transferAcceptance.key} ack ${policy.transferAcceptance.acknowledgeWithin} / done ${policy.transferAcceptance.completeWithin}`,
+    ...(policy.outcomeTasks.length
+      ? [`  opened by outcomes: ${policy.outcomeTasks.map((t) => `${t.key} [${t.agency}] ack ${t.acknowledgeWithin} / done ${t.completeWithin}`).join('; ')}`]
+      : []),
   ];
 }
 

@@ -180,7 +180,8 @@ export const defaultPolicy = {
           ladder: 'standard',
           outcomes: {
             victim: { counts: ['identified'] },
-            not_victim: { closesCase: 'not_a_victim' },
+            // Not identified: referred to other services first (DOMAIN.md step 4), then closed as such.
+            not_victim: { opens: ['referral-to-other-services'], closesCase: 'closed_referred' },
           },
         },
       ],
@@ -248,7 +249,8 @@ export const defaultPolicy = {
     {
       key: 'follow-up',
       title: { vi: 'Theo dõi sau tái hòa nhập', en: 'Follow-up' },
-      repeat: { every: '30d', times: 12 },
+      // Monthly for a year by default; a case may be followed for 6 to 12 months.
+      repeat: { every: '30d', times: 12, minTimes: 6, maxTimes: 12 },
       tasks: [
         {
           key: 'follow-up-check-in',
@@ -261,7 +263,10 @@ export const defaultPolicy = {
           outcomes: {
             safe: {},
             needs_support: { reopens: ['support-plan', 'support-services'] },
-            lost_contact: { closesCase: 'lost_contact' },
+            // The police act at once; support is planned again; then the follow-up goes on.
+            re_trafficked: { opens: ['re-trafficking-response'], reopens: ['support-plan', 'support-services'] },
+            // Traced, the follow-up goes on; not traced, the case closes as lost contact.
+            lost_contact: { opens: ['tracing'] },
           },
         },
       ],
@@ -281,6 +286,39 @@ export const defaultPolicy = {
           closureNeedsApproval: true,
         },
       ],
+    },
+  ],
+  // Opened by outcomes above, not by a stage of their own.
+  outcomeTasks: [
+    {
+      key: 'referral-to-other-services',
+      title: { vi: 'Chuyển gửi đến các dịch vụ khác (không phải nạn nhân)', en: 'Refer to other services (not identified as a victim)' },
+      agency: 'health_dept',
+      acknowledgeWithin: '1d',
+      completeWithin: '7d',
+      maxExtension: '7d',
+      ladder: 'standard',
+    },
+    {
+      key: 're-trafficking-response',
+      title: { vi: 'Bảo vệ khẩn cấp: nghi bị mua bán lại', en: 'Urgent protection: suspected re-trafficking' },
+      agency: 'police',
+      acknowledgeWithin: '2h',
+      completeWithin: '1d',
+      ladder: 'urgent',
+    },
+    {
+      key: 'tracing',
+      title: { vi: 'Tìm kiếm, liên lạc lại với người được hỗ trợ', en: 'Trace the person and restore contact' },
+      agency: 'commune_committee',
+      acknowledgeWithin: '2d',
+      completeWithin: '14d',
+      maxExtension: '14d',
+      ladder: 'standard',
+      outcomes: {
+        traced: {},
+        not_traced: { closesCase: 'lost_contact' },
+      },
     },
   ],
 } satisfies z.input<typeof JourneyPolicy>;

@@ -46,7 +46,7 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
- * The references between parts of a policy: ladders, stages and plans named by tasks, unique
+ * The references between parts of a policy: ladders, stages, plans and outcome tasks named by tasks, unique
  * stage and task keys. The messages are the schema's, so a problem both find is reported once.
  */
 export function crossReferenceProblems(input: unknown): RawProblem[] {
@@ -62,25 +62,33 @@ export function crossReferenceProblems(input: unknown): RawProblem[] {
   if (isRecord(input.transferAcceptance)) ladderOf(input.transferAcceptance, ['transferAcceptance']);
   const taskKeys = new Set<string>(isRecord(input.transferAcceptance) && text(input.transferAcceptance.key) ? [text(input.transferAcceptance.key)!] : []);
   const seenStages = new Set<string>();
+  const outcomeTasks = list(input.outcomeTasks).filter(isRecord);
+  const outcomeTaskKeys = new Set(outcomeTasks.map((t) => text(t.key)));
+  const checkTask = (task: Record<string, unknown>, at: PropertyKey[]) => {
+    const taskKey = text(task.key);
+    if (taskKey !== undefined && taskKeys.has(taskKey)) problems.push({ path: [...at, 'key'], message: `duplicate task key "${taskKey}"` });
+    if (taskKey !== undefined) taskKeys.add(taskKey);
+    ladderOf(task, at);
+    problems.push(...planAndReopenProblems(task, at, stages, stageKeys, outcomeTaskKeys));
+  };
   list(input.stages).forEach((stage, s) => {
     if (!isRecord(stage)) return;
     const key = text(stage.key);
     if (key !== undefined && seenStages.has(key)) problems.push({ path: ['stages', s, 'key'], message: `duplicate stage key "${key}"` });
     if (key !== undefined) seenStages.add(key);
-    list(stage.tasks).forEach((task, t) => {
-      if (!isRecord(task)) return;
-      const at = ['stages', s, 'tasks', t];
-      const taskKey = text(task.key);
-      if (taskKey !== undefined && taskKeys.has(taskKey)) problems.push({ path: [...at, 'key'], message: `duplicate task key "${taskKey}"` });
-      if (taskKey !== undefined) taskKeys.add(taskKey);
-      ladderOf(task, at);
-      problems.push(...planAndReopenProblems(task, at, stages, stageKeys));
-    });
+    list(stage.tasks).forEach((task, t) => isRecord(task) && checkTask(task, ['stages', s, 'tasks', t]));
   });
+  list(input.outcomeTasks).forEach((task, t) => isRecord(task) && checkTask(task, ['outcomeTasks', t]));
   return problems;
 }
 
-function planAndReopenProblems(task: Record<string, unknown>, at: PropertyKey[], stages: Record<string, unknown>[], stageKeys: Set<string | undefined>): RawProblem[] {
+function planAndReopenProblems(
+  task: Record<string, unknown>,
+  at: PropertyKey[],
+  stages: Record<string, unknown>[],
+  stageKeys: Set<string | undefined>,
+  outcomeTaskKeys: Set<string | undefined>,
+): RawProblem[] {
   const problems: RawProblem[] = [];
   const plans = text(task.plans);
   const plannable = (s: Record<string, unknown>) => s.key === plans && list(s.tasks).some((x) => isRecord(x) && x.onlyIfPlanned === true);
@@ -89,6 +97,9 @@ function planAndReopenProblems(task: Record<string, unknown>, at: PropertyKey[],
     if (!isRecord(outcome)) continue;
     for (const key of list(outcome.reopens)) {
       if (typeof key === 'string' && !stageKeys.has(key)) problems.push({ path: [...at, 'outcomes', name, 'reopens'], message: `unknown stage "${key}"` });
+    }
+    for (const key of list(outcome.opens)) {
+      if (typeof key === 'string' && !outcomeTaskKeys.has(key)) problems.push({ path: [...at, 'outcomes', name, 'opens'], message: `unknown task "${key}": name one of outcomeTasks` });
     }
   }
   return problems;

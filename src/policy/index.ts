@@ -48,5 +48,6 @@ export function scaledPolicy(policy: JourneyPolicy, factor: number, suffix: stri
       ...(stage.repeat ? { repeat: { ...stage.repeat, every: scale(stage.repeat.every) } } : {}),
       tasks: stage.tasks.map(deadlines),
     })),
+    outcomeTasks: policy.outcomeTasks.map(deadlines),
   });
 }

@@ -7,8 +7,9 @@
  */
 import type { JourneyPolicy } from './schema';
 
-// 2: stages gained `startsWithPrevious` (default false), tasks an optional `when`, and closure approval its fields.
-export const POLICY_SCHEMA_REVISION = 2;
+// 2: stages gained `startsWithPrevious` (default false), tasks an optional `when`, and closure approval its fields;
+// 3: outcome tasks (`outcomeTasks`, `opens`) and per-case bounds of a recurring stage, beside those.
+export const POLICY_SCHEMA_REVISION = 3;
 
 /** A stored policy body as the worker parsed it, with revision `schemaRevision` of the schema. */
 export interface ResolvedPolicy {

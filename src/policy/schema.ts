@@ -55,6 +55,12 @@ export const Outcome = z.object({
   reopens: z.array(Key).min(1).optional(),
   /** Completing the task with this outcome counts toward these programme indicators. */
   counts: z.array(TaskIndicator).optional(),
+  /**
+   * These tasks (keys of the policy's `outcomeTasks`) open at once, in the stage of the task
+   * completed, and the stage waits for them too: a referral to other services, a tracing task, an
+   * urgent police task. With `closesCase`, the case closes with that reason once they are done.
+   */
+  opens: z.array(Key).min(1).optional(),
 });
 
 /**
@@ -168,7 +174,19 @@ export const StagePolicy = z.object({
   title: Text,
   tasks: z.array(TaskPolicy).min(1),
   /** A stage that recurs, e.g. monthly follow-up check-ins for a year. */
-  repeat: z.object({ every: PositiveDuration, times: z.number().int().min(1).max(60) }).optional(),
+  repeat: z
+    .object({
+      every: PositiveDuration,
+      times: z.number().int().min(1).max(60),
+      /**
+       * The bounds within which a case's own number of rounds may be set (DOMAIN.md: 6–12 months of
+       * follow-up). Without them `times` is fixed; they must hold `times`.
+       */
+      minTimes: z.number().int().min(1).max(60).optional(),
+      maxTimes: z.number().int().min(1).max(60).optional(),
+    })
+    .refine((r) => (r.minTimes ?? r.times) <= r.times && r.times <= (r.maxTimes ?? r.times), { message: 'minTimes ≤ times ≤ maxTimes', path: ['times'] })
+    .optional(),
   /**
    * The stage opens together with the one before it instead of after it (verification at
    * notification, alongside reception); the journey goes on when both are done.
@@ -190,6 +208,11 @@ export const JourneyPolicy = z
      */
     consentRequiredFor: z.array(AgencyKind).default(['ngo']),
     closureApproval: ClosureApprovalPolicy.optional(),
+    /**
+     * Tasks outside the sequence of stages, opened only by an outcome's `opens` (a referral after
+     * "not a victim", tracing after lost contact). Defaulted for policies written before.
+     */
+    outcomeTasks: z.array(TaskPolicy).default([]),
   })
   .superRefine((p, ctx) => {
     const stageKeys = new Set(p.stages.map((s) => s.key));
@@ -210,24 +233,29 @@ export const JourneyPolicy = z
       if (approval.key === p.transferAcceptance.key) issue(['closureApproval', 'key'], `duplicate task key "${approval.key}"`);
       taskKeys.add(approval.key);
     }
-    p.stages.forEach((stage, s) =>
-      stage.tasks.forEach((task, t) => {
-        const at = ['stages', s, 'tasks', t];
-        if (taskKeys.has(task.key)) issue([...at, 'key'], `duplicate task key "${task.key}"`);
-        taskKeys.add(task.key);
-        if (!(task.ladder in p.ladders)) issue([...at, 'ladder'], `unknown ladder "${task.ladder}"`);
-        if (task.reserved && task.referableTo.length > 0) issue([...at, 'referableTo'], 'a reserved decision cannot be referred');
-        if (task.plans && !p.stages.some((other) => other.key === task.plans && other.tasks.some((x) => x.onlyIfPlanned))) {
-          issue([...at, 'plans'], `"${task.plans}" is not a stage with tasks opened only if planned`);
-        }
-        Object.entries(task.outcomes ?? {}).forEach(([name, outcome]) =>
-          outcome.reopens?.forEach((key) => stageKeys.has(key) || issue([...at, 'outcomes', name, 'reopens'], `unknown stage "${key}"`)),
-        );
-        const release = task.placement?.releaseAtStage;
-        if (release && !stageKeys.has(release)) issue([...at, 'placement', 'releaseAtStage'], `unknown stage "${release}"`);
-        if (task.closureNeedsApproval && !approval) issue([...at, 'closureNeedsApproval'], 'needs the policy\'s closureApproval: who approves, and within which deadlines');
-        if (task.closureNeedsApproval && !Object.values(task.outcomes ?? {}).some((o) => o.closesCase)) issue([...at, 'closureNeedsApproval'], 'the task has no outcome that closes the case');
-      }),
-    );
+    const outcomeTaskKeys = new Set(p.outcomeTasks.map((t) => t.key));
+    const checkTask = (task: TaskPolicy, at: PropertyKey[]) => {
+      if (taskKeys.has(task.key)) issue([...at, 'key'], `duplicate task key "${task.key}"`);
+      taskKeys.add(task.key);
+      if (!(task.ladder in p.ladders)) issue([...at, 'ladder'], `unknown ladder "${task.ladder}"`);
+      if (task.reserved && task.referableTo.length > 0) issue([...at, 'referableTo'], 'a reserved decision cannot be referred');
+      if (task.plans && !p.stages.some((other) => other.key === task.plans && other.tasks.some((x) => x.onlyIfPlanned))) {
+        issue([...at, 'plans'], `"${task.plans}" is not a stage with tasks opened only if planned`);
+      }
+      Object.entries(task.outcomes ?? {}).forEach(([name, outcome]) => {
+        outcome.reopens?.forEach((key) => stageKeys.has(key) || issue([...at, 'outcomes', name, 'reopens'], `unknown stage "${key}"`));
+        outcome.opens?.forEach((key) => outcomeTaskKeys.has(key) || issue([...at, 'outcomes', name, 'opens'], `unknown task "${key}": name one of outcomeTasks`));
+      });
+      const release = task.placement?.releaseAtStage;
+      if (release && !stageKeys.has(release)) issue([...at, 'placement', 'releaseAtStage'], `unknown stage "${release}"`);
+      if (task.closureNeedsApproval && !approval) issue([...at, 'closureNeedsApproval'], 'needs the policy\'s closureApproval: who approves, and within which deadlines');
+      if (task.closureNeedsApproval && !Object.values(task.outcomes ?? {}).some((o) => o.closesCase)) issue([...at, 'closureNeedsApproval'], 'the task has no outcome that closes the case');
+    };
+    p.stages.forEach((stage, s) => stage.tasks.forEach((task, t) => checkTask(task, ['stages', s, 'tasks', t])));
+    p.outcomeTasks.forEach((task, t) => {
+      checkTask(task, ['outcomeTasks', t]);
+      // Outside any plan: nothing would ever choose it.
+      if (task.onlyIfPlanned) issue(['outcomeTasks', t, 'onlyIfPlanned'], 'a task opened by an outcome is not chosen by a plan');
+    });
   });
 export type JourneyPolicy = z.infer<typeof JourneyPolicy>;

@@ -9,5 +9,7 @@ export function taskPolicyOf(policy: JourneyPolicy, taskKey: string): TaskPolicy
   if (key === policy.transferAcceptance.key) return policy.transferAcceptance;
   if (key === policy.closureApproval?.key) return policy.closureApproval;
   for (const stage of policy.stages) for (const t of stage.tasks) if (t.key === key) return t;
+  // Absent from policies parsed before outcome tasks existed (a body read without parsing).
+  for (const t of policy.outcomeTasks ?? []) if (t.key === key) return t;
   return undefined;
 }

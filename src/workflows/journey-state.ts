@@ -22,6 +22,10 @@ export class Journey {
   readonly changes: ChangeTracker;
   /** Stages an outcome asked to run again, taken by the main loop. */
   private readonly reopenRequest: string[] = [];
+  /** Outcome tasks an outcome asked to open (in the stage of the task completed), taken by the update that completed it. */
+  private readonly openRequest: { stage: string; policy: TaskPolicy }[] = [];
+  /** Outcome tasks being placed now (the directory answers later): their stage is not over. */
+  opening = 0;
 
   constructor(input: ResolvedInput, now: string) {
     this.policy = input.policy;
@@ -61,9 +65,30 @@ export class Journey {
     this.log({ action: 'stage-started', detail: stage.repeat ? `${stage.key}#${round + 1}` : stage.key });
   }
 
-  /** The tasks a stage opens: those whose condition the case's facts meet, except services the support plan did not choose. */
+  /**
+   * The tasks a stage opens: those whose condition the case's facts meet, except services the
+   * support plan did not choose, and what a withdrawn part of consent covers.
+   */
   tasksToOpen(stage: StagePolicy): TaskPolicy[] {
-    return stage.tasks.filter((t) => holds(t.when, this.state.facts) && (!t.onlyIfPlanned || this.state.plan.includes(t.key)));
+    return stage.tasks.filter((t) => holds(t.when, this.state.facts) && (!t.onlyIfPlanned || this.state.plan.includes(t.key)) && !this.consentWithdrawnFor(t));
+  }
+
+  /** A withdrawn part of consent covers this task: its service, or sharing for a task outside the state system. */
+  consentWithdrawnFor(t: Pick<TaskPolicy, 'key' | 'agency' | 'requiresConsent'>, holderKind = t.agency): boolean {
+    const { sharing, services } = this.state.consent;
+    if (services?.[t.key]?.given === false) return true;
+    return sharing?.given === false && (t.requiresConsent || this.policy.consentRequiredFor.includes(holderKind));
+  }
+
+  /** Sharing with organisations outside the state system: its own part when recorded, else consent as a whole. */
+  get sharingAllowed(): boolean {
+    const { sharing, given } = this.state.consent;
+    return sharing ? sharing.given : given;
+  }
+
+  /** The rounds of a recurring stage this case has: its own number, or the policy's. */
+  roundsOf(stage: StagePolicy): number {
+    return this.state.repeatTimes?.[stage.key] ?? stage.repeat?.times ?? 1;
   }
 
   /**
@@ -102,6 +127,33 @@ export class Journey {
 
   takeReopenRequest(): string[] {
     return this.reopenRequest.splice(0);
+  }
+
+  /** Asks for outcome tasks (a referral, tracing, the police) to open in `stage`. */
+  requestOpen(stage: string, keys: string[]) {
+    for (const key of keys) this.openRequest.push({ stage, policy: this.policyOf({ key }) });
+  }
+
+  hasOpenRequest() {
+    return this.openRequest.length > 0;
+  }
+
+  takeOpenRequest() {
+    return this.openRequest.splice(0);
+  }
+
+  /** Outcome tasks of `stage` asked for, being placed or still open: the stage waits for them. */
+  outcomeTasksPending(stage: string): boolean {
+    if (this.opening > 0 || this.openRequest.some((r) => r.stage === stage)) return true;
+    const keys = new Set((this.policy.outcomeTasks ?? []).map((t) => t.key));
+    return this.openTasks().some((t) => t.stage === stage && keys.has(t.key));
+  }
+
+  /** Cancels a live task that can no longer be done (the consent it needs was withdrawn). */
+  cancelTask(task: TaskState, detail: string, by?: string) {
+    task.status = 'cancelled';
+    this.changes.touch(task);
+    this.log({ action: 'task-cancelled', taskId: task.id, by, detail });
   }
 
   recordEscalation(task: TaskState, phase: EscalationPhase, level: number) {

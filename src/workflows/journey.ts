@@ -83,14 +83,21 @@ async function runJourney(j: Journey, input: JourneyInput, recorded: () => void)
   while (j.active && position) {
     const stage = stageOf(j, position.stage);
     const wait = position.notBefore ? Date.parse(position.notBefore) - Date.now() : 0;
-    if (wait > 0 && (await condition(() => !j.active, wait))) break;
+    // A round the case no longer has (its follow-up was shortened meanwhile) is not waited for.
+    const round = position.round;
+    const dropped = () => stage.repeat !== undefined && round >= j.roundsOf(stage);
+    if (wait > 0 && (await condition(() => !j.active || dropped(), wait)) && !j.active) break;
+    if (dropped()) {
+      position = nextStage(j, stage.key);
+      continue;
+    }
     const roundStartedAt = Date.now();
     const together = [stage, ...overlapping(j, stage.key)];
     await runStages(j, together, position.round, sync, watch, recorded, tell);
     for (const key of j.takeReopenRequest()) if (j.active) await runStages(j, [stageOf(j, key)], 0, sync, watch, recorded, tell);
     if (!j.active) break;
 
-    if (stage.repeat && position.round + 1 < stage.repeat.times) {
+    if (stage.repeat && position.round + 1 < j.roundsOf(stage)) {
       const next = { stage: stage.key, round: position.round + 1, notBefore: new Date(roundStartedAt + durationMs(stage.repeat.every)).toISOString() };
       // Each round in a run of its own: a year of check-ins never grows one history past its limits.
       await condition(allHandlersFinished);
@@ -144,6 +151,16 @@ async function runStages(j: Journey, stages: StagePolicy[], round: number, sync:
   const reserving = reservePlaces(j, tasks, sync, tell);
   if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
+  // Asked only when there are any: recorded histories replay without the extra wait (also below).
+  const opened = outcomeTasksDone(j, stages);
+  if (opened) await opened;
+  closeAfterOutcomeTasks(j);
+}
+
+/** "Not a victim" closes as closed-referred once its referral is done: the outcome said so when it opened it. */
+function closeAfterOutcomeTasks(j: Journey) {
+  const closing = j.state.closingAfterOpened;
+  if (closing && j.active) j.close(closing);
 }
 
 /** One write opens the stages; their tasks can be acted on from then (a start waiting on them answers). */
@@ -160,6 +177,15 @@ async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: 
   const reserving = reservePlaces(j, tasks, sync, tell);
   if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
+  const opened = outcomeTasksDone(j, stages);
+  if (opened) await opened;
+  closeAfterOutcomeTasks(j);
+}
+
+/** Tasks an outcome opened in these stages (a referral, tracing, the police) are part of them; no await when there are none. */
+function outcomeTasksDone(j: Journey, stages: StagePolicy[]): Promise<void> | undefined {
+  const pending = () => stages.some((s) => j.outcomeTasksPending(s.key));
+  return pending() ? condition(() => !j.active || !pending()).then(() => undefined) : undefined;
 }
 
 function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Notifier) {

@@ -13,6 +13,10 @@ import { assertCanDecide, decide, needsApproval, requestClosure, TELL_MANAGER } 
 import type { Journey } from './journey-state';
 import { assertCanChoosePlacement, choosePlacement, occupyOnCompletion, type Tell } from './placement';
 import { assertCanChangePolicy, changePolicy } from './policy-change';
+import * as consent from './consent';
+import { assertCanSetFollowUpLength, setFollowUpLength } from './follow-up-length';
+import { openRequested } from './open-task';
+import * as referrals from './referrals';
 import * as rules from './staff-rules';
 import { assertCanTransfer, isAcceptanceTask, requestTransfer, settleTransfer } from './transfer';
 
@@ -75,6 +79,9 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     if (isAcceptanceTask(task)) await settleTransfer(j, task, activities);
     const occupying = occupyOnCompletion(j, task);
     if (occupying) await occupying;
+    // An outcome that opens tasks (the referral after "not a victim", tracing, the police) opens them now.
+    // Awaited only then: recorded histories replay their commands in the order they had.
+    if (j.hasOpenRequest()) await openRequested(j, deps.watch);
     return task;
   });
 
@@ -99,8 +106,14 @@ export function registerStaffActions(j: Journey, deps: Deps) {
     return task;
   });
 
-  action(m.recordConsentUpdate, (p: P) => p.RecordConsent, rules.assertCanRecordConsent, rules.recordConsent);
-  action(m.withdrawConsentUpdate, (p: P) => p.WithdrawConsent, rules.assertCanRecordConsent, rules.withdrawConsent);
+  action(m.acceptReferralUpdate, (p: P) => p.AcceptReferral, referrals.assertCanAccept, referrals.accept);
+  action(m.revokeReferralUpdate, (p: P) => p.RevokeReferral, referrals.assertCanRevoke, referrals.revoke);
+
+  action(m.recordConsentUpdate, (p: P) => p.RecordConsent, consent.assertCanRecordConsent, consent.recordConsent);
+  action(m.withdrawConsentUpdate, (p: P) => p.WithdrawConsent, consent.assertCanWithdrawConsent, consent.withdrawConsent);
+  action(m.recordConsentPartUpdate, (p: P) => p.RecordConsentPart, consent.assertCanRecordPart, consent.recordPart);
+  action(m.withdrawConsentPartUpdate, (p: P) => p.WithdrawConsentPart, consent.assertCanWithdrawPart, consent.withdrawPart);
+  action(m.setFollowUpLengthUpdate, (p: P) => p.SetFollowUpLength, assertCanSetFollowUpLength, setFollowUpLength);
   // Synchronous without an approval, as it always was: no extra await in recorded histories.
   action(m.closeCaseUpdate, (p: P) => p.CloseCase, rules.assertCanClose, (j, u) =>
     needsApproval(j)

@@ -1,7 +1,8 @@
 /**
- * The rules of staff actions on tasks and consent. Each `assertCan*` validates an action against
- * the journey and changes nothing (Temporal runs it as the update's validator, so a refused action
- * leaves no trace in history); its partner applies the change. Pure: no timers, no activities.
+ * The rules of staff actions on tasks and on the case (consent in consent.ts, answers to
+ * referrals in referrals.ts). Each `assertCan*` validates an action against the journey and
+ * changes nothing (Temporal runs it as the update's validator, so a refused action leaves no
+ * trace in history); its partner applies the change. Pure: no timers, no activities.
  */
 import type { AgencyKind } from '../domain/agencies';
 import { durationMs, formatDuration } from '../policy/duration';
@@ -10,7 +11,10 @@ import type { AcknowledgeTask, AddNote, CloseCase, CompleteTask, DeclineReferral
 import { assertNoClosurePending, isApprovalTask } from './closure-approval';
 import { actionableTask, assertLeadAgency, reject, type Actor } from './guards';
 import { holds, iso, type Journey } from './journey-state';
+import { assertAnswerable, noteReferral } from './referrals';
 import { assertAcceptanceStays, assertCanSettle } from './transfer';
+
+export { assertCanRecordConsent, recordConsent, withdrawConsent } from './consent';
 
 export function assertCanAcknowledge(j: Journey, u: AcknowledgeTask) {
   const task = actionableTask(j, u);
@@ -52,7 +56,11 @@ export function complete(j: Journey, u: CompleteTask): TaskState {
   if (policy.plans) j.state.plan = [...(u.plan ?? [])];
   const outcome = u.outcome === undefined ? undefined : policy.outcomes?.[u.outcome];
   if (outcome?.reopens) j.requestReopen(outcome.reopens);
-  if (outcome?.closesCase) j.close(outcome.closesCase, u.staffId);
+  if (outcome?.opens) {
+    // The case closes only once the opened tasks are done (the referral after "not a victim").
+    j.requestOpen(task.stage, outcome.opens);
+    if (outcome.closesCase) j.state.closingAfterOpened = outcome.closesCase;
+  } else if (outcome?.closesCase) j.close(outcome.closesCase, u.staffId);
   return task;
 }
 
@@ -72,7 +80,8 @@ function assertValidPlan(j: Journey, stageKey: string, u: CompleteTask) {
   for (const key of plan) {
     const task = offered.find((t) => t.key === key);
     if (!task) reject(TaskRejection.invalidPlan, `"${key}" is not a service of the plan; choose from: ${offered.map((t) => t.key).join(', ')}`);
-    if ((task.requiresConsent || needsConsent(j, task.agency)) && !j.state.consent.given) {
+    if (j.state.consent.services?.[key]?.given === false) reject(TaskRejection.consentRequired, `the person withdrew consent to receive "${key}"`);
+    if ((task.requiresConsent || needsConsent(j, task.agency)) && !j.sharingAllowed) {
       reject(TaskRejection.consentRequired, `record the person's consent before referring "${key}" to ${kindName(task.agency)}`);
     }
   }
@@ -142,14 +151,15 @@ function assertMayReceive(j: Journey, task: TaskState, kind: AgencyKind | undefi
     const allowed = policy.reserved ? 'it is reserved to them' : `it may be referred to: ${[policy.agency, ...policy.referableTo].join(', ')}`;
     reject(TaskRejection.wrongAgency, `task ${task.id} is the work of ${policy.agency}, not ${kind}; ${allowed}`);
   }
-  if (needsConsent(j, kind) && !j.state.consent.given) {
+  if (needsConsent(j, kind) && !j.sharingAllowed) {
     reject(TaskRejection.consentRequired, `record the person's consent before referring task ${task.id} to ${kindName(kind)}`);
   }
 }
 
-/** The new person must acknowledge again; the completion deadline stays. */
+/** The new person must acknowledge again; the completion deadline stays. A move to another agency is a referral it answers. */
 export function reassign(j: Journey, u: ReassignTask): TaskState {
   const task = j.task(u.taskId)!;
+  if (u.toAgencyId !== task.agencyId) noteReferral(j, task, u);
   task.agencyId = u.toAgencyId;
   task.assigneeId = u.toStaffId;
   task.status = 'open';
@@ -161,10 +171,7 @@ export function reassign(j: Journey, u: ReassignTask): TaskState {
 }
 
 export function assertCanDecline(j: Journey, u: DeclineReferral) {
-  const task = actionableTask(j, u);
-  if (task.agencyId === j.state.leadAgencyId) reject(TaskRejection.notAReferral, `task ${task.id} is the lead agency's own, not a referral`);
-  // Declining would hand the decision to the lead agency's coordinator.
-  if (j.policyOf(task).reserved) reject(TaskRejection.notAReferral, `task ${task.id} is a decision reserved to ${j.policyOf(task).agency}; it cannot be declined`);
+  assertAnswerable(j, u, 'declined');
 }
 
 /** A declined referral goes back to the lead agency's coordinator, with fresh deadlines. */
@@ -178,28 +185,10 @@ export function decline(j: Journey, u: DeclineReferral, coordinator: Placement):
     completeDueAt: iso(Date.now() + durationMs(policy.completeWithin)),
   });
   delete task.acknowledgedAt;
+  if (j.state.referrals) delete j.state.referrals[task.id];
   j.restartTimers(task);
   j.log({ action: 'referral-declined', taskId: task.id, by: u.staffId, detail: u.reason });
   return task;
-}
-
-/** Consent is the lead agency's to record, and to record withdrawn. */
-export function assertCanRecordConsent(j: Journey, u: Actor) {
-  assertLeadAgency(j, u);
-}
-
-export function recordConsent(j: Journey, u: Actor) {
-  j.state.consent = { given: true, at: iso(Date.now()), by: u.staffId };
-  j.log({ action: 'consent-recorded', by: u.staffId });
-  return j.state.consent;
-}
-
-/** Without consent there is no support to give: the case closes. */
-export function withdrawConsent(j: Journey, u: Actor) {
-  j.state.consent = { given: false, at: iso(Date.now()), by: u.staffId };
-  j.log({ action: 'consent-withdrawn', by: u.staffId });
-  j.close('consent_withdrawn', u.staffId);
-  return j.state.consent;
 }
 
 export function assertCanClose(j: Journey, u: CloseCase) {

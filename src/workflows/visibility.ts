@@ -74,7 +74,7 @@ export function nextDeadline(open: TaskState[], now: number): number | undefined
 
 /**
  * From the policy, not task names: an outcome counting toward `identified` says victim, one that
- * closes the case as `not_a_victim` says not. Undefined while no identification is done.
+ * closes the case as `not_a_victim` (or `closed_referred`, after a referral) says not. Undefined while no identification is done.
  */
 export function identifiedAsVictim(j: Journey): boolean | undefined {
   let result: boolean | undefined;
@@ -82,7 +82,7 @@ export function identifiedAsVictim(j: Journey): boolean | undefined {
     if (t.status !== 'done' || !t.outcome) continue;
     const outcome = j.policyOf(t).outcomes?.[t.outcome];
     if (outcome?.counts?.includes('identified')) result = true;
-    else if (outcome?.closesCase === 'not_a_victim') result = false;
+    else if (outcome?.closesCase === 'not_a_victim' || outcome?.closesCase === 'closed_referred') result = false;
   }
   return result;
 }

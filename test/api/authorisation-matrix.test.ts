@@ -14,8 +14,8 @@ let h: ApiHarness;
 const OPERATIONS = [
   'health', 'readiness', 'openapi', 'metrics',
   'startCase', 'startFamily', 'listCases', 'getCase', 'getPersonalData', 'putPersonalData', 'listNotes',
-  'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral',
-  'closeCase', 'approveClosure', 'rejectClosure', 'choosePlacement', 'freePlaces', 'transferCase', 'recordConsent', 'withdrawConsent', 'upgradePolicy', 'myTasks', 'programmeIndicators', 'programmeReport',
+  'acknowledgeTask', 'completeTask', 'addNote', 'extendDeadline', 'reassignTask', 'declineReferral', 'acceptReferral', 'revokeReferral',
+  'closeCase', 'approveClosure', 'rejectClosure', 'choosePlacement', 'freePlaces', 'transferCase', 'recordConsent', 'withdrawConsent', 'recordConsentPart', 'withdrawConsentPart', 'setFollowUpLength', 'upgradePolicy', 'myTasks', 'programmeIndicators', 'programmeReport',
   'listAgencies', 'createAgency', 'updateAgency', 'listStaff', 'createStaff', 'updateStaff', 'listFacilities', 'createFacility', 'updateFacility',
   'getMyPreferences', 'updateMyPreferences', 'setMyAbsence', 'endMyAbsence', 'getStaffPreferences', 'updateStaffPreferences', 'setStaffAbsence', 'endStaffAbsence',
   'createApiKey', 'listApiKeys', 'revokeApiKey', 'queryAudit', 'rotatePersonalDataKeys',

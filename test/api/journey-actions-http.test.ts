@@ -145,3 +145,74 @@ test('a too-long extension is refused with what really remains of the allowance'
   expect((await extend('2d')).status).toBe(200);
   expect(((await extend('6d')).body as { detail: string }).detail).toMatch(/up to 5d remain$/);
 });
+
+test('consent in parts: sharing alone lets a task go to IOM; withdrawing it, then one service, cancels only those tasks', async () => {
+  const code = await h.openJourney({ stage: 'support-services', plan: ['psychological-support', 'legal-aid', 'medical-care'] });
+  const part = (body: unknown, withdraw = false) => h.call('coordinator', 'POST', `/cases/${code}/consent/parts${withdraw ? '/withdraw' : ''}`, { body });
+  for (const [body, status] of [
+    [{ part: 'service' }, 422],
+    [{ part: 'sharing', service: 'legal-aid' }, 422],
+    [{ part: 'service', service: 'massage' }, 422],
+    [{ part: 'sharing', givenBy: 'neighbour' }, 400],
+    [{ part: 'sharing', extra: 1 }, 400],
+  ] as const) {
+    expect((await part(body)).status).toBe(status);
+  }
+  const shared = await part({ part: 'sharing', givenBy: 'legal_representative' });
+  expect(shared.status).toBe(200);
+  expect(shared.body).toMatchObject({ given: false, sharing: { given: true, by: 'dn-health-coordinator-1', givenBy: 'legal_representative' } });
+  const referred = await h.call('coordinator', 'POST', `/cases/${code}/tasks/psychological-support/reassign`, { body: { toStaffId: 'dn-iom-caseworker-1' } });
+  expect(referred.status).toBe(200);
+
+  expect((await part({ part: 'sharing' }, true)).status).toBe(200);
+  const withdrawn = await part({ part: 'service', service: 'legal-aid' }, true);
+  expect(withdrawn.body).toMatchObject({ sharing: { given: false }, services: { 'legal-aid': { given: false } } });
+  const state = await waitForCase<State>(h, code, (s) => s.tasks.filter((t) => t.status === 'cancelled').length === 2);
+  expect(Object.fromEntries(state.tasks.map((t) => [t.key, t.status]))).toMatchObject({
+    'psychological-support': 'cancelled',
+    'legal-aid': 'cancelled',
+    'medical-care': 'open',
+  });
+  expect(state.status).toBe('active');
+  // Consent as a whole records who gave it.
+  expect((await h.call('coordinator', 'POST', `/cases/${code}/consent`, { body: { givenBy: 'guardian' } })).body).toMatchObject({ given: true, givenBy: 'guardian' });
+});
+
+test('a referral is accepted by the receiving agency, once; the lead agency revokes a referral it made', async () => {
+  const code = await h.openJourney({ stage: 'initial-verification' });
+  const task = (who: string, action: string, body?: unknown) => h.call(who, 'POST', `/cases/${code}/tasks/police-verification/${action}`, body === undefined ? undefined : { body });
+  expect((await task('staff', 'accept')).status).toBe(403); // dn-health does not hold it
+  const accepted = await task('staffPolice', 'accept');
+  expect(accepted.status).toBe(200);
+  expect(accepted.body).toMatchObject({ agencyId: 'dn-police', status: 'acknowledged' });
+  expect((await task('staffPolice', 'accept')).status).toBe(409);
+  expect((await task('staffPolice', 'decline', { reason: 'no_capacity' })).status).toBe(409);
+  // Placed with the police by the policy: there is nothing to revoke it to.
+  const notReferred = await task('coordinator', 'revoke');
+  expect(notReferred.status).toBe(422);
+  expect(notReferred.body).toMatchObject({ detail: expect.stringContaining('nothing to revoke') });
+
+  expect((await task('coordinator', 'reassign', { toStaffId: 'dn-border-guard-caseworker-1' })).body).toMatchObject({ agencyId: 'dn-border-guard' });
+  // The receiving agency cannot take it back for the lead.
+  const { key: border } = await createApiKey(h.db.prisma, { owner: 'bg1', role: 'staff', agencyId: 'dn-border-guard', province: 'VN-DN', staffId: 'dn-border-guard-caseworker-1', expiresAt: new Date(Date.now() + 600_000), createdBy: 'test' });
+  expect((await task(border, 'revoke')).status).toBe(403);
+  const revoked = await task('coordinator', 'revoke');
+  expect(revoked.status).toBe(200);
+  expect(revoked.body).toMatchObject({ agencyId: 'dn-police', status: 'open' });
+  expect((await task('coordinator', 'revoke', { reason: 'x' })).status).toBe(400);
+});
+
+test('a case’s follow-up length is set within the policy’s bounds', async () => {
+  const { code } = await newCase();
+  const set = (body: unknown, who = 'coordinator') => h.call(who, 'POST', `/cases/${code}/follow-up-length`, { body });
+  const short = await set({ times: 5 });
+  expect(short.status).toBe(422);
+  expect(short.body).toMatchObject({ detail: expect.stringContaining('between 6 and 12') });
+  expect((await set({ times: 'twelve' })).status).toBe(400);
+  expect((await set({ times: 8, stage: 'reception' })).status).toBe(422);
+  expect((await set({ times: 8 }, 'staff')).status).toBe(403);
+  const set8 = await set({ times: 8 });
+  expect(set8.status).toBe(200);
+  expect(set8.body).toEqual({ stage: 'follow-up', times: 8 });
+  expect((await waitForCase<State & { repeatTimes?: Record<string, number> }>(h, code, (s) => s.repeatTimes !== undefined)).repeatTimes).toEqual({ 'follow-up': 8 });
+});

@@ -77,3 +77,14 @@ it("a manager's link shows the task but cannot act (the matrix), and changes not
   expect((await taskRow(taskId)).status).toBe('open');
 });
 
+it('the police accept a verification from its link: the page offers it while the task is open, then the task is theirs', async () => {
+  const code = await h.openJourney({ stage: 'initial-verification' });
+  const taskId = `${code}/police-verification`;
+  const url = await h.security.taskLinks.issue(h.db.prisma, { key: `test:${taskId}:accept`, taskId, staffId: 'dn-police-caseworker-1', agencyId: 'dn-police', taskAgencyId: 'dn-police', assigneeId: null, at: new Date() });
+  const page = await open(url);
+  expect(page.text).toContain('Accept the referral');
+  expect((await post(url, { form: page.form!, action: 'accept' }, page.cookie)).status).toBe(200);
+  expect((await h.state(code)).tasks.find((t) => t.id === taskId)).toMatchObject({ status: 'acknowledged', agencyId: 'dn-police' });
+  expect(await h.db.prisma.auditEvent.count({ where: { caseCode: code, action: 'task.accept', outcome: 'ok', actorType: 'task-link' } })).toBe(1);
+  expect((await open(url)).text).not.toContain('Accept the referral');
+}, 60_000);

@@ -9,6 +9,9 @@
  * The second test records the paths added with shelter places and closure approval
  * (shelter-placement.json, closure-approval.json) without touching the files above: run it alone
  * with `npx jest test/histories/record.ts -t 'places and closure'`.
+ * The second test records the paths of issue 16 (not-a-victim-referred, consent-parts-and-referrals,
+ * follow-up-re-trafficked, follow-up-lost-contact-traced); run it alone with
+ * `npm run histories:record -- -t "issue 16"` to add them without re-recording the others.
  *
  * top-step-repeats.json is not recorded here: it is a reception task left three days on the
  * urgent ladder, recorded before ladders had `maxRepeats` (the top step repeating past it), and
@@ -115,3 +118,59 @@ test('record shelter places and closure approval', async () => {
     await save('closure-approval', closing);
   });
 }, 120_000);
+test('record the journeys of issue 16: closed-referred, consent in parts, referral answers, follow-up outcomes', async () => {
+  await h.run(async () => {
+    const notVictim = await h.start('REPLAY-REFERRED');
+    await advanceTo(notVictim, 'identification');
+    await complete(notVictim, 'identification-decision', { outcome: 'not_victim' });
+    await h.env.sleep(DAY);
+    await complete(notVictim, 'referral-to-other-services');
+    await notVictim.result();
+    await save('not-a-victim-referred', notVictim);
+
+    const parts = await h.start('REPLAY-PARTS');
+    await advanceTo(parts, 'initial-verification');
+    const police = await openTask(parts, 'police-verification');
+    const toBorder = { ...actor(police), ...lead, toAgencyId: 'dn-border-guard', toAgencyKind: 'border_guard' as const, toStaffId: 'dn-border-guard-caseworker-1' };
+    await parts.executeUpdate(d.reassignTaskUpdate, { args: [toBorder] });
+    await parts.executeUpdate(d.acceptReferralUpdate, { args: [{ ...actor(police), staffId: 'dn-border-guard-caseworker-1', agencyId: 'dn-border-guard' }] });
+    await parts.executeUpdate(d.revokeReferralUpdate, { args: [{ ...actor(police), ...lead }] });
+    await parts.executeUpdate(d.declineReferralUpdate, { args: [{ ...actor(police), reason: 'not_competent' }] });
+    await complete(parts, 'verify-initial-information');
+    await complete(parts, 'police-verification');
+    await complete(parts, 'identification-decision', { outcome: 'victim' });
+    await parts.executeUpdate(d.recordConsentUpdate, { args: [{ ...lead, givenBy: 'guardian' }] });
+    await parts.executeUpdate(d.recordConsentPartUpdate, { args: [{ ...lead, part: 'service', service: 'legal-aid', givenBy: 'guardian' }] });
+    await complete(parts, 'needs-assessment', { plan: ['shelter-placement', 'legal-aid', 'return-home'] });
+    await openTask(parts, 'return-home');
+    await parts.executeUpdate(d.withdrawConsentPartUpdate, { args: [{ ...lead, part: 'sharing' }] });
+    await parts.executeUpdate(d.withdrawConsentPartUpdate, { args: [{ ...lead, part: 'service', service: 'legal-aid' }] });
+    await complete(parts, 'shelter-placement');
+    await openTask(parts, 'community-reintegration');
+    await save('consent-parts-and-referrals', parts);
+  });
+
+  // On a server of its own: with the journeys above still open, a month's sleep did not return (seen while recording).
+  await h.run(async () => {
+    const year = await h.start('REPLAY-FOLLOW-UP-OUTCOMES');
+    await advanceTo(year, 'reintegration');
+    await complete(year, 'community-reintegration');
+    await complete(year, 'social-worker-handover');
+    await year.executeUpdate(d.setFollowUpLengthUpdate, { args: [{ ...lead, times: 6 }] });
+    await h.env.sleep(30 * DAY);
+    await complete(year, 'follow-up-check-in', { outcome: 're_trafficked' });
+    await openTask(year, 're-trafficking-response');
+    await h.env.sleep(6 * HOUR); // up the urgent ladder
+    await complete(year, 're-trafficking-response');
+    await complete(year, 'needs-assessment', { plan: ['psychological-support'] });
+    await complete(year, 'psychological-support');
+    await h.env.sleep(30 * DAY);
+    await complete(year, 'follow-up-check-in', { outcome: 'lost_contact' });
+    const secondRun = (await year.describe()).runId;
+    await complete(year, 'tracing', { outcome: 'traced' });
+    await h.env.sleep(30 * DAY);
+    await openTask(year, 'follow-up-check-in');
+    await save('follow-up-re-trafficked', year, year.firstExecutionRunId);
+    await save('follow-up-lost-contact-traced', year, secondRun);
+  });
+}, 180_000);

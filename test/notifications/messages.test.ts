@@ -86,9 +86,9 @@ describe('SMS reply instructions', () => {
     expect(renderSms({ ...withReply('reception', 'complete'), task: { vi: 'Tiếp nhận', en: 'Reception' } }, 'en', 2, 'reminder').body).toBe(
       `Dong Hanh: case DN-2026-0001, task "Reception" to complete by 21:30 29/11. When done, reply DONE 4821. ${SHORT_LINK}`,
     );
-    expect(renderSms(withReply('follow-up-check-in', 'complete'), 'en', 2, 'reminder').body).toContain(' When done, reply DONE 4821 safe/needs_support/lost_contact. ');
+    expect(renderSms(withReply('follow-up-check-in', 'complete'), 'en', 2, 'reminder').body).toContain(' When done, reply DONE 4821 safe/needs_support/re_trafficked/lost_contact. ');
     expect(renderSms(withReply('identification-decision', 'complete'), 'vi', 2, 'reminder').body).toMatch(/ (Xong thì nhắn|Xong thi nhan) XONG 4821 victim\/not_victim\. /);
-    // Six closure reasons do not fit beside the link: the page lists them (and so does the answer to a bare DONE).
+    // Seven closure reasons do not fit beside the link: the page lists them (and so does the answer to a bare DONE).
     expect(renderSms(withReply('case-closure', 'complete'), 'en', 2, 'reminder').body).toContain(' When done, reply DONE 4821 and the outcome (see the link). ');
     // No code, no instruction (tasks opened before reply codes, or a recipient who may not act).
     expect(renderSms({ ...withReply('reception', 'acknowledge'), reply: undefined }, 'en', 2, 'reminder').body).not.toMatch(/Reply|OK/);

@@ -52,6 +52,7 @@ test('a YAML policy with several mistakes gives every one, each with its line an
   text = replaceNth(text, '        acknowledgeWithin: 1d\n', '', 2);
   text = replaceNth(text, '- key: closure', '- key: reception');
   text = replaceNth(text, '- support-plan', '- support-plann');
+  text = replaceNth(text, '- tracing', '- tracin'); // the task lost contact opens
   const at = (needle: string, nth = 0) => {
     const p = position(text, needle, nth);
     return `policy.yaml:${p.line}:${p.column}`;
@@ -67,6 +68,7 @@ test('a YAML policy with several mistakes gives every one, each with its line an
     `${at('7 days')} stages[2].tasks[0].completeWithin: a duration such as "90s", "30m", "4h" or "3d"`,
     `${key('needs-assessment', 0, 2)} stages[3].tasks[0].acknowledgeWithin: missing (string required)`,
     `${at('- support-plann')} stages[6].tasks[0].outcomes.needs_support.reopens: unknown stage "support-plann"`,
+    `${at('- tracin')} stages[6].tasks[0].outcomes.lost_contact.opens: unknown task "tracin": name one of outcomeTasks`,
     `${key('reception', 2, 7)} stages[7].key: duplicate stage key "reception"`,
     `${at('maxExtention')} stages[7].tasks[0]: unknown field "maxExtention"`,
   ]);

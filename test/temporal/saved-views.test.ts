@@ -144,6 +144,7 @@ test('each saved view returns exactly the journeys in its state, through the tem
   const f = await start('F');
   await advanceTo(f, 'identification');
   await complete(f, 'identification-decision', { outcome: 'not_victim' });
+  await complete(f, 'referral-to-other-services');
   await f.result();
 
   await settled(a, (overdue, level) => overdue === true && level === 3);

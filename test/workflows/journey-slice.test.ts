@@ -119,7 +119,7 @@ test('the ladder climbs reminder → supervisor → focal point → coordinator 
   });
 });
 
-test('a decision that the person is not a victim closes the case with that reason', async () => {
+test('a decision that the person is not a victim closes the case as closed-referred, after its referral to other services', async () => {
   await h.run(async () => {
     const handle = await h.start('DN-SLICE-005');
     const complete = async (key: string, outcome?: string) => {
@@ -131,10 +131,11 @@ test('a decision that the person is not a victim closes the case with that reaso
     await complete('police-verification');
     await expect(complete('identification-decision')).rejects.toThrow(WorkflowUpdateFailedError);
     await complete('identification-decision', 'not_victim');
+    await complete('referral-to-other-services');
     const result = await handle.result();
-    expect(result).toMatchObject({ status: 'closed', closureReason: 'not_a_victim', stage: 'identification' });
+    expect(result).toMatchObject({ status: 'closed', closureReason: 'closed_referred', stage: 'identification' });
     const row = await h.db.prisma.case.findUniqueOrThrow({ where: { code: 'DN-SLICE-005' } });
-    expect(row).toMatchObject({ status: 'closed', closureReason: 'not_a_victim' });
+    expect(row).toMatchObject({ status: 'closed', closureReason: 'closed_referred' });
   });
 });
 

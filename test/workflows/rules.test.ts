@@ -1,17 +1,21 @@
 /**
  * The journey's rules as plain functions, without a Temporal server or a database: staff actions,
- * transfers, policy change and the change tracker. The clock is Date.now, pinned per test.
+ * transfers, consent in parts, answering referrals, follow-up length, policy change and the change tracker. The clock is Date.now, pinned per test.
  * Run alone with `TEMPORAL_TEST_ADDRESS=none npx jest test/workflows/rules.test.ts` (no server starts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgencyKind } from '../../src/domain/agencies';
 import type { JourneyState, Placement, TaskState } from '../../src/journey/definitions';
-import { loadPolicy, type JourneyPolicy } from '../../src/policy';
+import { loadPolicy } from '../../src/policy';
+import { JourneyPolicy } from '../../src/policy/schema';
 import { taskPolicyOf } from '../../src/policy/tasks';
 import { ChangeTracker } from '../../src/workflows/change-tracker';
 import { holds, Journey } from '../../src/workflows/journey-state';
 import { APPROVAL_STAGE, assertCanDecide, decide } from '../../src/workflows/closure-approval';
 import { assertCanChangePolicy, changePolicy } from '../../src/workflows/policy-change';
+import * as consent from '../../src/workflows/consent';
+import { assertCanSetFollowUpLength, setFollowUpLength } from '../../src/workflows/follow-up-length';
+import * as referrals from '../../src/workflows/referrals';
 import * as rules from '../../src/workflows/staff-rules';
 import { assertCanTransfer, requestTransfer, settleTransfer, TRANSFER_STAGE, type TransferDirectory } from '../../src/workflows/transfer';
 
@@ -122,12 +126,39 @@ describe('complete', () => {
     expect(refusal(() => rules.assertCanComplete(reception.j, { ...actor(reception.task), outcome: 'victim' }))).toBe(`InvalidOutcome: task ${reception.task.id} takes no outcome`);
   });
 
-  test('"not a victim" closes the case with that reason; a done task cannot be completed again', () => {
+  test('"not a victim" opens the referral to other services and closes as closed-referred only after it', () => {
     const { j, task } = journeyAt('identification');
     rules.complete(j, { ...actor(task), outcome: 'not_victim' });
     expect(task).toMatchObject({ status: 'done', outcome: 'not_victim', acknowledgedAt: new Date(T0).toISOString() });
+    expect(j.state).toMatchObject({ status: 'active', closingAfterOpened: 'closed_referred' });
+    expect(j.takeOpenRequest().map((r) => [r.stage, r.policy.key, r.policy.agency])).toEqual([['identification', 'referral-to-other-services', 'health_dept']]);
+    expect(j.outcomeTasksPending('identification')).toBe(false);
+  });
+
+  test('an outcome that only closes (policies written before outcome tasks) closes at once; a done task cannot be completed again', () => {
+    const p = structuredClone(policy);
+    p.stages.find((s) => s.key === 'identification')!.tasks[0]!.outcomes!.not_victim = { closesCase: 'not_a_victim' };
+    const j = newJourney(p);
+    const stage = p.stages.find((s) => s.key === 'identification')!;
+    j.startStage(stage, 0);
+    const task = j.addTask(j.draftTask(stage.key, stage.tasks[0]!), { agencyId: 'dn-police', assigneeId: null });
+    rules.complete(j, { ...actor(task), outcome: 'not_victim' });
     expect(j.state).toMatchObject({ status: 'closed', closureReason: 'not_a_victim' });
     expect(j.state.history.at(-1)).toMatchObject({ action: 'case-closed', by: 'tester', detail: 'not_a_victim' });
+    expect(j.takeOpenRequest()).toEqual([]);
+    expect(refusal(() => rules.assertCanComplete(j, actor(task)))).toMatch(/^CaseClosed: /);
+  });
+
+  test('a check-in finding the person re-trafficked opens the urgent police task and reopens support; lost contact opens tracing', () => {
+    const { j, task } = journeyAt('follow-up');
+    rules.complete(j, { ...actor(task), outcome: 're_trafficked' });
+    const [police] = j.takeOpenRequest();
+    expect([police!.stage, police!.policy.key, police!.policy.agency, police!.policy.ladder]).toEqual(['follow-up', 're-trafficking-response', 'police', 'urgent']);
+    expect(j.takeReopenRequest()).toEqual(['support-plan', 'support-services']);
+    const again = journeyAt('follow-up');
+    rules.complete(again.j, { ...actor(again.task), outcome: 'lost_contact' });
+    expect(again.j.takeOpenRequest().map((r) => r.policy.key)).toEqual(['tracing']);
+    expect(again.j.active).toBe(true);
   });
 
   test('a failed check-in asks the main loop to run support again', () => {
@@ -512,5 +543,189 @@ describe('conditions on case facts', () => {
     };
     expect(refusal(planFor(false))).toMatch(/^InvalidPlan: "interpreter" is not a service of the plan/);
     expect(planFor(true)()).toBeUndefined();
+  });
+});
+
+describe('consent in parts', () => {
+  const sharing = { ...lead, part: 'sharing' } as const;
+  const service = (key: string) => ({ ...lead, part: 'service', service: key }) as const;
+
+  test('withdrawing sharing cancels only the tasks with organisations outside the state system, and keeps them from being referred', () => {
+    const { j, tasks } = journeyAt('support-services', (j) => {
+      j.state.plan = ['legal-aid', 'return-home'];
+      rules.recordConsent(j, lead);
+    });
+    const [legal, home] = tasks as [TaskState, TaskState];
+    expect(home.agencyId).toBe('dn-ngo');
+    consent.assertCanWithdrawPart(j, sharing);
+    consent.withdrawPart(j, sharing);
+    expect([legal.status, home.status]).toEqual(['open', 'cancelled']);
+    expect(j.state).toMatchObject({ status: 'active', consent: { given: true, sharing: { given: false, by: 'coordinator' } } });
+    expect(j.state.history.find((h) => h.action === 'task-cancelled')).toMatchObject({ taskId: home.id, detail: 'consent-withdrawn:sharing' });
+    const toNgo = { ...actor(legal), ...lead, toAgencyId: 'dn-iom', toAgencyKind: 'ngo' as const, toStaffId: 'x' };
+    expect(refusal(() => rules.assertCanReassign(j, toNgo))).toMatch(/^ConsentRequired: /);
+    // Recorded again, on its own: referrals to NGOs are possible again.
+    consent.recordPart(j, { ...sharing, givenBy: 'person' });
+    rules.assertCanReassign(j, toNgo);
+  });
+
+  test('consent to share alone is enough for an NGO referral; a referred task is cancelled when sharing is withdrawn', () => {
+    const { j, task } = journeyAt('support-services', (j) => (j.state.plan = ['legal-aid']));
+    consent.recordPart(j, sharing);
+    rules.reassign(j, { ...actor(task), ...lead, toAgencyId: 'dn-iom', toAgencyKind: 'ngo', toStaffId: 'dn-iom-cw' });
+    consent.withdrawPart(j, sharing);
+    expect(task.status).toBe('cancelled');
+  });
+
+  test('withdrawing one service cancels its task and keeps it out of plans and stages; other services go on', () => {
+    const { j, tasks } = journeyAt('support-services', (j) => (j.state.plan = ['medical-care', 'legal-aid']));
+    const [medical, legal] = tasks as [TaskState, TaskState];
+    expect(refusal(() => consent.assertCanWithdrawPart(j, service('massage')))).toMatch(/^InvalidInput: service: "massage" is not a service of the policy/);
+    expect(refusal(() => consent.assertCanWithdrawPart(j, { ...lead, part: 'service' }))).toMatch(/^InvalidInput: service: needed/);
+    consent.withdrawPart(j, service('legal-aid'));
+    expect([medical.status, legal.status]).toEqual(['open', 'cancelled']);
+    expect(j.active).toBe(true);
+    const stage = policy.stages.find((s) => s.key === 'support-services')!;
+    expect(j.tasksToOpen(stage).map((t) => t.key)).toEqual(['medical-care']);
+    const plan = journeyAt('support-plan');
+    consent.withdrawPart(plan.j, service('legal-aid'));
+    expect(refusal(() => rules.assertCanComplete(plan.j, { ...actor(plan.task), plan: ['legal-aid'] }))).toBe('ConsentRequired: the person withdrew consent to receive "legal-aid"');
+    rules.assertCanComplete(plan.j, { ...actor(plan.task), plan: ['medical-care'] });
+  });
+
+  test('withdrawing consent as a whole still closes the case, parts or not', () => {
+    const { j } = journeyAt('support-services', (j) => (j.state.plan = ['legal-aid']));
+    consent.recordPart(j, service('legal-aid'));
+    rules.withdrawConsent(j, lead);
+    expect(j.state).toMatchObject({ status: 'closed', closureReason: 'consent_withdrawn', consent: { given: false, services: { 'legal-aid': { given: true } } } });
+  });
+
+  test('a consent recorded before parts existed is still read as consent to share', () => {
+    const { j, task } = journeyAt('support-services', (j) => (j.state.plan = ['legal-aid']));
+    j.state.consent = { given: true, at: new Date(T0).toISOString(), by: 'coordinator' }; // the old shape
+    rules.assertCanReassign(j, { ...actor(task), ...lead, toAgencyId: 'dn-iom', toAgencyKind: 'ngo', toStaffId: 'x' });
+    expect(j.sharingAllowed).toBe(true);
+  });
+
+  test('for a child, consent is given by a guardian or legal representative, never by the child alone', () => {
+    const { j } = journeyAt('reception', (j) => Object.assign(j.state, { facts: { child: true } }));
+    expect(refusal(() => rules.assertCanRecordConsent(j, lead))).toMatch(/^GuardianConsentRequired: this is a child's case/);
+    expect(refusal(() => rules.assertCanRecordConsent(j, { ...lead, givenBy: 'person' }))).toMatch(/^GuardianConsentRequired: /);
+    expect(refusal(() => consent.assertCanRecordPart(j, { ...sharing, givenBy: 'person' }))).toMatch(/^GuardianConsentRequired: /);
+    rules.assertCanRecordConsent(j, { ...lead, givenBy: 'guardian' });
+    expect(rules.recordConsent(j, { ...lead, givenBy: 'guardian' })).toMatchObject({ given: true, by: 'coordinator', givenBy: 'guardian' });
+    consent.assertCanRecordPart(j, { ...service('legal-aid'), givenBy: 'legal_representative' });
+    expect(consent.recordPart(j, { ...service('legal-aid'), givenBy: 'legal_representative' }).services).toEqual({
+      'legal-aid': { given: true, at: new Date(T0).toISOString(), by: 'coordinator', givenBy: 'legal_representative' },
+    });
+    // An adult's case takes the person's own word.
+    const adult = journeyAt('reception');
+    rules.assertCanRecordConsent(adult.j, { ...lead, givenBy: 'person' });
+  });
+});
+
+describe('answering referrals', () => {
+  function referred() {
+    const { j, task } = journeyAt('support-services', (j) => (j.state.plan = ['shelter-placement']));
+    const from = { agencyId: task.agencyId, assigneeId: task.assigneeId };
+    rules.reassign(j, { ...actor(task), ...lead, toAgencyId: 'dn-shelter-2', toAgencyKind: 'shelter', toStaffId: 'dn-shelter-2-cw' });
+    return { j, task, from };
+  }
+
+  test('the receiving agency accepts a referral, once; then it can no longer decline it', () => {
+    const { j, task } = referred();
+    expect(j.state.referrals![task.id]).toMatchObject({ from: { agencyId: 'dn-shelter' }, toAgencyId: 'dn-shelter-2', status: 'pending' });
+    expect(refusal(() => referrals.assertCanAccept(j, { ...actor(task), agencyId: 'dn-shelter' }))).toMatch(/^TaskOfAnotherAgency: /);
+    referrals.assertCanAccept(j, actor(task));
+    referrals.accept(j, actor(task));
+    expect(task.status).toBe('acknowledged');
+    expect(j.state.referrals![task.id]!.status).toBe('accepted');
+    expect(refusal(() => referrals.assertCanAccept(j, actor(task)))).toMatch(/^ReferralAlreadyAccepted: /);
+    expect(refusal(() => rules.assertCanDecline(j, { ...actor(task), reason: 'no_capacity' }))).toMatch(/^ReferralAlreadyAccepted: /);
+  });
+
+  test('the lead’s own task, and a decision reserved by law, are no referral to accept', () => {
+    const { j, tasks } = journeyAt('initial-verification');
+    expect(refusal(() => referrals.assertCanAccept(j, actor(tasks[0]!)))).toMatch(/^NotAReferral: .*lead agency's own/);
+    referrals.accept(j, actor(tasks[1]!)); // the police's verification, placed by the policy
+    expect(j.state.referrals![tasks[1]!.id]).toMatchObject({ status: 'accepted', toAgencyKind: 'police' });
+    expect(j.state.referrals![tasks[1]!.id]!.from).toBeUndefined();
+    const decision = journeyAt('identification');
+    expect(refusal(() => referrals.assertCanAccept(decision.j, actor(decision.task)))).toMatch(/^NotAReferral: .*reserved to police; it cannot be accepted/);
+  });
+
+  test('the lead agency revokes a referral, accepted or not: the task returns to its earlier holder with a fresh acknowledgement', () => {
+    const { j, task, from } = referred();
+    referrals.accept(j, actor(task));
+    expect(refusal(() => referrals.assertCanRevoke(j, { ...actor(task), agencyId: 'dn-shelter-2' }))).toMatch(/^NotLeadAgency: /);
+    now = T0 + DAY;
+    referrals.assertCanRevoke(j, { ...actor(task), ...lead });
+    referrals.revoke(j, { ...actor(task), ...lead });
+    expect(task).toMatchObject({ ...from, status: 'open', acknowledgeDueAt: new Date(now + DAY).toISOString() });
+    expect(j.state.referrals![task.id]).toBeUndefined();
+    expect(j.state.history.at(-1)).toMatchObject({ action: 'referral-revoked', detail: 'dn-shelter-2→dn-shelter' });
+    expect(refusal(() => referrals.assertCanRevoke(j, { ...actor(task), ...lead }))).toMatch(/^NotAReferral: .*nothing to revoke/);
+  });
+
+  test('a declined referral ends it; a task placed by the policy has nothing to revoke to', () => {
+    const { j, task } = referred();
+    rules.decline(j, { ...actor(task), reason: 'no_capacity' }, { agencyId: 'dn-health', assigneeId: 'dn-health-coordinator' });
+    expect(j.state.referrals![task.id]).toBeUndefined();
+    const verification = journeyAt('initial-verification');
+    expect(refusal(() => referrals.assertCanRevoke(verification.j, { ...actor(verification.tasks[1]!), ...lead }))).toMatch(/^NotAReferral: /);
+  });
+});
+
+describe('follow-up length', () => {
+  const length = (times: number) => ({ ...lead, times });
+
+  test('a case’s follow-up is set within the policy’s bounds, by the lead agency', () => {
+    const { j } = journeyAt('reintegration');
+    expect(refusal(() => assertCanSetFollowUpLength(j, length(5)))).toBe('OutsidePolicyBounds: follow-up may have between 6 and 12 rounds, not 5');
+    expect(refusal(() => assertCanSetFollowUpLength(j, length(13)))).toMatch(/^OutsidePolicyBounds: /);
+    expect(refusal(() => assertCanSetFollowUpLength(j, { ...length(8), agencyId: 'dn-police' }))).toMatch(/^NotLeadAgency: /);
+    expect(refusal(() => assertCanSetFollowUpLength(j, { ...length(8), stage: 'reception' }))).toMatch(/^InvalidInput: stage: "reception" is not a recurring stage/);
+    assertCanSetFollowUpLength(j, length(6));
+    expect(setFollowUpLength(j, length(6))).toEqual({ stage: 'follow-up', times: 6 });
+    const followUp = policy.stages.find((s) => s.key === 'follow-up')!;
+    expect(j.roundsOf(followUp)).toBe(6);
+  });
+
+  test('never shorter than the rounds already started; a policy without bounds fixes it', () => {
+    const { j } = journeyAt('follow-up');
+    const followUp = policy.stages.find((s) => s.key === 'follow-up')!;
+    for (let round = 1; round < 7; round++) j.startStage(followUp, round);
+    expect(refusal(() => assertCanSetFollowUpLength(j, length(6)))).toBe('OutsidePolicyBounds: 7 rounds of follow-up have already started');
+    assertCanSetFollowUpLength(j, length(7));
+    const p = structuredClone(policy);
+    delete p.stages.find((s) => s.key === 'follow-up')!.repeat!.minTimes;
+    delete p.stages.find((s) => s.key === 'follow-up')!.repeat!.maxTimes;
+    expect(refusal(() => assertCanSetFollowUpLength(newJourney(p), length(6)))).toBe('OutsidePolicyBounds: follow-up has 12 rounds in this policy; it cannot be changed');
+  });
+});
+
+describe('outcome tasks in the policy', () => {
+  test('an outcome opens only outcome tasks the policy defines; bounds must hold the number of rounds', () => {
+    const p = structuredClone(policy) as unknown as Record<string, any>;
+    p.stages[2].tasks[0].outcomes.not_victim.opens = ['referal'];
+    p.stages[6].repeat.minTimes = 13;
+    p.outcomeTasks.push({ ...p.outcomeTasks[0], key: 'tracing' });
+    const result = JourneyPolicy.safeParse(p);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(
+      expect.arrayContaining([
+        'stages.2.tasks.0.outcomes.not_victim.opens: unknown task "referal": name one of outcomeTasks',
+        'stages.6.repeat.times: minTimes ≤ times ≤ maxTimes',
+        'outcomeTasks.3.key: duplicate task key "tracing"',
+      ]),
+    );
+    expect(taskPolicyOf(policy, 'tracing.2')?.outcomes).toEqual({ traced: {}, not_traced: { closesCase: 'lost_contact' } });
+  });
+
+  test('a policy written before outcome tasks parses with none', () => {
+    const { outcomeTasks: _, ...old } = structuredClone(policy);
+    old.stages[2]!.tasks[0]!.outcomes!.not_victim = { closesCase: 'not_a_victim' };
+    old.stages[6]!.tasks[0]!.outcomes = { safe: {}, lost_contact: { closesCase: 'lost_contact' } };
+    expect(JourneyPolicy.parse(old).outcomeTasks).toEqual([]);
   });
 });

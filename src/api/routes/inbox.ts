@@ -150,7 +150,7 @@ export function inboxRoutes(ctx: ApiContext) {
       url: '/inbox/cases/:code/tasks/:taskKey',
       operationId: 'actInInbox',
       tag: 'Task inbox',
-      summary: 'Act on a task from the inbox (acknowledge, complete with an outcome, extend, decline), as the signed-in staff member',
+      summary: 'Act on a task from the inbox (acknowledge, complete with an outcome, extend, accept or decline a referral), as the signed-in staff member',
       access: 'inbox',
       params: TaskParams,
       query: LangQuery,

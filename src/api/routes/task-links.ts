@@ -46,7 +46,7 @@ export function taskLinkRoutes(ctx: ApiContext) {
       url: '/t/:id',
       operationId: 'actOnTaskPage',
       tag: 'Action links',
-      summary: 'Act on the task of a short link (acknowledge, complete with an outcome, extend, decline), with the form token of its page',
+      summary: 'Act on the task of a short link (acknowledge, complete with an outcome, extend, accept or decline a referral), with the form token of its page',
       access: 'action-link',
       params: LinkParams,
       body: PageForm,

@@ -9,7 +9,13 @@ import { Duration } from '../../policy/duration-schema';
 import { taskPolicyOf } from '../../policy/tasks';
 import { storePolicy } from '../../db/policy-bodies';
 import {
+  acceptReferralUpdate,
   acknowledgeTaskUpdate,
+  ConsentGiver,
+  recordConsentPartUpdate,
+  revokeReferralUpdate,
+  setFollowUpLengthUpdate,
+  withdrawConsentPartUpdate,
   addNoteUpdate,
   changePolicyUpdate,
   closeCaseUpdate,
@@ -29,7 +35,7 @@ import type { ApiContext, CaseScope } from '../context';
 import { addAction, type ActionSpec } from '../journey-actions';
 import { Problem } from '../problems';
 import { q } from '../routing';
-import { ClosedView, ConsentView, MyTasks, NoteCreated, PolicyRef, TaskKey, TaskView } from '../schemas';
+import { ClosedView, ConsentView, FollowUpLengthView, MyTasks, NoteCreated, PolicyRef, TaskKey, TaskView } from '../schemas';
 
 const StaffId = z.string().min(1).max(64);
 const LegacyStaff = { staffId: StaffId.optional().describe('Optional; if given, must be the staff member of the credential') };
@@ -46,6 +52,15 @@ const Bodies = {
   extend: z.strictObject({ extendBy: Duration.describe('e.g. "2d"'), reason: ExtensionReason }),
   reassign: z.strictObject({ toStaffId: StaffId, toAgencyId: z.string().min(1).max(64).optional().describe("Default: the new staff member's agency") }),
   decline: z.strictObject({ reason: DeclineReason }),
+  consent: z.strictObject({ givenBy: ConsentGiver.optional().describe("Who gave it (default: the person); for a child's case, guardian or legal_representative") }),
+  consentPart: z.strictObject({
+    part: z.enum(['sharing', 'service']).describe('sharing: with organisations outside the state system (IOM, NGOs); service: receiving one service'),
+    service: TaskKey.optional().describe('For part "service": the service\'s task key, e.g. "legal-aid"'),
+  }),
+  followUpLength: z.strictObject({
+    times: z.number().int().min(1).max(60).describe("Rounds of follow-up for this case, within the policy's bounds (default policy: 6–12 monthly check-ins)"),
+    stage: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/).optional().describe("The recurring stage (default: the policy's first, follow-up)"),
+  }),
   close: z.strictObject({ reason: ClosureReason }),
   transfer: z.strictObject({ toProvince: ProvinceCode, reason: TransferReason }),
 };
@@ -54,7 +69,7 @@ const Bodies = {
 const actionSpec = <B extends z.ZodType, R, A>(spec: ActionSpec<B, R, A>) => spec;
 
 /** The actions a task page offers (routes/task-links.ts, inbox.ts): the same specs as the API's routes. */
-export const pageActions = () => ({ acknowledge: acknowledgeAction, complete: completeAction, extend: extendAction, decline: declineAction });
+export const pageActions = () => ({ acknowledge: acknowledgeAction, complete: completeAction, extend: extendAction, decline: declineAction, accept: acceptAction });
 
 export function taskRoutes(ctx: ApiContext) {
   acknowledgeTask(ctx);
@@ -63,10 +78,15 @@ export function taskRoutes(ctx: ApiContext) {
   extendDeadline(ctx);
   reassignTask(ctx);
   declineReferral(ctx);
+  acceptReferral(ctx);
+  revokeReferral(ctx);
   closeCase(ctx);
   transferCase(ctx);
   recordConsent(ctx);
   withdrawConsent(ctx);
+  recordConsentPart(ctx);
+  withdrawConsentPart(ctx);
+  setFollowUpLength(ctx);
   upgradePolicy(ctx);
   myTasks(ctx);
 }
@@ -191,6 +211,35 @@ function declineReferral(ctx: ApiContext) {
   addAction(ctx, declineAction);
 }
 
+const acceptAction = actionSpec({
+  level: 'task',
+  path: 'accept',
+  operationId: 'acceptReferral',
+  summary: 'Accept a referral to your agency: you take the task on (also acknowledges it); it can then no longer be declined',
+  permission: 'task.accept',
+  response: TaskView,
+  update: acceptReferralUpdate,
+  args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
+});
+
+function acceptReferral(ctx: ApiContext) {
+  addAction(ctx, acceptAction);
+}
+
+function revokeReferral(ctx: ApiContext) {
+  addAction(ctx, {
+    level: 'task',
+    path: 'revoke',
+    operationId: 'revokeReferral',
+    summary: 'Revoke a referral the lead agency made: the task returns to the agency (and person) that held it before',
+    description: 'Only the lead agency; only a task it referred to another agency by reassigning it (422 otherwise).',
+    permission: 'task.reassign',
+    response: TaskView,
+    update: revokeReferralUpdate,
+    args: async (_i, actor, t) => ({ taskId: t.taskId, ...actor }),
+  });
+}
+
 function closeCase(ctx: ApiContext) {
   addAction(ctx, {
     level: 'case',
@@ -224,11 +273,13 @@ function recordConsent(ctx: ApiContext) {
     level: 'case',
     path: 'consent',
     operationId: 'recordConsent',
-    summary: "Record the person's consent (needed before referrals to IOM or NGOs)",
+    summary: "Record the person's consent as a whole (needed before referrals to IOM or NGOs, unless consent to share is recorded on its own)",
+    description: "For a child's case, `givenBy` must be `guardian` or `legal_representative` (422 otherwise).",
     permission: 'case.consent',
+    body: Bodies.consent,
     response: ConsentView,
     update: recordConsentUpdate,
-    args: async (_i, actor) => ({ ...actor }),
+    args: async ({ body }, actor) => ({ ...actor, ...(body.givenBy ? { givenBy: body.givenBy } : {}) }),
   });
 }
 
@@ -237,11 +288,58 @@ function withdrawConsent(ctx: ApiContext) {
     level: 'case',
     path: 'consent/withdraw',
     operationId: 'withdrawConsent',
-    summary: 'Record that the person withdrew consent: the case closes',
+    summary: 'Record that the person withdrew consent as a whole: the case closes (one part only: consent/parts/withdraw)',
     permission: 'case.consent',
     response: ConsentView,
     update: withdrawConsentUpdate,
     args: async (_i, actor) => ({ ...actor }),
+  });
+}
+
+function recordConsentPart(ctx: ApiContext) {
+  addAction(ctx, {
+    level: 'case',
+    path: 'consent/parts',
+    operationId: 'recordConsentPart',
+    summary: 'Record one part of consent: to share with other organisations, or to receive one service',
+    description: "Recorded with who recorded it and who gave it; for a child's case `givenBy` must be `guardian` or `legal_representative`.",
+    permission: 'case.consent',
+    body: Bodies.consentPart.extend(Bodies.consent.shape),
+    response: ConsentView,
+    update: recordConsentPartUpdate,
+    args: async ({ body }, actor) => ({ ...actor, ...body }),
+  });
+}
+
+function withdrawConsentPart(ctx: ApiContext) {
+  addAction(ctx, {
+    level: 'case',
+    path: 'consent/parts/withdraw',
+    operationId: 'withdrawConsentPart',
+    summary: 'Record that the person withdrew one part of consent: what it covers stops, the case goes on',
+    description:
+      'Sharing: open tasks with organisations outside the state system are cancelled and no task is referred there. ' +
+      "A service: that service's task is cancelled and does not open again. Withdrawing consent as a whole (`/consent/withdraw`) closes the case.",
+    permission: 'case.consent',
+    body: Bodies.consentPart,
+    response: ConsentView,
+    update: withdrawConsentPartUpdate,
+    args: async ({ body }, actor) => ({ ...actor, ...body }),
+  });
+}
+
+function setFollowUpLength(ctx: ApiContext) {
+  addAction(ctx, {
+    level: 'case',
+    path: 'follow-up-length',
+    operationId: 'setFollowUpLength',
+    summary: "Set how many rounds of follow-up this case has, within the policy's bounds",
+    description: 'Outside the bounds, below the rounds already started, or after follow-up ended: 422.',
+    permission: 'case.follow-up',
+    body: Bodies.followUpLength,
+    response: FollowUpLengthView,
+    update: setFollowUpLengthUpdate,
+    args: async ({ body }, actor) => ({ ...actor, ...body }),
   });
 }
 

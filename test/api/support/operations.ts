@@ -100,6 +100,16 @@ function operations(h: ApiHarness): Operations {
     journey: stage,
     req: async (who) => build(await (expect[who] < 300 ? fresh(stage) : sharedAt(stage))),
   });
+  /** A referral of the police's verification to the border guard, made by the lead agency, for the callers who may revoke it. */
+  const referred = async (row: Row, who: Who): Promise<Req> => {
+    const req = await row.req(who);
+    if (row.expect[who] < 300) {
+      const code = req.url.split('/')[2]!;
+      const res = await h.call('coordinator', 'POST', `/cases/${code}/tasks/police-verification/reassign`, { body: { toStaffId: 'dn-border-guard-caseworker-1' } });
+      if (res.status !== 200) throw new Error(`referring for revokeReferral: ${res.status} ${res.text}`);
+    }
+    return req;
+  };
   const task = (stage: JourneyStage, taskKey: string, action: string, body: unknown, expect: Cells) =>
     onJourney(stage, expect, (code) => ({ method: 'POST', url: `/cases/${code}/tasks/${taskKey}/${action}`, body }));
   const caseAction = (action: string, body: unknown, expect: Cells) => onJourney('reception', expect, (code) => ({ method: 'POST', url: `/cases/${code}/${action}`, body }));
@@ -161,6 +171,19 @@ function operations(h: ApiHarness): Operations {
       { reason: 'no_capacity' },
       secured({ coordinator: 403, staff: 403, staffPolice: 200, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
     ),
+    acceptReferral: task(
+      'initial-verification',
+      'police-verification',
+      'accept',
+      {},
+      secured({ coordinator: 403, staff: 403, staffPolice: 200, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
+    ),
+    // The lead agency's, for a task it referred: those who may succeed first refer the police's verification to the border guard.
+    revokeReferral: onJourney(
+      'initial-verification',
+      secured({ coordinator: 200, staff: 200, staffPolice: 403, staffShelter: 404, coordinatorHN: 404, staffHN: 404 }),
+      (code) => ({ method: 'POST', url: `/cases/${code}/tasks/police-verification/revoke`, body: {} }),
+    ),
     // With the default policy's closureApproval the close is a request (200, still active).
     closeCase: caseAction('close', { reason: 'reintegrated' }, secured(LEAD_ONLY)),
     // Four eyes: a manager of the province who acts as a staff member (a national key acts as none: 403).
@@ -175,6 +198,9 @@ function operations(h: ApiHarness): Operations {
     transferCase: caseAction('transfer', { toProvince: 'VN-HN', reason: 'person_moved' }, secured(LEAD_ONLY)),
     recordConsent: caseAction('consent', undefined, secured(LEAD_ONLY)),
     withdrawConsent: caseAction('consent/withdraw', undefined, secured(LEAD_ONLY)),
+    recordConsentPart: caseAction('consent/parts', { part: 'sharing' }, secured(LEAD_ONLY)),
+    withdrawConsentPart: caseAction('consent/parts/withdraw', { part: 'service', service: 'legal-aid' }, secured(LEAD_ONLY)),
+    setFollowUpLength: caseAction('follow-up-length', { times: 8 }, secured(LEAD_ONLY)),
     // The journey follows the default policy (v1); the service's is NEWER_POLICY (v2).
     upgradePolicy: caseAction('policy-upgrade', undefined, secured(LEAD_ONLY)),
     myTasks: {
@@ -249,6 +275,8 @@ function operations(h: ApiHarness): Operations {
     },
     signOutOfInbox: { req: async () => ({ method: 'POST', url: '/inbox/sign-out', body: { form: 'no-page-was-opened' } }), expect: everyone(403) },
   };
+  const revoke = table.revokeReferral!;
+  table.revokeReferral = { ...revoke, req: (who) => referred(revoke, who) };
 
   return {
     table,
