@@ -2,6 +2,7 @@
  * History size: events per run of a whole journey with twelve months of follow-up, on the
  * time-skipping server (the count does not depend on the machine, so one journey is enough).
  */
+import { approveClosureUpdate } from '../src/journey/messages';
 import { loadPolicy } from '../src/policy';
 import { createJourneyHarness, DAY } from '../test/support/journey-harness';
 import { advanceTo, complete } from '../test/support/journey-steps';
@@ -24,6 +25,8 @@ test('history events per run', async () => {
       runIds.add((await handle.describe()).runId);
     }
     await complete(handle, 'case-closure', { outcome: 'reintegrated' });
+    // Four eyes: a manager who did not ask approves the closure.
+    await handle.executeUpdate(approveClosureUpdate, { args: [{ staffId: 'dn-health-manager-1', agencyId: 'dn-health' }] });
     await handle.result();
     runIds.add((await handle.describe()).runId);
     const runs: { events: number; bytes: number }[] = [];

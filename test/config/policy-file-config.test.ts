@@ -48,7 +48,8 @@ test('a journey started with the file policy follows its procedure', async () =>
     await h.run(async () => {
       const handle = await h.start('HCM-2026-0001');
       const state = await waitForState(handle, (s) => s.tasks.some((t) => t.key === 'tiep-nhan'));
-      expect(state.tasks.map((t) => t.key)).toEqual(['tiep-nhan']);
+      // Verification opens with reception (the default's startsWithPrevious), in one opening.
+      expect(state.tasks.map((t) => t.key)).toEqual(['tiep-nhan', 'verify-initial-information', 'police-verification']);
       const task = state.tasks[0]!;
       expect(Date.parse(task.acknowledgeDueAt) - Date.parse(task.createdAt)).toBe(2 * 3_600_000);
       expect(task.title.en).toBe('Receive the person; safety, food, accommodation, first aid, interpreter');

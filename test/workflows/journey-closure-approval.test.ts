@@ -11,7 +11,7 @@ import { advanceTo, complete, openTask, refusal } from '../support/journey-steps
 import { recipientsOf } from '../support/smtp';
 
 const base = loadPolicy('default');
-const oneCheckIn = JourneyPolicy.parse({ ...base, stages: base.stages.map((s) => (s.repeat ? { ...s, repeat: { ...s.repeat, times: 1 } } : s)) });
+const oneCheckIn = JourneyPolicy.parse({ ...base, stages: base.stages.map((s) => (s.repeat ? { ...s, repeat: { ...s.repeat, times: 1, minTimes: 1 } } : s)) });
 
 let h: JourneyHarness;
 beforeAll(async () => {
