@@ -49,11 +49,12 @@ const DeploymentEnv = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: count(10_000).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(10_000).optional(),
   /**
-   * Journeys kept in memory between their tasks. Each costs about 0.7 MiB (bench/open-journeys):
-   * 1,000 keep a replica near 1 GiB; the others are replayed from history when their next timer fires.
-   * The SDK's own default, by heap size, is about 2,300 on a 4 GiB heap.
+   * Journeys kept in memory between their tasks. Each costs about 0.9 MiB (bench/open-journeys:
+   * 10,000 open journeys, 1,000 cached, 1.35 GiB): 600 keep a replica under 1 GiB; the others are
+   * replayed from history when their next timer fires. The SDK's own default, by heap size, is
+   * about 2,300 on a 4 GiB heap.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(600),
   /** Threads running workflow code (the SDK's default: 1); more helps only with spare cores. */
   WORKER_WORKFLOW_THREADS: count(64).optional(),
   WORKER_WORKFLOW_POLLERS: count(1000).optional(),

@@ -122,11 +122,11 @@ describe('PostgreSQL pool and TLS', () => {
 });
 
 describe('worker', () => {
-  test('defaults: 20 s of grace, 1,000 cached journeys and otherwise SDK tuning, no health endpoint, every part in one process', () => {
+  test('defaults: 20 s of grace, 600 cached journeys and otherwise SDK tuning, no health endpoint, every part in one process', () => {
     const cfg = parseConfig({});
     expect(cfg.worker).toEqual({
       shutdownGraceMs: 20_000,
-      tuning: { maxConcurrentActivityTaskExecutions: undefined, maxConcurrentWorkflowTaskExecutions: undefined, maxCachedWorkflows: 1000, workflowThreadPoolSize: undefined, workflowPollers: undefined, activityPollers: undefined },
+      tuning: { maxConcurrentActivityTaskExecutions: undefined, maxConcurrentWorkflowTaskExecutions: undefined, maxCachedWorkflows: 600, workflowThreadPoolSize: undefined, workflowPollers: undefined, activityPollers: undefined },
       health: null,
       workflowBundle: { kind: 'auto' },
     });

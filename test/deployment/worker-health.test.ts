@@ -38,7 +38,7 @@ test('WORKER_* settings become Worker options (unset tuning left to the SDK, but
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 6 },
   });
-  expect(workerOptionsFromConfig(parseConfig({}).worker)).toEqual({ shutdownGraceTime: 20_000, shutdownForceTime: 20_000 + SHUTDOWN_FORCE_MARGIN_MS, maxCachedWorkflows: 1000 });
+  expect(workerOptionsFromConfig(parseConfig({}).worker)).toEqual({ shutdownGraceTime: 20_000, shutdownForceTime: 20_000 + SHUTDOWN_FORCE_MARGIN_MS, maxCachedWorkflows: 600 });
 });
 
 test('GET /healthz follows the worker: 503 before it runs, 200 running, 503 draining and stopped', async () => {
