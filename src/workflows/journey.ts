@@ -185,7 +185,7 @@ async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: 
 /** Tasks an outcome opened in these stages (a referral, tracing, the police) are part of them; no await when there are none. */
 function outcomeTasksDone(j: Journey, stages: StagePolicy[]): Promise<void> | undefined {
   const pending = () => stages.some((s) => j.outcomeTasksPending(s.key));
-  return pending() ? condition(() => !j.active || !pending()).then(() => undefined) : undefined;
+  return pending() ? condition(() => !j.active || !pending()) : undefined;
 }
 
 function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Notifier) {
