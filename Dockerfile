@@ -42,8 +42,9 @@ COPY --chown=root:root policies ./policies
 # Code stays root-owned and read-only to the service; only DATA_DIR is its own.
 RUN mkdir -p /app/data && chown node:node /app/data && chmod 0700 /app/data
 USER node
-ENV DATA_DIR=/app/data SERVICE_ROLE=api
+# Two malloc arenas instead of one per thread: a worker holding many journeys keeps less memory.
+ENV DATA_DIR=/app/data SERVICE_ROLE=api MALLOC_ARENA_MAX=2
 EXPOSE 3000 8080
-# The worker bundles its workflows at start; both roles exit 0 on SIGTERM (the worker after its grace period).
+# The worker loads the workflow bundle the build made; both roles exit 0 on SIGTERM (the worker after its grace period).
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/src/main.js"]

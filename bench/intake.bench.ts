@@ -8,6 +8,7 @@ import { firstTasksRecorded, startJourney } from '../src/client/journeys';
 import { storePolicy } from '../src/db/policy-bodies';
 import { loadPolicy } from '../src/policy';
 import { createApiHarness, uniqueCode, type ApiHarness } from '../test/api/support/harness';
+import { until } from '../test/support/until';
 import { percentile, recordSection } from './support/results';
 
 const CASES = Number(process.env.BENCH_INTAKE_CASES ?? 200);
@@ -21,6 +22,7 @@ async function measure(h: ApiHarness, mode: Mode, count: number) {
   const policy = loadPolicy('default');
   const stored = await storePolicy(h.db.prisma, policy);
   const latencies: number[] = [];
+  const codes: string[] = [];
   let next = 0;
   const one = async (caseCode: string) => {
     if (mode === 'POST /cases') {
@@ -31,6 +33,7 @@ async function measure(h: ApiHarness, mode: Mode, count: number) {
       if (mode === 'client start + first tasks' && !(await firstTasksRecorded(h.client, caseCode, 30_000))) throw new Error(`${caseCode}: first tasks not recorded`);
     }
     h.opened.push(caseCode);
+    codes.push(caseCode);
   };
   const t0 = performance.now();
   await Promise.all(
@@ -42,7 +45,18 @@ async function measure(h: ApiHarness, mode: Mode, count: number) {
       }
     }),
   );
-  return { seconds: (performance.now() - t0) / 1000, latencies };
+  const seconds = (performance.now() - t0) / 1000;
+  await settled(h, codes);
+  return { seconds, latencies };
+}
+
+/**
+ * Untimed: waits until every journey of a mode has its reception task recorded, so journeys that
+ * `client start` left opening do not slow the next mode down.
+ */
+async function settled(h: ApiHarness, codes: string[]) {
+  const recorded = () => h.db.prisma.task.count({ where: { caseCode: { in: codes }, key: 'reception' } });
+  await until(async () => (await recorded()) === codes.length, 'the reception tasks of every journey started', { timeoutMs: 300_000, intervalMs: 200 });
 }
 
 test('intake', async () => {

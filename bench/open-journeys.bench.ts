@@ -3,7 +3,7 @@
  * process (src/worker.ts, as a replica runs it); its memory (RSS) and CPU once they all rest.
  */
 import { TEST_CODEC_KEYS } from '../test/support/codec';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startJourney } from '../src/client/journeys';
@@ -33,7 +33,11 @@ test('open journeys per worker', async () => {
   const env = await connectToSuiteServer();
   const taskQueue = uniqueTaskQueue('bench-open');
   const healthPort = await findFreePort();
-  const child = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'src/worker.ts'], {
+  // The worker as a replica runs it: compiled, loading the built workflow bundle. From source
+  // (BENCH_WORKER=source) it also bundles the workflows with webpack, whose memory it keeps.
+  const fromSource = process.env.BENCH_WORKER === 'source';
+  if (!fromSource && spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
+  const child = spawn(process.execPath, fromSource ? ['-r', './test/support/swc-register.js', 'src/worker.ts'] : ['dist/src/worker.js'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -49,6 +53,8 @@ test('open journeys per worker', async () => {
       PERSONAL_DATA_KEYS: generateKeySpec('k1'),
       WORKER_HEALTH_PORT: String(healthPort),
       LOG_LEVEL: 'warn',
+      // As npm start and the Dockerfile run it (src/local/start.ts).
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -89,7 +95,9 @@ test('open journeys per worker', async () => {
       [`worker CPU at rest (${REST_SECONDS} s)`, `${(cpuShare * 100).toFixed(1)}% of one core`],
       ['time to open them all', `${loadedSeconds.toFixed(0)} s (${(JOURNEYS / loadedSeconds).toFixed(0)}/s)`],
     ],
-    notes: ['The worker runs with its defaults (workflow cache sized by the SDK from the heap); evicted journeys are replayed from history when their next timer fires.'],
+    notes: [
+      'The worker runs compiled, as a replica runs it, with its defaults (600 journeys cached, MALLOC_ARENA_MAX=2); evicted journeys are replayed from history when their next timer fires.',
+    ],
   });
 
   child.kill('SIGTERM');

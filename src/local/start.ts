@@ -120,6 +120,9 @@ function startSupervisedWorker(cfg: Config, log: Logger, life: Lifecycle): strin
     entry: require.resolve('../worker'),
     // The same settings, read again by the child; the health port npm start chose is passed on.
     env: {
+      // glibc gives each thread an arena of its own by default; two keep the worker's memory
+      // about 130 MiB lower with 2,000 journeys open (bench/TUNING.md). A value set outside wins.
+      MALLOC_ARENA_MAX: '2',
       ...process.env,
       SERVICE_ROLE: 'worker',
       ...(health ? { WORKER_HEALTH_HOST: health.host, WORKER_HEALTH_PORT: String(health.port) } : {}),

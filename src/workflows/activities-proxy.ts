@@ -11,6 +11,16 @@ export const activities = proxyActivities<Pick<Activities, 'openTask' | 'openSta
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/**
+ * The same writes as local activities (journeys since `local-writes`, journey.ts): run by the worker
+ * that runs the workflow task, their results recorded in its completion, so an opening or a ladder
+ * step costs no task-queue round trip and no workflow task more per write.
+ */
+export const localWrites = proxyLocalActivities<Pick<Activities, 'openStage' | 'syncJourney'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
 const sendOptions = {
   startToCloseTimeout: '2 minutes',
   // Transient send failures retry for as long as it takes; the provider's Retry-After overrides the backoff.

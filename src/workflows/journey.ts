@@ -10,7 +10,7 @@ import type { JourneyPolicy, StagePolicy } from '../policy/schema';
 import { firstTasksRecordedUpdate, journeyStateQuery } from '../journey/messages';
 import type { JourneyInput, JourneyPosition, JourneyState, TaskState } from '../journey/definitions';
 import { fill, words } from '../journey/summaries';
-import { activities, resolvePolicy } from './activities-proxy';
+import { activities, localWrites, resolvePolicy } from './activities-proxy';
 import { Journey } from './journey-state';
 import { registerStaffActions } from './staff-actions';
 import { registerNotifier, type Notifier } from './notifications';
@@ -25,6 +25,12 @@ import { timerSummary } from './ui-summaries';
  * the sync of its level instead of after it. Journeys recorded before replay the old sequence.
  */
 const FEWER_ROUND_TRIPS = 'fewer-round-trips';
+
+/**
+ * Since this patch the journey's database writes (a stage's opening, every sync) are local
+ * activities. Asked once, as a run starts: a run recorded before keeps its activities to the end.
+ */
+const LOCAL_WRITES = 'local-writes';
 
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   // Registered before the policy is resolved: the API asks right after the start, and an update
@@ -68,7 +74,7 @@ function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
 }
 
 async function runJourney(j: Journey, input: JourneyInput, recorded: () => void): Promise<JourneyState> {
-  const sync = serialSync(j);
+  const sync = serialSync(j, patched(LOCAL_WRITES) ? localWrites : activities);
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
   const tell: Tell = (task, step, purpose) => notifier.escalate(task, 'acknowledge', 0, step, purpose);
@@ -169,7 +175,7 @@ async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: 
   const drafts = chosen.map(({ stage, policy }) => j.draftTask(stage, policy));
   const openings = drafts.map((draft, i) => ({ ...draft, caseCode: j.state.caseCode, province: j.state.province, agencyKind: chosen[i]!.policy.agency, leadAgencyId: j.state.leadAgencyId }));
   const summary = fill('openStage', { stage: stages.map((s) => s.key).join(' + '), tasks: chosen.map(({ policy: p }) => `${p.key} - ${words(p.agency)}`).join(', ') });
-  const placements = await sync.queue((changes) => activities.openStage.executeWithOptions({ summary }, [{ changes, tasks: openings }]));
+  const placements = await sync.queue((changes) => sync.writes.openStage.executeWithOptions({ summary }, [{ changes, tasks: openings }]));
   const tasks = drafts.map((draft, i) => j.addTask(draft, placements[i]!));
   recorded();
   publish(j);
@@ -208,7 +214,7 @@ function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Noti
  * One database write at a time, each carrying everything changed so far, so rows never go back in
  * time. `queue` adds another write that carries the changes (a stage's opening).
  */
-function serialSync(j: Journey) {
+function serialSync(j: Journey, writes: Pick<typeof activities, 'openStage' | 'syncJourney'>) {
   let last: Promise<unknown> = Promise.resolve();
   const summary = fill('syncJourney', {});
   const queue = <T>(write: (changes: ReturnType<Journey['changes']['take']>) => Promise<T>): Promise<T> => {
@@ -216,7 +222,7 @@ function serialSync(j: Journey) {
     last = done;
     return done;
   };
-  return Object.assign(() => queue((changes) => activities.syncJourney.executeWithOptions({ summary }, [changes])), { queue });
+  return Object.assign(() => queue((changes) => writes.syncJourney.executeWithOptions({ summary }, [changes])), { queue, writes });
 }
 
 function stageOf(j: Journey, key: string): StagePolicy {

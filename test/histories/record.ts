@@ -17,6 +17,10 @@
  * urgent ladder, recorded before ladders had `maxRepeats` (the top step repeating past it), and
  * keeps the `patched()` guard of the cap in src/workflows/task-watch.ts honest. Keep it as it is.
  *
+ * support-with-actions.local-writes.json and follow-up-continued-as-new.local-writes.json are the
+ * support and follow-up journeys once the journey's writes became local activities (the
+ * `local-writes` patch); `npm run histories:record -- -t "local activities"` records them alone.
+ *
  * overlapping-intake-child.json is a child handed over by the border guard, recorded once stages
  * could overlap (verification with reception, the `overlapping-stages` patch) and tasks open on
  * case facts. The three journeys above were recorded before that, on the policy they carry:
@@ -76,6 +80,32 @@ test('record representative journeys', async () => {
     await save('follow-up-continued-as-new', year, year.firstExecutionRunId);
   });
 }, 120_000);
+
+test('record journeys whose writes are local activities', async () => {
+  await h.run(async () => {
+    const support = await h.start('REPLAY-LOCAL-SUPPORT');
+    await openTask(support, 'reception');
+    await h.env.sleep(6 * HOUR); // reminder, then supervisor
+    await advanceTo(support, 'identification');
+    const decision = await openTask(support, 'identification-decision');
+    await support.executeUpdate(d.extendDeadlineUpdate, { args: [{ ...actor(decision), extendBy: '2d', reason: 'waiting_for_documents' }] });
+    await complete(support, 'identification-decision', { outcome: 'victim' });
+    await support.executeUpdate(d.recordConsentUpdate, { args: [lead] });
+    await complete(support, 'needs-assessment', { plan: ['shelter-placement', 'return-home'] });
+    await openTask(support, 'return-home');
+    await h.env.sleep(2 * DAY);
+    await save('support-with-actions.local-writes', support);
+  });
+  await h.run(async () => {
+    const year = await h.start('REPLAY-LOCAL-FOLLOW-UP');
+    await advanceTo(year, 'reintegration');
+    await complete(year, 'community-reintegration');
+    await complete(year, 'social-worker-handover');
+    await h.env.sleep(30 * DAY);
+    await complete(year, 'follow-up-check-in', { outcome: 'safe' });
+    await save('follow-up-continued-as-new.local-writes', year, year.firstExecutionRunId);
+  });
+}, 180_000);
 
 test('record the overlapping intake of a child handed over by the border guard', async () => {
   await h.run(async () => {
