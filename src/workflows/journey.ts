@@ -27,8 +27,12 @@ import { timerSummary } from './ui-summaries';
 const FEWER_ROUND_TRIPS = 'fewer-round-trips';
 
 /**
- * Since this patch the journey's database writes (a stage's opening, every sync) are local
- * activities. Asked once, as a run starts: a run recorded before keeps its activities to the end.
+ * Since this patch the journey's database writes are local activities, with two exceptions that
+ * keep deadlines exact: a workflow task that starts deadline timers runs no local activity, since
+ * its commands (timers, sends) reach the server only once they are done, and timers count from the
+ * task's start. So the sync after a stage's opening stays an activity (the tasks' timers start in
+ * the next workflow task), and a ladder step sends first and records its level after.
+ * Asked once, as a run starts: a run recorded before keeps its activities to the end.
  */
 const LOCAL_WRITES = 'local-writes';
 
@@ -74,7 +78,7 @@ function resolveBody(ref: NonNullable<JourneyInput['policyRef']>) {
 }
 
 async function runJourney(j: Journey, input: JourneyInput, recorded: () => void): Promise<JourneyState> {
-  const sync = serialSync(j, patched(LOCAL_WRITES) ? localWrites : activities);
+  const sync = serialSync(j, patched(LOCAL_WRITES));
   const notifier = registerNotifier(j);
   const watch = (task: TaskState) => watchWithLadder(j, task, sync, notifier);
   const tell: Tell = (task, step, purpose) => notifier.escalate(task, 'acknowledge', 0, step, purpose);
@@ -179,7 +183,7 @@ async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: 
   const tasks = drafts.map((draft, i) => j.addTask(draft, placements[i]!));
   recorded();
   publish(j);
-  await sync();
+  await (sync.local ? sync.remote() : sync());
   const reserving = reservePlaces(j, tasks, sync, tell);
   if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
@@ -201,6 +205,10 @@ function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Noti
       j.recordEscalation(task, phase, level);
       publish(j);
       // The message carries its own snapshot of the task: it need not wait for the row's new level.
+      if (sync.local) {
+        await notifier.escalate(task, phase, level, step);
+        return void (await sync());
+      }
       if (patched(FEWER_ROUND_TRIPS)) return void (await Promise.all([sync(), notifier.escalate(task, phase, level, step)]));
       await sync();
       await notifier.escalate(task, phase, level, step);
@@ -214,7 +222,7 @@ function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Noti
  * One database write at a time, each carrying everything changed so far, so rows never go back in
  * time. `queue` adds another write that carries the changes (a stage's opening).
  */
-function serialSync(j: Journey, writes: Pick<typeof activities, 'openStage' | 'syncJourney'>) {
+function serialSync(j: Journey, local: boolean) {
   let last: Promise<unknown> = Promise.resolve();
   const summary = fill('syncJourney', {});
   const queue = <T>(write: (changes: ReturnType<Journey['changes']['take']>) => Promise<T>): Promise<T> => {
@@ -222,7 +230,9 @@ function serialSync(j: Journey, writes: Pick<typeof activities, 'openStage' | 's
     last = done;
     return done;
   };
-  return Object.assign(() => queue((changes) => writes.syncJourney.executeWithOptions({ summary }, [changes])), { queue, writes });
+  const writes = local ? localWrites : activities;
+  const remote = () => queue((changes) => activities.syncJourney.executeWithOptions({ summary }, [changes]));
+  return Object.assign(() => queue((changes) => writes.syncJourney.executeWithOptions({ summary }, [changes])), { queue, writes, local, remote });
 }
 
 function stageOf(j: Journey, key: string): StagePolicy {
