@@ -183,7 +183,8 @@ async function openStages(j: Journey, stages: StagePolicy[], sync: Sync, watch: 
   const tasks = drafts.map((draft, i) => j.addTask(draft, placements[i]!));
   recorded();
   publish(j);
-  await (sync.local ? sync.remote() : sync());
+  // An activity even with local writes: the tasks' timers then start in a workflow task of their own.
+  await sync.remote();
   const reserving = reservePlaces(j, tasks, sync, tell);
   if (reserving) await reserving;
   await Promise.all(tasks.map(watch));
@@ -220,7 +221,8 @@ function watchWithLadder(j: Journey, task: TaskState, sync: Sync, notifier: Noti
 
 /**
  * One database write at a time, each carrying everything changed so far, so rows never go back in
- * time. `queue` adds another write that carries the changes (a stage's opening).
+ * time. `queue` adds another write that carries the changes (a stage's opening); `remote` is a
+ * sync that is an activity whether or not the journey's writes are local.
  */
 function serialSync(j: Journey, local: boolean) {
   let last: Promise<unknown> = Promise.resolve();

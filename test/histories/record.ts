@@ -49,6 +49,34 @@ async function save(name: string, handle: WorkflowHandle, runId?: string) {
   fs.writeFileSync(path.join(__dirname, `${name}.json`), `${historyToJSON(history)}\n`);
 }
 
+/** A supported victim: escalations, an extension, consent, a plan and a declined referral. */
+async function recordSupport(code: string, name: string) {
+  const support = await h.start(code);
+  await openTask(support, 'reception');
+  await h.env.sleep(6 * HOUR); // reminder, then supervisor
+  await advanceTo(support, 'identification');
+  const decision = await openTask(support, 'identification-decision');
+  await support.executeUpdate(d.extendDeadlineUpdate, { args: [{ ...actor(decision), extendBy: '2d', reason: 'waiting_for_documents' }] });
+  await complete(support, 'identification-decision', { outcome: 'victim' });
+  await support.executeUpdate(d.recordConsentUpdate, { args: [lead] });
+  await complete(support, 'needs-assessment', { plan: ['shelter-placement', 'return-home'] });
+  const shelter = await openTask(support, 'shelter-placement');
+  await support.executeUpdate(d.declineReferralUpdate, { args: [{ ...actor(shelter), reason: 'no_capacity' }] });
+  await h.env.sleep(2 * DAY);
+  await save(name, support);
+}
+
+/** A journey into follow-up: its first run, which ends by continuing as new after the first check-in. */
+async function recordFollowUp(code: string, name: string) {
+  const year = await h.start(code);
+  await advanceTo(year, 'reintegration');
+  await complete(year, 'community-reintegration');
+  await complete(year, 'social-worker-handover');
+  await h.env.sleep(30 * DAY);
+  await complete(year, 'follow-up-check-in', { outcome: 'safe' });
+  await save(name, year, year.firstExecutionRunId);
+}
+
 test('record representative journeys', async () => {
   await h.run(async () => {
     const notVictim = await h.start('REPLAY-NOT-VICTIM');
@@ -57,54 +85,14 @@ test('record representative journeys', async () => {
     await notVictim.result();
     await save('not-a-victim', notVictim);
 
-    const support = await h.start('REPLAY-SUPPORT');
-    await openTask(support, 'reception');
-    await h.env.sleep(6 * HOUR); // reminder, then supervisor
-    await advanceTo(support, 'identification');
-    const decision = await openTask(support, 'identification-decision');
-    await support.executeUpdate(d.extendDeadlineUpdate, { args: [{ ...actor(decision), extendBy: '2d', reason: 'waiting_for_documents' }] });
-    await complete(support, 'identification-decision', { outcome: 'victim' });
-    await support.executeUpdate(d.recordConsentUpdate, { args: [lead] });
-    await complete(support, 'needs-assessment', { plan: ['shelter-placement', 'return-home'] });
-    const shelter = await openTask(support, 'shelter-placement');
-    await support.executeUpdate(d.declineReferralUpdate, { args: [{ ...actor(shelter), reason: 'no_capacity' }] });
-    await h.env.sleep(2 * DAY);
-    await save('support-with-actions', support);
-
-    const year = await h.start('REPLAY-FOLLOW-UP');
-    await advanceTo(year, 'reintegration');
-    await complete(year, 'community-reintegration');
-    await complete(year, 'social-worker-handover');
-    await h.env.sleep(30 * DAY);
-    await complete(year, 'follow-up-check-in', { outcome: 'safe' });
-    await save('follow-up-continued-as-new', year, year.firstExecutionRunId);
+    await recordSupport('REPLAY-SUPPORT', 'support-with-actions');
+    await recordFollowUp('REPLAY-FOLLOW-UP', 'follow-up-continued-as-new');
   });
 }, 120_000);
 
 test('record journeys whose writes are local activities', async () => {
-  await h.run(async () => {
-    const support = await h.start('REPLAY-LOCAL-SUPPORT');
-    await openTask(support, 'reception');
-    await h.env.sleep(6 * HOUR); // reminder, then supervisor
-    await advanceTo(support, 'identification');
-    const decision = await openTask(support, 'identification-decision');
-    await support.executeUpdate(d.extendDeadlineUpdate, { args: [{ ...actor(decision), extendBy: '2d', reason: 'waiting_for_documents' }] });
-    await complete(support, 'identification-decision', { outcome: 'victim' });
-    await support.executeUpdate(d.recordConsentUpdate, { args: [lead] });
-    await complete(support, 'needs-assessment', { plan: ['shelter-placement', 'return-home'] });
-    await openTask(support, 'return-home');
-    await h.env.sleep(2 * DAY);
-    await save('support-with-actions.local-writes', support);
-  });
-  await h.run(async () => {
-    const year = await h.start('REPLAY-LOCAL-FOLLOW-UP');
-    await advanceTo(year, 'reintegration');
-    await complete(year, 'community-reintegration');
-    await complete(year, 'social-worker-handover');
-    await h.env.sleep(30 * DAY);
-    await complete(year, 'follow-up-check-in', { outcome: 'safe' });
-    await save('follow-up-continued-as-new.local-writes', year, year.firstExecutionRunId);
-  });
+  await h.run(() => recordSupport('REPLAY-LOCAL-SUPPORT', 'support-with-actions.local-writes'));
+  await h.run(() => recordFollowUp('REPLAY-LOCAL-FOLLOW-UP', 'follow-up-continued-as-new.local-writes'));
 }, 180_000);
 
 test('record the overlapping intake of a child handed over by the border guard', async () => {
